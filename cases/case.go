@@ -1,0 +1,152 @@
+package cases
+
+import (
+	"context"
+	"time"
+
+	"github.com/wsconform/wsconform/cases/probe"
+	"github.com/wsconform/wsconform/reference/frame"
+	"github.com/wsconform/wsconform/reference/handshake"
+)
+
+// Case is one conformance test, as data.
+type Case struct {
+	ID          string   // stable; Autobahn's numbering for sections 1-13
+	Title       string   // one line
+	Description string   // what is sent, and why the RFC requires the expected outcome
+	Clauses     []string // e.g. "RFC 6455 §5.2"
+	Level       Level
+	Labels      []string
+	// Serial cases run alone: timing- and load-sensitive (section 9).
+	Serial bool
+
+	// Request edits the opening handshake request (nil: a valid one).
+	Request func(*handshake.Request)
+	Steps   []Step
+	Timer   Timer
+	Expect  []Outcome // ordered; the first whose events equal what happened wins
+	Close   CloseExpect
+	// Echoes, when set, makes this a performance-style case: the verdict is
+	// OK when every expected echo arrived with the right type and length
+	// before the timer, and the duration is the real output (Autobahn 9.x).
+	Echoes *EchoCheck
+	// Custom runs cases a script cannot express (handshake probes). It
+	// returns a finished result; Execute fills the bookkeeping fields.
+	Custom func(ctx context.Context, env Env) Result
+	// Timeout is the hard limit for the whole case (0: derived from Timer).
+	Timeout time.Duration
+}
+
+// Section is the first component of the id ("5" for "5.19").
+func (c *Case) Section() string {
+	for i := 0; i < len(c.ID); i++ {
+		if c.ID[i] == '.' {
+			return c.ID[:i]
+		}
+	}
+	return c.ID
+}
+
+// Group is the id without its last component ("6.4" for "6.4.3").
+func (c *Case) Group() string {
+	for i := len(c.ID) - 1; i >= 0; i-- {
+		if c.ID[i] == '.' {
+			return c.ID[:i]
+		}
+	}
+	return c.ID
+}
+
+// Deadline is how long the case may run before it is abandoned.
+func (c *Case) Deadline(scale float64) time.Duration {
+	d := c.Timeout
+	if d == 0 {
+		d = c.Timer.After + 10*time.Second
+		for _, s := range c.Steps {
+			d += s.Pause
+			for _, cut := range s.Cuts {
+				d += cut.Pause
+			}
+		}
+	}
+	return time.Duration(float64(d) * scale)
+}
+
+// Step is one action of a script: send a frame (optionally chopped, with
+// pauses inside it), send raw octets, send a close, or pause.
+type Step struct {
+	Frame    *frame.Frame // payload unmasked; masked on the wire unless Unmasked
+	Unmasked bool         // send without a mask (§5.1 forbids it for clients)
+	Chop     int          // octets per TCP write (0: one write)
+	Cuts     []Cut        // pauses inside this frame
+	Raw      []byte       // raw octets instead of a frame
+	// Close sends a close frame with this payload as part of the closing
+	// handshake (a close inside Frame is sent raw and changes no state).
+	Close []byte
+	// Pause waits between steps; Marker, if set, is recorded as an event
+	// when the pause ends with the connection still open.
+	Pause  time.Duration
+	Marker string
+	// AwaitEcho waits (up to the timer) until this many messages have come
+	// back before the next step (sequential round trips, 9.7/9.8).
+	AwaitEcho int
+}
+
+// Cut pauses inside a frame after At octets of it (header included).
+type Cut struct {
+	At     int
+	Pause  time.Duration
+	Marker string
+}
+
+// TimerKind is what happens when a case's timer fires with the connection open.
+type TimerKind int
+
+const (
+	// KillAfter: we fail the connection (close 1001) — the target was
+	// supposed to act (echo, or fail) and did not.
+	KillAfter TimerKind = iota
+	// CloseAfter: we start a normal close (empty close payload).
+	CloseAfter
+)
+
+// Timer is armed once every step has been sent.
+type Timer struct {
+	Kind  TimerKind
+	After time.Duration
+}
+
+// Outcome is one acceptable sequence of events and the verdict it earns.
+type Outcome struct {
+	Verdict Verdict
+	Events  []probe.Event
+}
+
+// CloseExpect is how the connection must end (Autobahn's expectedClose).
+type CloseExpect struct {
+	ClosedByMe   bool              // must we be the ones that start the close?
+	Codes        []frame.CloseCode // acceptable codes in the target's close frame (no code is always accepted)
+	RequireClean bool              // full closing handshake and orderly TCP shutdown required
+	// WrongEndpointFatal turns "we had to close" into a FAILED main verdict
+	// (invalid UTF-8 cases).
+	WrongEndpointFatal bool
+	// WrongCodeFails turns a WRONG CODE close verdict into a FAILED main
+	// verdict (section 7, where the close code is the test).
+	WrongCodeFails bool
+	// Informational forces both verdicts to INFORMATIONAL.
+	Informational bool
+}
+
+// EchoCheck describes the echoes a performance-style case waits for.
+type EchoCheck struct {
+	Count  int  // messages expected back
+	Binary bool // their type
+	Length int  // octets each
+}
+
+// Env is where and how cases run.
+type Env struct {
+	Target   probe.Target
+	Timeouts probe.Timeouts
+	Scale    float64 // timeout multiplier for slow targets
+}

@@ -1,0 +1,112 @@
+package cases
+
+import (
+	"fmt"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// sections are the catalogue's builders, one per section, registered by
+// the files that define them.
+var sections []func() []*Case
+
+var (
+	buildOnce sync.Once
+	all       []*Case
+	byID      map[string]*Case
+)
+
+// All is the whole catalogue, sorted by id (numerically, component by
+// component, as Autobahn sorts).
+func All() []*Case {
+	buildOnce.Do(build)
+	return all
+}
+
+// Lookup finds a case by id.
+func Lookup(id string) (*Case, bool) {
+	buildOnce.Do(build)
+	c, ok := byID[id]
+	return c, ok
+}
+
+func build() {
+	byID = map[string]*Case{}
+	for _, s := range sections {
+		for _, c := range s() {
+			if _, dup := byID[c.ID]; dup {
+				panic("cases: duplicate case id " + c.ID)
+			}
+			finish(c)
+			byID[c.ID] = c
+			all = append(all, c)
+		}
+	}
+	sort.Slice(all, func(i, j int) bool { return LessID(all[i].ID, all[j].ID) })
+}
+
+// finish adds the labels every case carries.
+func finish(c *Case) {
+	if c.Level == "" {
+		c.Level = Must
+	}
+	labels := []string{"section:" + c.Section(), "group:" + c.Group(), "level:" + string(c.Level)}
+	if c.Serial {
+		labels = append(labels, "serial")
+	}
+	c.Labels = append(labels, c.Labels...)
+}
+
+// LessID orders ids numerically component by component ("2.10" after "2.9").
+func LessID(a, b string) bool {
+	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(pa) && i < len(pb); i++ {
+		na, ea := strconv.Atoi(pa[i])
+		nb, eb := strconv.Atoi(pb[i])
+		if ea == nil && eb == nil && na != nb {
+			return na < nb
+		}
+		if pa[i] != pb[i] {
+			return pa[i] < pb[i]
+		}
+	}
+	return len(pa) < len(pb)
+}
+
+// Select returns the cases whose ids match any include pattern (all if none)
+// and no exclude pattern. Patterns use * as a wildcard and dots literally,
+// as Autobahn's "cases"/"exclude-cases" do; "6.4" also selects "6.4.*".
+func Select(include, exclude []string) ([]*Case, error) {
+	for _, p := range append(append([]string{}, include...), exclude...) {
+		if _, err := path.Match(p, ""); err != nil {
+			return nil, fmt.Errorf("bad case pattern %q: %v", p, err)
+		}
+	}
+	var out []*Case
+	for _, c := range All() {
+		if len(include) > 0 && !MatchID(include, c.ID) {
+			continue
+		}
+		if MatchID(exclude, c.ID) {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// MatchID reports whether id matches any of the patterns.
+func MatchID(patterns []string, id string) bool {
+	for _, p := range patterns {
+		if ok, _ := path.Match(p, id); ok {
+			return true
+		}
+		if !strings.ContainsAny(p, "*?[") && strings.HasPrefix(id, p+".") {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,395 @@
+package cases
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/wsconform/wsconform/cases/probe"
+	"github.com/wsconform/wsconform/reference/frame"
+)
+
+// ErrTargetDown marks a result whose case could not even connect: the
+// engine uses it to tell a crashed target from a failing one.
+var ErrTargetDown = errors.New("target not accepting connections")
+
+// Execute runs one case against env's target and judges it. It never
+// returns before the connection is gone, and never later than the case's
+// deadline (or ctx).
+func Execute(ctx context.Context, c *Case, env Env) Result {
+	if env.Scale <= 0 {
+		env.Scale = 1
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.Deadline(env.Scale))
+	defer cancel()
+	start := time.Now()
+	var r Result
+	if c.Custom != nil {
+		r = c.Custom(ctx, env)
+	} else {
+		r = runScript(ctx, c, env, start)
+	}
+	fill(&r, c, start)
+	return r
+}
+
+func fill(r *Result, c *Case, start time.Time) {
+	r.ID, r.Title, r.Description, r.Clauses, r.Level, r.Labels = c.ID, c.Title, c.Description, c.Clauses, c.Level, c.Labels
+	r.Started = start
+	if r.Duration == 0 {
+		r.Duration = time.Since(start)
+	}
+	if r.Observed == nil {
+		r.Observed = []string{}
+	}
+	if r.Expected == nil {
+		for _, o := range c.Expect {
+			r.Expected = append(r.Expected, ExpectedOutcome{Verdict: o.Verdict, Events: eventStrings(o.Events)})
+		}
+	}
+	if r.ExpectedClose == nil && c.Custom == nil {
+		v := &CloseExpectView{ClosedByMe: c.Close.ClosedByMe, RequireClean: c.Close.RequireClean, Codes: []int{}}
+		for _, code := range c.Close.Codes {
+			v.Codes = append(v.Codes, int(code))
+		}
+		r.ExpectedClose = v
+	}
+}
+
+func eventStrings(es []probe.Event) []string {
+	out := make([]string, 0, len(es))
+	for _, e := range es {
+		out = append(out, e.String())
+	}
+	return out
+}
+
+func runScript(ctx context.Context, c *Case, env Env, start time.Time) Result {
+	r := baseResult(c)
+	r.FailFastOffset = -1
+	log := probe.NewWireLog(start)
+	to := env.Timeouts.Scale(env.Scale)
+	conn, hs, err := probe.Open(ctx, env.Target, to, log, c.Request)
+	r.Handshake = hs
+	if err != nil {
+		r.Behavior, r.BehaviorClose = Failed, CloseFailed
+		r.Reason = "no WebSocket connection: " + err.Error()
+		r.CloseReason = "the opening handshake did not complete"
+		var op *net.OpError
+		if hs == nil && errors.As(err, &op) && op.Op == "dial" {
+			r.Error = fmt.Errorf("%w: %v", ErrTargetDown, err).Error()
+		}
+		r.WireLog = log.Entries()
+		return r
+	}
+
+	stepsDone := make(chan struct{})
+	go func() {
+		defer close(stepsDone)
+		runSteps(ctx, conn, c, to)
+	}()
+
+	var timer <-chan time.Time
+	autoClosed := false
+	perfStart := time.Now()
+	var perfDone time.Duration
+	steps := stepsDone
+	for done := false; !done; {
+		select {
+		case <-steps:
+			steps = nil
+			t := time.NewTimer(time.Duration(float64(c.Timer.After) * env.Scale))
+			defer t.Stop()
+			timer = t.C
+			log.Note(fmt.Sprintf("all frames sent; timer armed: %s after %v", timerName(c.Timer.Kind), c.Timer.After))
+			if c.Close.ClosedByMe && !autoClosed && !conn.Closing() && expectedReached(c, conn.Events()) {
+				autoClosed = true
+				log.Note("events match an expected outcome: closing normally")
+				conn.SendClose(1000, "")
+			}
+		case <-timer:
+			timer = nil
+			if conn.Closing() {
+				continue
+			}
+			log.Note("timer fired: " + timerName(c.Timer.Kind))
+			if c.Timer.Kind == KillAfter {
+				conn.Fail(1001, "Going Away")
+			} else {
+				conn.SendClose(0, "")
+			}
+		case <-conn.Changed():
+			if c.Echoes != nil && perfDone == 0 && echoesComplete(conn.Events(), c.Echoes) {
+				perfDone = time.Since(perfStart)
+			}
+			if c.Close.ClosedByMe && !autoClosed && steps == nil && !conn.Closing() && expectedReached(c, conn.Events()) {
+				// Autobahn closes as soon as the events match an expected
+				// outcome, so happy paths end fast instead of at the timer.
+				autoClosed = true
+				log.Note("events match an expected outcome: closing normally")
+				conn.SendClose(1000, "")
+			}
+		case <-conn.Done():
+			done = true
+		case <-ctx.Done():
+			log.Note("case deadline reached: abandoning the connection")
+			conn.Abort()
+			<-conn.Done()
+			done = true
+			r.Error = "case deadline exceeded"
+		}
+	}
+	<-stepsDone
+	st := conn.State()
+	r.Close = &st
+	events := conn.Events()
+	r.Observed = eventStrings(events)
+	r.FailFastOffset = conn.OctetsSentAtRemoteClose()
+	r.WireLog = log.Entries()
+	r.Duration = time.Since(start)
+	judge(&r, c, events, st)
+	if c.Echoes != nil {
+		judgeEchoes(&r, c, events, perfDone)
+	}
+	return r
+}
+
+func timerName(k TimerKind) string {
+	if k == KillAfter {
+		return "fail the connection"
+	}
+	return "close normally"
+}
+
+func runSteps(ctx context.Context, conn *probe.Conn, c *Case, to probe.Timeouts) {
+	for _, s := range c.Steps {
+		if ctx.Err() != nil {
+			return
+		}
+		switch {
+		case s.Frame != nil:
+			p := probe.Piece{Chop: s.Chop, Unmasked: s.Unmasked, Force: true, Raw: true}
+			for _, cut := range s.Cuts {
+				p.Cuts = append(p.Cuts, cut.At)
+			}
+			p.Between = func(i int) bool { return pause(ctx, conn, s.Cuts[i].Pause, s.Cuts[i].Marker) }
+			if err := conn.SendFrame(*s.Frame, p); err != nil {
+				return
+			}
+		case s.Close != nil:
+			if err := conn.SendCloseRaw(s.Close, 0, ""); err != nil {
+				return
+			}
+		case s.Raw != nil:
+			if err := conn.WriteRaw(s.Raw, s.Chop); err != nil {
+				return
+			}
+		case s.AwaitEcho > 0:
+			if !awaitMessages(ctx, conn, s.AwaitEcho) {
+				return
+			}
+		case s.Pause > 0:
+			if !pause(ctx, conn, s.Pause, s.Marker) {
+				return
+			}
+		}
+	}
+}
+
+// pause waits d; it reports false if the connection started closing, and
+// records the marker if it did not (Autobahn's continueLater).
+func pause(ctx context.Context, conn *probe.Conn, d time.Duration, marker string) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-conn.Done():
+			return false
+		case <-t.C:
+			if conn.Closing() {
+				return false
+			}
+			if marker != "" {
+				conn.Mark(marker)
+			}
+			return true
+		}
+	}
+}
+
+func awaitMessages(ctx context.Context, conn *probe.Conn, n int) bool {
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for {
+		count := 0
+		for _, e := range conn.Events() {
+			if e.Kind == probe.Message {
+				count++
+			}
+		}
+		if count >= n {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-conn.Done():
+			return false
+		case <-conn.Changed():
+		case <-tick.C:
+		}
+	}
+}
+
+func expectedReached(c *Case, events []probe.Event) bool {
+	if c.Echoes != nil {
+		return echoesComplete(events, c.Echoes)
+	}
+	for _, o := range c.Expect {
+		if eventsEqual(o.Events, events) {
+			return true
+		}
+	}
+	return false
+}
+
+func eventsEqual(want, got []probe.Event) bool {
+	if len(want) != len(got) {
+		return false
+	}
+	for i := range want {
+		w, g := want[i], got[i]
+		if w.Kind != g.Kind || w.Binary != g.Binary || w.Tag != g.Tag || !bytes.Equal(w.Payload, g.Payload) {
+			return false
+		}
+	}
+	return true
+}
+
+// judge computes both verdicts the way Autobahn does (see
+// shared/research/autobahn.md §3), including its cross-links.
+func judge(r *Result, c *Case, events []probe.Event, st probe.CloseState) {
+	r.Behavior, r.Reason = Failed, "the events received differ from every acceptable outcome"
+	for _, o := range c.Expect {
+		if eventsEqual(o.Events, events) {
+			r.Behavior, r.Reason = o.Verdict, fmt.Sprintf("received events match the %s outcome", o.Verdict)
+			break
+		}
+	}
+	if st.PeerViolation != "" {
+		r.Reason += "; the target broke a rule and we failed the connection: " + st.PeerViolation
+	}
+
+	want := c.Close
+	switch {
+	case st.ClosedByMe != want.ClosedByMe:
+		r.BehaviorClose = CloseFailed
+		if st.ClosedByMe {
+			r.CloseReason = "the target did not close the connection: we had to (" + whyWeClosed(st) + ")"
+		} else {
+			r.CloseReason = "the target closed the connection, but we were expected to start the close"
+		}
+	case want.RequireClean && !st.Clean:
+		r.BehaviorClose, r.CloseReason = CloseUnclean, "the connection was not closed cleanly: "+st.NotCleanReason
+	case st.RemoteCode != 0 && !codeIn(st.RemoteCode, want.Codes):
+		r.BehaviorClose = CloseWrongCode
+		r.CloseReason = fmt.Sprintf("the target's close code %d (%s) is not one of %v", st.RemoteCode, st.RemoteCode, want.Codes)
+	case st.DroppedByMe:
+		r.BehaviorClose, r.CloseReason = CloseFailedByProbe, "we had to drop TCP; the server should close it first (RFC 6455 §7.1.1)"
+	default:
+		r.BehaviorClose, r.CloseReason = CloseOK, "the connection was closed as expected"
+		if st.RemoteCode != 0 {
+			r.CloseReason += fmt.Sprintf(" (close code %d)", st.RemoteCode)
+		}
+	}
+
+	if want.WrongEndpointFatal && st.ClosedByMe && !want.ClosedByMe {
+		r.Behavior = Failed
+		r.Reason = "the target did not fail the connection itself: " + r.CloseReason
+	}
+	if want.WrongCodeFails && r.BehaviorClose == CloseWrongCode {
+		r.Behavior, r.Reason = Failed, r.CloseReason
+	}
+	if want.Informational {
+		r.Behavior, r.BehaviorClose = Informational, CloseInformational
+		r.Reason = "behaviour recorded only: " + describeEvents(events, st)
+	}
+}
+
+func whyWeClosed(st probe.CloseState) string {
+	if st.PeerViolation != "" {
+		return "it broke a rule: " + st.PeerViolation
+	}
+	return "our timer fired"
+}
+
+func describeEvents(events []probe.Event, st probe.CloseState) string {
+	var parts []string
+	for _, e := range events {
+		parts = append(parts, e.String())
+	}
+	s := "received [" + strings.Join(parts, ", ") + "]"
+	if st.RemoteCode != 0 {
+		s += fmt.Sprintf("; close code %d", st.RemoteCode)
+	}
+	return s
+}
+
+func codeIn(c frame.CloseCode, list []frame.CloseCode) bool {
+	for _, x := range list {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+func echoesComplete(events []probe.Event, want *EchoCheck) bool {
+	n := 0
+	for _, e := range events {
+		if e.Kind == probe.Message {
+			n++
+		}
+	}
+	return n >= want.Count
+}
+
+// judgeEchoes replaces the main verdict of a performance-style case: OK
+// when every echo came back with the right type and length in time.
+func judgeEchoes(r *Result, c *Case, events []probe.Event, took time.Duration) {
+	want := c.Echoes
+	var got int
+	var octets int64
+	for _, e := range events {
+		if e.Kind != probe.Message {
+			continue
+		}
+		if e.Binary != want.Binary || len(e.Payload) != want.Length {
+			r.Behavior = Failed
+			r.Reason = fmt.Sprintf("echo %d has the wrong type or length: got %s, want %d octets binary=%t",
+				got+1, e.String(), want.Length, want.Binary)
+			return
+		}
+		got++
+		octets += int64(len(e.Payload))
+	}
+	stats := &PerfStats{Messages: got, OctetsEchoed: octets, OctetsSent: int64(want.Count) * int64(want.Length)}
+	if took > 0 {
+		stats.ThroughputMBps = float64(octets) / took.Seconds() / 1e6
+		r.Duration = took
+	}
+	r.Perf = stats
+	if got < want.Count {
+		r.Behavior = Failed
+		r.Reason = fmt.Sprintf("%d of %d echoes arrived before the deadline", got, want.Count)
+		return
+	}
+	r.Behavior = OK
+	r.Reason = fmt.Sprintf("all %d echoes arrived in %v (%.1f MB/s)", got, took.Round(time.Millisecond), stats.ThroughputMBps)
+}

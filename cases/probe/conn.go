@@ -1,0 +1,269 @@
+// Package probe is one client-side WebSocket connection driven on purpose:
+// dial (TCP or TLS) with deadlines, an opening handshake that may be broken
+// at will, raw frame I/O with chop sizes and pauses inside a frame, a record
+// of every event the peer caused, the closing handshake as RFC 6455 §7
+// describes it, and a wire log. The catalogue's scripts and the network
+// fuzzer both drive a peer through it.
+package probe
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wsconform/wsconform/reference/frame"
+)
+
+// Target is the server under test.
+type Target struct {
+	URL       *url.URL
+	TLSConfig *tls.Config // for wss://; nil means a default config
+}
+
+// ParseTarget checks a ws:// or wss:// URL.
+func ParseTarget(raw string) (Target, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return Target{}, fmt.Errorf("bad target URL %q: %v", raw, err)
+	}
+	if u.Scheme != "ws" && u.Scheme != "wss" {
+		return Target{}, fmt.Errorf("bad target URL %q: scheme must be ws or wss", raw)
+	}
+	if u.Host == "" {
+		return Target{}, fmt.Errorf("bad target URL %q: no host", raw)
+	}
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	return Target{URL: u}, nil
+}
+
+// Address is host:port with the scheme's default port filled in.
+func (t Target) Address() string {
+	if t.URL.Port() != "" {
+		return t.URL.Host
+	}
+	if t.URL.Scheme == "wss" {
+		return net.JoinHostPort(t.URL.Hostname(), "443")
+	}
+	return net.JoinHostPort(t.URL.Hostname(), "80")
+}
+
+// Timeouts of one connection. The defaults are Autobahn's protocol timers.
+type Timeouts struct {
+	Dial      time.Duration // TCP connect and TLS handshake
+	Handshake time.Duration // opening handshake response
+	CloseWait time.Duration // peer's reply to our close frame
+	DropWait  time.Duration // peer closing TCP after the closing handshake
+}
+
+func DefaultTimeouts() Timeouts {
+	return Timeouts{Dial: 5 * time.Second, Handshake: 5 * time.Second, CloseWait: time.Second, DropWait: time.Second}
+}
+
+// Scale multiplies every timeout, for slow targets.
+func (t Timeouts) Scale(f float64) Timeouts {
+	s := func(d time.Duration) time.Duration { return time.Duration(float64(d) * f) }
+	return Timeouts{s(t.Dial), s(t.Handshake), s(t.CloseWait), s(t.DropWait)}
+}
+
+// MaxMessage bounds what the probe reassembles from the peer; section 9
+// echoes reach 16 MiB.
+const MaxMessage = 64 << 20
+
+// Conn is one connection to the target.
+type Conn struct {
+	nc       net.Conn
+	br       *bufio.Reader
+	Log      *WireLog
+	timeouts Timeouts
+	stopCtx  func() bool
+
+	wmu     sync.Mutex // held for a whole frame, including pauses inside it
+	pongs   chan []byte
+	inFrame bool // a frame is partly written; guarded by mu
+
+	mu              sync.Mutex
+	state           CloseState
+	events          []Event
+	notify          chan struct{}
+	done            chan struct{} // closed once TCP is gone and the reader has stopped
+	closeT          *time.Timer
+	dropT           *time.Timer
+	txOctets        int64 // octets written so far; guarded by mu
+	txAtRemoteClose int64 // txOctets when the peer's close arrived, -1 before
+	txBase          int64 // txOctets when the handshake was done
+}
+
+func (c *Conn) sent(b []byte) {
+	c.mu.Lock()
+	c.txOctets += int64(len(b))
+	c.mu.Unlock()
+	c.Log.Octets(Sent, b)
+}
+
+// OctetsSentAtRemoteClose is how many octets we had written (handshake
+// after the handshake) when the peer's close frame arrived, or -1: for fail-fast cases
+// it tells at which octet the peer gave up.
+func (c *Conn) OctetsSentAtRemoteClose() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.txAtRemoteClose < 0 {
+		return -1
+	}
+	return c.txAtRemoteClose - c.txBase
+}
+
+// CloseState is how the connection ended, in Autobahn's terms.
+type CloseState struct {
+	SentClose        bool            `json:"sentClose"`
+	ReceivedClose    bool            `json:"receivedClose"`
+	ClosedByMe       bool            `json:"closedByMe"`  // we sent the first close frame
+	FailedByMe       bool            `json:"failedByMe"`  // we failed the connection (peer broke a rule or a kill timer fired)
+	DroppedByMe      bool            `json:"droppedByMe"` // we closed TCP first
+	LocalCode        frame.CloseCode `json:"localCloseCode,omitempty"`
+	LocalReason      string          `json:"localCloseReason,omitempty"`
+	RemoteCode       frame.CloseCode `json:"remoteCloseCode,omitempty"` // 0: no code in the peer's close frame
+	RemoteReason     string          `json:"remoteCloseReason,omitempty"`
+	CloseTimeout     bool            `json:"wasCloseHandshakeTimeout"`
+	DropTimeout      bool            `json:"wasServerConnectionDropTimeout"`
+	PeerViolation    string          `json:"peerViolation,omitempty"` // the rule the peer broke, if we failed it
+	TCPError         string          `json:"tcpError,omitempty"`
+	NotCleanReason   string          `json:"wasNotCleanReason,omitempty"`
+	Clean            bool            `json:"wasClean"`
+	ClosedAt         time.Duration   `json:"closedAt_ns,omitempty"` // when TCP ended, since start
+	startedRemoteSeq bool
+}
+
+// Dial opens TCP (and TLS for wss) to the target. The connection's deadline
+// follows ctx: cancelling ctx unblocks every pending read and write.
+func Dial(ctx context.Context, t Target, to Timeouts, log *WireLog) (*Conn, error) {
+	d := net.Dialer{Timeout: to.Dial}
+	nc, err := d.DialContext(ctx, "tcp", t.Address())
+	if err != nil {
+		return nil, err
+	}
+	if t.URL.Scheme == "wss" {
+		cfg := t.TLSConfig
+		if cfg == nil {
+			cfg = &tls.Config{}
+		}
+		cfg = cfg.Clone()
+		if cfg.ServerName == "" {
+			cfg.ServerName = t.URL.Hostname()
+		}
+		tc := tls.Client(nc, cfg)
+		hctx, cancel := context.WithTimeout(ctx, to.Dial)
+		err := tc.HandshakeContext(hctx)
+		cancel()
+		if err != nil {
+			nc.Close()
+			return nil, fmt.Errorf("TLS handshake: %w", err)
+		}
+		nc = tc
+	}
+	c := &Conn{
+		nc:       nc,
+		Log:      log,
+		timeouts: to,
+		pongs:    make(chan []byte, 64),
+		notify:   make(chan struct{}, 1),
+		done:     make(chan struct{}),
+
+		txAtRemoteClose: -1,
+	}
+	c.br = bufio.NewReaderSize(loggingReader{c}, 64<<10)
+	c.stopCtx = context.AfterFunc(ctx, func() { nc.SetDeadline(time.Now()) })
+	log.Note("TCP connected to " + nc.RemoteAddr().String())
+	return c, nil
+}
+
+// Reader is the buffered stream from the peer (the handshake response is
+// read from it, then frames).
+func (c *Conn) Reader() *bufio.Reader { return c.br }
+
+// WriteRaw writes octets as they are, in chops of chop octets (0: one write).
+func (c *Conn) WriteRaw(b []byte, chop int) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return c.writeChopped(b, chop)
+}
+
+func (c *Conn) writeChopped(b []byte, chop int) error {
+	if chop <= 0 {
+		chop = len(b)
+	}
+	for len(b) > 0 {
+		n := min(chop, len(b))
+		if _, err := c.nc.Write(b[:n]); err != nil {
+			return err
+		}
+		c.sent(b[:n])
+		b = b[n:]
+	}
+	return nil
+}
+
+// SetDeadline sets the raw socket deadline (the opening handshake uses it).
+func (c *Conn) SetDeadline(t time.Time) error { return c.nc.SetDeadline(t) }
+
+// NetConn is the underlying connection, for the handshake cases that speak
+// plain HTTP.
+func (c *Conn) NetConn() net.Conn { return c.nc }
+
+// Abort closes TCP at once without a closing handshake.
+func (c *Conn) Abort() {
+	c.mu.Lock()
+	if !c.closedLocked() {
+		c.state.DroppedByMe = true
+	}
+	c.mu.Unlock()
+	c.nc.Close()
+}
+
+func (c *Conn) closedLocked() bool {
+	select {
+	case <-c.done:
+		return true
+	default:
+		return false
+	}
+}
+
+type loggingReader struct{ c *Conn }
+
+func (r loggingReader) Read(p []byte) (int, error) {
+	n, err := r.c.nc.Read(p)
+	if n > 0 {
+		r.c.Log.Octets(Received, p[:n])
+	}
+	return n, err
+}
+
+// NewMaskKey returns a random masking key, as §5.3 requires of clients
+// ("derived from a strong source of entropy").
+func NewMaskKey() [4]byte {
+	var k [4]byte
+	rand.Read(k[:])
+	return k
+}
+
+// errClosing is returned by sends that were skipped because the connection
+// is already closing.
+var errClosing = errors.New("probe: connection closing")
+
+// IsClosing reports whether err means a send was skipped because the
+// connection was already going down (not a tool failure).
+func IsClosing(err error) bool {
+	return errors.Is(err, errClosing) || errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF) ||
+		(err != nil && (strings.Contains(err.Error(), "broken pipe") || strings.Contains(err.Error(), "connection reset")))
+}

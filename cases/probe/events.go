@@ -1,0 +1,328 @@
+package probe
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+	"unicode/utf8"
+
+	"github.com/wsconform/wsconform/reference/frame"
+)
+
+// EventKind names what the peer did, in Autobahn's event vocabulary.
+type EventKind string
+
+const (
+	Message EventKind = "message"
+	Ping    EventKind = "ping"
+	Pong    EventKind = "pong"
+	// Marker is recorded by a script when a pause ends with the connection
+	// still open (Autobahn's "timeout" events, used by the fail-fast cases).
+	Marker EventKind = "timeout"
+)
+
+// Event is one thing the peer did (or a script marker).
+type Event struct {
+	Kind    EventKind     `json:"kind"`
+	Binary  bool          `json:"binary,omitempty"`
+	Payload []byte        `json:"payload,omitempty"`
+	Tag     string        `json:"tag,omitempty"`
+	At      time.Duration `json:"at_ns"`
+}
+
+func (e Event) String() string {
+	switch e.Kind {
+	case Marker:
+		return fmt.Sprintf("timeout %s", e.Tag)
+	case Message:
+		typ := "text"
+		if e.Binary {
+			typ = "binary"
+		}
+		return fmt.Sprintf("%s message %s", typ, preview(e.Payload))
+	}
+	return fmt.Sprintf("%s %s", e.Kind, preview(e.Payload))
+}
+
+func preview(p []byte) string {
+	const max = 64
+	if len(p) > max {
+		return fmt.Sprintf("(%d octets) %q…", len(p), p[:max])
+	}
+	return fmt.Sprintf("(%d octets) %q", len(p), p)
+}
+
+// Start begins reading frames from the peer. ext lists the RSV bits the
+// negotiated extensions define (none, until compression is negotiated).
+func (c *Conn) Start(ext frame.Extensions) {
+	c.mu.Lock()
+	c.txBase = c.txOctets
+	c.mu.Unlock()
+	go c.readLoop(ext)
+	go c.pongLoop()
+}
+
+// Events returns the events so far.
+func (c *Conn) Events() []Event {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Event(nil), c.events...)
+}
+
+// Changed is signalled after each new event and when the connection ends.
+func (c *Conn) Changed() <-chan struct{} { return c.notify }
+
+// Done is closed when TCP is gone and the reader has stopped.
+func (c *Conn) Done() <-chan struct{} { return c.done }
+
+// State is how the closing went, so far.
+func (c *Conn) State() CloseState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state
+}
+
+// Closing reports whether either side has started closing or TCP is gone.
+func (c *Conn) Closing() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state.SentClose || c.state.ReceivedClose || c.closedLocked()
+}
+
+// Mark records a script marker event.
+func (c *Conn) Mark(tag string) {
+	c.Log.Note("timer fired with the connection open: " + tag)
+	c.record(Event{Kind: Marker, Tag: tag})
+}
+
+// Quiet stops payload previews in the wire log (bulk transfers).
+func (c *Conn) Quiet(on bool) { c.Log.SetEnabled(!on) }
+
+func (c *Conn) record(e Event) {
+	c.mu.Lock()
+	e.At = time.Since(c.Log.start)
+	c.events = append(c.events, e)
+	c.mu.Unlock()
+	c.signal()
+}
+
+func (c *Conn) signal() {
+	select {
+	case c.notify <- struct{}{}:
+	default:
+	}
+}
+
+func (c *Conn) readLoop(ext frame.Extensions) {
+	defer c.finish()
+	r := frame.NewReader(c.br)
+	var seq frame.Sequence
+	var msg []byte
+	var msgBinary bool
+	var buf []byte
+	for {
+		h, err := r.Next()
+		if err != nil {
+			c.lost(err)
+			return
+		}
+		failed := c.State().FailedByMe
+		if !failed {
+			vs := frame.Check(h, frame.FromServer, ext)
+			if v := seq.Check(h); v != nil {
+				vs = append(vs, *v)
+			}
+			if len(vs) > 0 {
+				c.Log.Frame(Received, h.String())
+				c.peerBroke(vs[0])
+				failed = true
+			}
+		}
+		if h.Length > MaxMessage || uint64(len(msg))+h.Length > MaxMessage {
+			c.Log.Frame(Received, h.String())
+			if !failed {
+				c.peerBroke(frame.Violation{Rule: "probe-message-too-big", Section: "RFC 6455 §10.4", Code: 1009,
+					Detail: fmt.Sprintf("the peer sent more than %d octets in one message", MaxMessage)})
+			}
+			c.drain()
+			return
+		}
+		if cap(buf) < int(h.Length) {
+			buf = make([]byte, h.Length)
+		}
+		payload := buf[:h.Length]
+		if _, err := io.ReadFull(r, payload); err != nil {
+			c.lost(err)
+			return
+		}
+		c.Log.Frame(Received, describe(h, payload))
+		if failed {
+			if h.Opcode == frame.OpClose {
+				c.closeReceived(payload)
+			}
+			continue
+		}
+		switch h.Opcode {
+		case frame.OpPing:
+			p := append([]byte(nil), payload...)
+			c.record(Event{Kind: Ping, Payload: p})
+			select {
+			case c.pongs <- p:
+			default: // a peer flooding pings gets fewer pongs; §5.5.3 allows answering only the latest
+			}
+		case frame.OpPong:
+			c.record(Event{Kind: Pong, Payload: append([]byte(nil), payload...)})
+		case frame.OpClose:
+			c.closeReceived(payload)
+		case frame.OpText, frame.OpBinary, frame.OpContinuation:
+			if h.Opcode != frame.OpContinuation {
+				msg, msgBinary = msg[:0], h.Opcode == frame.OpBinary
+			}
+			msg = append(msg, payload...)
+			if !h.Fin {
+				continue
+			}
+			// §8.1: a text message whose payload is not UTF-8 must fail the connection with 1007.
+			if !msgBinary && !utf8.Valid(msg) {
+				c.peerBroke(frame.Violation{Rule: "text-not-utf8", Section: "RFC 6455 §8.1", Code: 1007,
+					Detail: "the peer sent a text message that is not valid UTF-8"})
+				continue
+			}
+			c.record(Event{Kind: Message, Binary: msgBinary, Payload: append([]byte(nil), msg...)})
+			if cap(msg) > 1<<20 {
+				msg = nil
+			}
+		}
+	}
+}
+
+// drain reads and discards until TCP ends (the connection is being failed).
+func (c *Conn) drain() {
+	io.Copy(io.Discard, c.br)
+}
+
+// peerBroke fails the connection because the peer broke a rule.
+func (c *Conn) peerBroke(v frame.Violation) {
+	c.mu.Lock()
+	if c.state.PeerViolation == "" {
+		c.state.PeerViolation = fmt.Sprintf("%s (%s): %s", v.Rule, v.Section, v.Detail)
+	}
+	already := c.state.SentClose
+	c.mu.Unlock()
+	if !already {
+		go c.Fail(v.Code, "")
+	}
+}
+
+func (c *Conn) closeReceived(payload []byte) {
+	code, reason, v := frame.ParseClosePayload(payload)
+	c.mu.Lock()
+	if c.state.ReceivedClose {
+		c.mu.Unlock()
+		return
+	}
+	c.state.ReceivedClose = true
+	if !c.state.SentClose {
+		c.txAtRemoteClose = c.txOctets
+	}
+	c.state.RemoteCode, c.state.RemoteReason = code, string(reason)
+	if c.closeT != nil {
+		c.closeT.Stop()
+	}
+	reply := !c.state.SentClose
+	midFrame := c.inFrame
+	c.dropT = time.AfterFunc(c.timeouts.DropWait+c.timeouts.CloseWait, c.dropWaitExpired)
+	c.mu.Unlock()
+	c.signal()
+	switch {
+	case v != nil && reply:
+		c.peerBroke(*v)
+	case reply && midFrame:
+		// A close frame cannot be sent inside the frame we are writing; the
+		// peer has failed the connection, so we wait for it to drop TCP.
+		c.Log.Note("peer closed while our frame was partly sent: no close reply")
+	case reply:
+		// §5.5.1: the endpoint that receives a close answers with a close,
+		// typically echoing the status code it received.
+		go c.SendClose(code, "")
+	}
+}
+
+func (c *Conn) dropWaitExpired() {
+	c.mu.Lock()
+	if c.closedLocked() {
+		c.mu.Unlock()
+		return
+	}
+	c.state.DropTimeout = true
+	c.mu.Unlock()
+	c.Log.Note("peer did not close TCP after the closing handshake: dropping it")
+	c.Abort()
+}
+
+func (c *Conn) pongLoop() {
+	for {
+		select {
+		case <-c.done:
+			return
+		case p := <-c.pongs:
+			if err := c.SendFrame(frame.New(frame.OpPong, p), Piece{}); err != nil && !IsClosing(err) {
+				c.Log.Note("pong not sent: " + err.Error())
+			}
+		}
+	}
+}
+
+func (c *Conn) lost(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case errors.Is(err, io.EOF):
+	case c.state.DroppedByMe:
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		c.state.TCPError = "deadline exceeded"
+	default:
+		c.state.TCPError = err.Error()
+	}
+}
+
+// finish records the end of TCP and works out whether the close was clean.
+func (c *Conn) finish() {
+	c.nc.Close()
+	c.stopCtx()
+	c.mu.Lock()
+	if c.closeT != nil {
+		c.closeT.Stop()
+	}
+	if c.dropT != nil {
+		c.dropT.Stop()
+	}
+	s := &c.state
+	s.ClosedAt = time.Since(c.Log.start)
+	switch {
+	case !s.SentClose && !s.ReceivedClose:
+		s.NotCleanReason = "TCP ended without a closing handshake"
+	case !s.ReceivedClose:
+		s.NotCleanReason = "the peer never answered our close frame"
+	case !s.SentClose:
+		s.NotCleanReason = "we did not send a close frame (peer closed while our frame was in flight)"
+	case s.DropTimeout:
+		s.NotCleanReason = "the peer did not close TCP after the closing handshake"
+	case s.DroppedByMe:
+		s.NotCleanReason = "we dropped TCP"
+	case s.TCPError != "":
+		s.NotCleanReason = "TCP error: " + s.TCPError
+	default:
+		s.Clean = true
+	}
+	if s.DroppedByMe {
+		c.Log.Note("TCP dropped by me")
+	} else {
+		c.Log.Note("TCP dropped by peer")
+	}
+	c.mu.Unlock()
+	close(c.done)
+	c.signal()
+}

@@ -1,0 +1,79 @@
+package probe
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/wsconform/wsconform/reference/frame"
+	"github.com/wsconform/wsconform/reference/handshake"
+)
+
+// Handshake is the opening handshake as it happened.
+type Handshake struct {
+	Request    string                `json:"request"`
+	Response   string                `json:"response,omitempty"`
+	Status     int                   `json:"status,omitempty"`
+	Violations []handshake.Violation `json:"violations,omitempty"`
+	Duration   time.Duration         `json:"duration_ns"`
+	req        *handshake.Request
+	resp       *handshake.Response
+}
+
+// Parsed gives the request sent and the response read (nil if none).
+func (h *Handshake) Parsed() (*handshake.Request, *handshake.Response) { return h.req, h.resp }
+
+// Open dials the target, performs the opening handshake with a valid RFC
+// 6455 request (changed by edit, if given), and starts reading frames. A
+// handshake the client must reject (§4.1) is an error, with the handshake
+// returned for the report.
+func Open(ctx context.Context, t Target, to Timeouts, log *WireLog, edit func(*handshake.Request)) (*Conn, *Handshake, error) {
+	c, err := Dial(ctx, t, to, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	req := handshake.NewClientRequest(t.URL, handshake.NewKey())
+	if edit != nil {
+		edit(req)
+	}
+	hs, err := c.Handshake(req)
+	if err != nil {
+		c.Abort()
+		<-c.finishNoReader()
+		return nil, hs, err
+	}
+	c.Start(frame.Extensions{})
+	return c, hs, nil
+}
+
+// Handshake sends req and reads the response, with the handshake timeout.
+func (c *Conn) Handshake(req *handshake.Request) (*Handshake, error) {
+	start := time.Now()
+	raw := req.Bytes()
+	hs := &Handshake{Request: string(raw), req: req}
+	c.nc.SetDeadline(start.Add(c.timeouts.Handshake))
+	defer c.nc.SetDeadline(time.Time{})
+	if err := c.WriteRaw(raw, 0); err != nil {
+		return hs, fmt.Errorf("sending the opening handshake: %w", err)
+	}
+	resp, err := handshake.ReadResponse(c.br)
+	hs.Duration = time.Since(start)
+	if err != nil {
+		return hs, fmt.Errorf("reading the opening handshake response: %w", err)
+	}
+	hs.resp = resp
+	hs.Response = string(resp.Raw)
+	hs.Status = resp.Status
+	hs.Violations = handshake.ValidateResponse(req, resp)
+	if len(hs.Violations) > 0 {
+		return hs, fmt.Errorf("opening handshake rejected: %v", hs.Violations[0])
+	}
+	c.Log.Note(fmt.Sprintf("opening handshake done in %v", hs.Duration.Round(time.Microsecond)))
+	return hs, nil
+}
+
+// finishNoReader closes a connection whose reader never started.
+func (c *Conn) finishNoReader() <-chan struct{} {
+	go c.finish()
+	return c.done
+}

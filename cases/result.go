@@ -1,0 +1,131 @@
+package cases
+
+import (
+	"time"
+
+	"github.com/wsconform/wsconform/cases/probe"
+)
+
+// SchemaVersion names the layout of Run as written to wsconform.json.
+// Bump it on any incompatible change.
+const SchemaVersion = "wsconform/results/v1"
+
+// Run is everything one run produced: the results model every reporter reads.
+type Run struct {
+	Schema      string        `json:"schema"`
+	Tool        string        `json:"tool"` // wsconform version
+	Target      TargetInfo    `json:"target"`
+	Selection   Selection     `json:"selection"`
+	Started     time.Time     `json:"started"`
+	Duration    time.Duration `json:"duration_ns"`
+	Interrupted bool          `json:"interrupted,omitempty"`
+	// TargetDown is set when the target stopped accepting connections
+	// during the run; InFlight names the cases running when it went down.
+	TargetDown *TargetDown `json:"targetDown,omitempty"`
+	Results    []Result    `json:"results"`
+}
+
+type TargetInfo struct {
+	URL   string `json:"url"`
+	Agent string `json:"agent"`
+	// Embedded is set when the target was the built-in reference server.
+	Embedded bool `json:"embedded,omitempty"`
+}
+
+type Selection struct {
+	Cases       []string `json:"cases,omitempty"`
+	Exclude     []string `json:"exclude,omitempty"`
+	LabelFilter string   `json:"labelFilter,omitempty"`
+	Strict      bool     `json:"strict,omitempty"`
+	Parallel    int      `json:"parallel"`
+	Scale       float64  `json:"timeoutScale"`
+}
+
+type TargetDown struct {
+	At       time.Time `json:"at"`
+	Error    string    `json:"error"`
+	InFlight []string  `json:"inFlight"`
+}
+
+// Result is one case's outcome.
+type Result struct {
+	ID          string   `json:"id"`
+	Title       string   `json:"title"`
+	Description string   `json:"description"`
+	Clauses     []string `json:"clauses"`
+	Level       Level    `json:"level"`
+	Labels      []string `json:"labels,omitempty"`
+
+	Behavior      Verdict      `json:"behavior"`
+	BehaviorClose CloseVerdict `json:"behaviorClose"`
+	Reason        string       `json:"result"`      // why the main verdict
+	CloseReason   string       `json:"resultClose"` // why the close verdict
+
+	Expected      []ExpectedOutcome `json:"expected,omitempty"`
+	ExpectedClose *CloseExpectView  `json:"expectedClose,omitempty"`
+	Observed      []string          `json:"received"`
+	Close         *probe.CloseState `json:"close,omitempty"`
+	Handshake     *probe.Handshake  `json:"handshake,omitempty"`
+
+	Started  time.Time     `json:"started"`
+	Duration time.Duration `json:"duration_ns"`
+	// FailFastOffset is how many octets of the script we had written when
+	// the target's close frame arrived (-1: it did not close first).
+	FailFastOffset int64         `json:"failFastOffset"`
+	Perf           *PerfStats    `json:"perf,omitempty"`
+	WireLog        []probe.Entry `json:"wirelog,omitempty"`
+	// Error is a tool-side problem (could not connect...), not a verdict.
+	Error     string `json:"error,omitempty"`
+	Reproduce string `json:"reproduce,omitempty"`
+}
+
+// ExpectedOutcome is an Outcome rendered for reports.
+type ExpectedOutcome struct {
+	Verdict Verdict  `json:"verdict"`
+	Events  []string `json:"events"`
+}
+
+// CloseExpectView is CloseExpect rendered for reports.
+type CloseExpectView struct {
+	ClosedByMe   bool  `json:"closedByMe"`
+	Codes        []int `json:"closeCode"`
+	RequireClean bool  `json:"requireClean"`
+}
+
+// PerfStats are the numbers a performance-style case exists for.
+type PerfStats struct {
+	Messages       int     `json:"messages"`
+	OctetsSent     int64   `json:"octetsSent"`
+	OctetsEchoed   int64   `json:"octetsEchoed"`
+	ThroughputMBps float64 `json:"throughputMBps"`
+}
+
+// Passes says whether the result lets CI pass: both verdicts must pass.
+func (r Result) Passes(strict bool) bool {
+	return r.Behavior.Passes(strict) && r.BehaviorClose.Passes(strict)
+}
+
+// NotRunResult is the result of a case that never ran.
+func NotRunResult(c *Case, why string) Result {
+	r := baseResult(c)
+	r.Behavior, r.BehaviorClose = NotRun, CloseNotRun
+	r.Reason, r.CloseReason = why, why
+	r.FailFastOffset = -1
+	return r
+}
+
+func baseResult(c *Case) Result {
+	return Result{
+		ID: c.ID, Title: c.Title, Description: c.Description, Clauses: c.Clauses,
+		Level: c.Level, Labels: c.Labels, Observed: []string{},
+	}
+}
+
+// Summary counts verdicts.
+func (run *Run) Summary() map[Verdict]int {
+	m := map[Verdict]int{}
+	for _, r := range run.Results {
+		m[r.Behavior]++
+	}
+	return m
+}
