@@ -47,6 +47,8 @@ func ParseParams(e handshake.Extension) (Params, error) {
 	}
 	seen := map[string]bool{}
 	for _, prm := range e.Params {
+		// RFC 7692 does not say whether parameter names are case-sensitive;
+		// like other HTTP tokens they are compared case-insensitively.
 		name := strings.ToLower(prm.Name)
 		// §7: an offer (response) is declined (failed) when it "contains
 		// multiple extension parameters with the same name".

@@ -3,6 +3,7 @@ package frame
 import (
 	"errors"
 	"testing"
+	"testing/quick"
 )
 
 // fits reports whether a length field of encoding e can carry n.
@@ -99,5 +100,24 @@ func TestParseHeaderDoesNotAllocate(t *testing.T) {
 	wire := []byte{0x82, 0xFF, 0, 0, 0, 0, 0, 1, 0, 0, 1, 2, 3, 4}
 	if a := testing.AllocsPerRun(100, func() { _, _, _ = ParseHeader(wire) }); a != 0 {
 		t.Errorf("ParseHeader allocates %v times", a)
+	}
+}
+
+// TestHeaderRoundTripRandom is the same property over random field values.
+func TestHeaderRoundTripRandom(t *testing.T) {
+	property := func(b0, b1 uint8, mask [4]byte, length uint64, enc uint8) bool {
+		h := Header{Fin: b0&0x80 != 0, Rsv: b0 >> 4 & 7, Opcode: Opcode(b0 & 0xF), Masked: b1&1 != 0,
+			Length: length >> (b1 >> 1 % 64), Encoding: LengthEncoding(enc % 4)}
+		if h.Masked {
+			h.Mask = mask
+		}
+		if !fits(h.Encoding, h.Length) {
+			h.Encoding = LengthMinimal
+		}
+		checkRoundTrip(t, h)
+		return true
+	}
+	if err := quick.Check(property, &quick.Config{MaxCount: 20000}); err != nil {
+		t.Error(err)
 	}
 }

@@ -39,7 +39,9 @@ func NewReaderSize(src io.Reader, size int) *Reader {
 
 // Reset makes r read a new stream with the same buffer.
 func (r *Reader) Reset(src io.Reader) {
-	*r = Reader{src: src, buf: r.buf}
+	r.src, r.err = src, nil
+	r.r, r.w = 0, 0
+	r.hdr, r.remaining, r.maskPos = Header{}, 0, 0
 }
 
 // Next skips what is left of the current frame's payload and decodes the
@@ -47,15 +49,19 @@ func (r *Reader) Reset(src io.Reader) {
 // between frames, io.ErrUnexpectedEOF when it ends inside a frame. The
 // header is not judged; see Check and Sequence.
 func (r *Reader) Next() (Header, error) {
-	if err := r.skipPayload(); err != nil {
-		return Header{}, err
+	if r.remaining > 0 {
+		if err := r.skipPayload(); err != nil {
+			return Header{}, err
+		}
 	}
 	for {
-		h, n, err := ParseHeader(r.buf[r.r:r.w])
-		if err == nil {
-			r.r += n
-			r.hdr, r.remaining, r.maskPos = h, h.Length, 0
-			return h, nil
+		if r.w-r.r >= 2 { // ParseHeader needs at least two octets
+			h, n, err := ParseHeader(r.buf[r.r:r.w])
+			if err == nil {
+				r.r += n
+				r.hdr, r.remaining, r.maskPos = h, h.Length, 0
+				return h, nil
+			}
 		}
 		if err := r.fill(); err != nil {
 			if err == io.EOF && r.r != r.w {

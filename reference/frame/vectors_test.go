@@ -108,4 +108,3 @@ func head(b []byte) []byte {
 	}
 	return b
 }
-

@@ -29,6 +29,15 @@ func (r *Request) Bytes() []byte {
 	return append(b, r.Body...)
 }
 
+// Clone returns a deep copy, so a case can derive a broken variant from a
+// shared valid request.
+func (r *Request) Clone() *Request {
+	c := *r
+	c.Header = append([]Field(nil), r.Header...)
+	c.Body = append([]byte(nil), r.Body...)
+	return &c
+}
+
 // Get returns the value of the first field named name (case-insensitive).
 func (r *Request) Get(name string) (string, bool) { return fieldGet(r.Header, name) }
 

@@ -47,9 +47,10 @@ func ReasonPhrase(status int) string {
 
 // BuildServerResponse renders a response head: "HTTP/1.1 status reason",
 // the given fields in order, and the empty line. For any status other than
-// 101 it also adds "Content-Length: 0" and "Connection: close" unless fields
-// already carry them, so the client sees an empty body and the end of the
-// connection instead of waiting for either.
+// 101 it also adds "Content-Length: 0" unless fields have a Content-Length,
+// and "Connection: close" unless a Connection field already lists close, so
+// the client sees an empty body and the end of the connection instead of
+// waiting for either.
 func BuildServerResponse(status int, fields []Field) []byte {
 	b := make([]byte, 0, 256)
 	b = append(b, "HTTP/1.1 "...)

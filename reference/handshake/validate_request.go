@@ -166,8 +166,9 @@ func checkKey(r *Request, fail failFunc) {
 	}
 }
 
-// validKey reports whether key is base64 of exactly 16 octets. The base64
-// decoder skips CR and LF, so those are refused first.
+// validKey reports whether key is base64 of exactly 16 octets. As §4.2.1
+// asks no more, a key whose unused padding bits are not zero is accepted.
+// The base64 decoder skips CR and LF, so those are refused first.
 func validKey(key string) bool {
 	if strings.ContainsAny(key, "\r\n") {
 		return false

@@ -259,3 +259,14 @@ func TestServerSideRFCExample(t *testing.T) {
 		t.Errorf("own response violates §4.1: %v", vs)
 	}
 }
+
+func TestRequestClone(t *testing.T) {
+	r := validRequest()
+	r.Body = []byte("x")
+	c := r.Clone()
+	c.Set("Host", "other")
+	c.Body[0] = 'y'
+	if h, _ := r.Get("Host"); h != "server.example.com" || r.Body[0] != 'x' {
+		t.Errorf("editing the clone changed the original: Host %q body %q", h, r.Body)
+	}
+}

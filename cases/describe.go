@@ -1,0 +1,35 @@
+package cases
+
+// Entry is a case as the catalogue file and `wsconform list --format json`
+// show it: everything a reviewer needs to see change in a diff.
+type Entry struct {
+	ID          string            `json:"id"`
+	Title       string            `json:"title"`
+	Description string            `json:"description"`
+	Clauses     []string          `json:"clauses"`
+	Level       Level             `json:"level"`
+	Labels      []string          `json:"labels"`
+	Serial      bool              `json:"serial,omitempty"`
+	Expect      []ExpectedOutcome `json:"expect,omitempty"`
+	Close       *CloseExpectView  `json:"expectClose,omitempty"`
+}
+
+// Describe renders cases as catalogue entries.
+func Describe(cs []*Case) []Entry {
+	out := make([]Entry, 0, len(cs))
+	for _, c := range cs {
+		e := Entry{ID: c.ID, Title: c.Title, Description: c.Description, Clauses: c.Clauses, Level: c.Level, Labels: c.Labels, Serial: c.Serial}
+		for _, o := range c.Expect {
+			e.Expect = append(e.Expect, ExpectedOutcome{Verdict: o.Verdict, Events: eventStrings(o.Events)})
+		}
+		if c.Custom == nil {
+			v := &CloseExpectView{ClosedByMe: c.Close.ClosedByMe, RequireClean: c.Close.RequireClean, Codes: []int{}}
+			for _, code := range c.Close.Codes {
+				v.Codes = append(v.Codes, int(code))
+			}
+			e.Close = v
+		}
+		out = append(out, e)
+	}
+	return out
+}

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wsconform/wsconform/cases"
+	"github.com/wsconform/wsconform/suite"
+)
+
+func listCommand() *cobra.Command {
+	var format string
+	var include, exclude []string
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the catalogue: ids, titles, RFC clauses, labels",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			sel, err := cases.Select(include, exclude)
+			if err != nil {
+				return usageError{err}
+			}
+			switch format {
+			case "json":
+				return writeCatalogueJSON(os.Stdout, sel)
+			case "text":
+				tw := tabwriter.NewWriter(os.Stdout, 0, 8, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tLEVEL\tTITLE\tCLAUSES\tLABELS")
+				for _, c := range sel {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.ID, c.Level, c.Title, strings.Join(c.Clauses, ", "), strings.Join(suite.Labels(c), " "))
+				}
+				return tw.Flush()
+			}
+			return badInput("unknown --format %q (text or json)", format)
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "text", "text or json")
+	cmd.Flags().StringSliceVar(&include, "cases", nil, "case id globs to list (e.g. 5.*,6.4.1)")
+	cmd.Flags().StringSliceVar(&exclude, "exclude", nil, "case id globs to leave out")
+	return cmd
+}
+
+func writeCatalogueJSON(w *os.File, sel []*cases.Case) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(cases.Describe(sel))
+}

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+	"github.com/spf13/cobra"
+
+	"github.com/wsconform/wsconform/cases"
+	"github.com/wsconform/wsconform/cases/probe"
+	"github.com/wsconform/wsconform/reference/server"
+	"github.com/wsconform/wsconform/reporter"
+	"github.com/wsconform/wsconform/suite"
+)
+
+type runFlags struct {
+	include, exclude []string
+	labelFilter      string
+	parallel         int
+	scale            float64
+	strict           bool
+	out              string
+	agent            string
+	insecure         bool
+	verbose          bool
+}
+
+func runCommand() *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run [ws://host:port/path]",
+		Short: "Run the conformance catalogue against a WebSocket server (default: the embedded reference server)",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			url := ""
+			if len(args) == 1 {
+				url = args[0]
+			}
+			return runSuite(f, url)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringSliceVar(&f.include, "cases", nil, "case id globs to run, e.g. 1.*,5.19 (default: all)")
+	fl.StringSliceVar(&f.exclude, "exclude", nil, "case id globs to leave out, e.g. 9.*")
+	fl.StringVar(&f.labelFilter, "label-filter", "", "Ginkgo label filter, e.g. 'section:5 && !serial'")
+	fl.IntVar(&f.parallel, "parallel", 16, "cases run concurrently (serial cases always run alone)")
+	fl.Float64Var(&f.scale, "timeout-scale", 1, "multiply every timer and deadline, for slow targets")
+	fl.BoolVar(&f.strict, "strict", false, "NON-STRICT verdicts (and unclean closes) fail the run")
+	fl.StringVar(&f.out, "out", "reports", "directory for wsconform.json and autobahn/index.json ('' for none)")
+	fl.StringVar(&f.agent, "agent", "", "the target's name in reports (default: from the URL)")
+	fl.BoolVar(&f.insecure, "insecure", false, "wss: do not verify the server's certificate")
+	fl.BoolVar(&f.verbose, "verbose", false, "show Ginkgo's own spec-by-spec output")
+	return cmd
+}
+
+func runSuite(f runFlags, rawURL string) error {
+	if f.parallel < 1 {
+		return badInput("--parallel must be at least 1")
+	}
+	if f.scale <= 0 {
+		return badInput("--timeout-scale must be positive")
+	}
+	if f.labelFilter != "" {
+		if _, err := types.ParseLabelFilter(f.labelFilter); err != nil {
+			return badInput("bad --label-filter %q: %v", f.labelFilter, err)
+		}
+	}
+	selected, err := cases.Select(f.include, f.exclude)
+	if err != nil {
+		return usageError{err}
+	}
+	if len(selected) == 0 {
+		return badInput("no case matches --cases %s --exclude %s", strings.Join(f.include, ","), strings.Join(f.exclude, ","))
+	}
+
+	target := cases.TargetInfo{URL: rawURL, Agent: f.agent}
+	if rawURL == "" {
+		srv, url, err := server.Start("127.0.0.1:0", server.Config{})
+		if err != nil {
+			return fmt.Errorf("starting the embedded reference server: %v", err)
+		}
+		defer srv.Close()
+		target.URL, target.Embedded = url, true
+		if target.Agent == "" {
+			target.Agent = "wsconform-reference"
+		}
+	}
+	t, err := probe.ParseTarget(target.URL)
+	if err != nil {
+		return usageError{err}
+	}
+	if f.insecure {
+		t.TLSConfig = &tls.Config{InsecureSkipVerify: true}
+	}
+	if target.Agent == "" {
+		target.Agent = t.URL.Host + t.URL.Path
+	}
+	env := cases.Env{Target: t, Timeouts: probe.DefaultTimeouts(), Scale: f.scale}
+	if err := preflight(env); err != nil {
+		return usageError{err}
+	}
+
+	if !target.Embedded {
+		fmt.Fprintf(os.Stderr, "wsconform %s: %d cases against %s\n", version, len(selected), target.URL)
+	} else {
+		fmt.Fprintf(os.Stderr, "wsconform %s: %d cases against the embedded reference server (%s)\n", version, len(selected), target.URL)
+	}
+	run := suite.Run(suite.Config{
+		Env: env, Cases: selected, LabelFilter: f.labelFilter, Parallel: f.parallel, Strict: f.strict,
+		Target: target, Tool: "wsconform " + version, Quiet: !f.verbose,
+		Selection: cases.Selection{Cases: f.include, Exclude: f.exclude, LabelFilter: f.labelFilter,
+			Strict: f.strict, Parallel: f.parallel, Scale: f.scale},
+	})
+	reporter.Summary(os.Stdout, run, f.strict)
+	if f.out != "" {
+		if err := reporter.WriteFiles(f.out, run); err != nil {
+			return fmt.Errorf("writing reports: %v", err)
+		}
+		fmt.Fprintf(os.Stdout, "reports written to %s/\n", f.out)
+	}
+	for _, r := range run.Results {
+		if !r.Passes(f.strict) {
+			return errNonConformant
+		}
+	}
+	if run.TargetDown != nil || len(run.Results) == 0 {
+		return errNonConformant
+	}
+	return nil
+}
+
+// preflight opens one WebSocket connection and closes it, so that an
+// unreachable or non-WebSocket target is one clear line and exit 2, not a
+// wall of FAILED cases.
+func preflight(env cases.Env) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second*time.Duration(max(1, env.Scale)))
+	defer cancel()
+	log := probe.NewWireLog(time.Now())
+	conn, hs, err := probe.Open(ctx, env.Target, env.Timeouts.Scale(env.Scale), log, nil)
+	if err != nil {
+		if hs != nil && hs.Status != 0 {
+			return fmt.Errorf("%s is not a WebSocket server: the opening handshake got HTTP %d (%v)", env.Target.URL, hs.Status, err)
+		}
+		return fmt.Errorf("cannot open a WebSocket connection to %s: %v", env.Target.URL, err)
+	}
+	conn.SendClose(1000, "")
+	select {
+	case <-conn.Done():
+	case <-ctx.Done():
+		conn.Abort()
+	}
+	return nil
+}

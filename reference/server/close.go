@@ -1,0 +1,54 @@
+package server
+
+import (
+	"io"
+	"net"
+	"time"
+
+	"github.com/wsconform/wsconform/reference/frame"
+)
+
+// closeHandshake sends a close frame with payload and ends the TCP
+// connection from the server side first.
+//
+// §7.1.1: "the underlying TCP connection, in most normal cases, SHOULD be
+// closed first by the server". Closing outright while the client's last
+// frames are still unread would make the kernel answer with a reset, and
+// the client would see an unclean close; so the server shuts its sending
+// side (FIN), then reads and discards until the client closes too or
+// CloseTimeout passes. The caller closes the socket.
+func (s *session) closeHandshake(payload []byte) {
+	if err := s.writeFrame(frame.OpClose, payload); err != nil {
+		return
+	}
+	s.lingeringClose()
+}
+
+// lingeringClose shuts the sending side and drains until the peer's FIN.
+func (s *session) lingeringClose() {
+	if cw, ok := s.conn.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+	s.in.idle = 0
+	s.conn.SetReadDeadline(time.Now().Add(s.cfg.CloseTimeout))
+	io.Copy(io.Discard, s.br)
+}
+
+// smallFrame is the largest payload copied next to its header for a single
+// write; larger payloads go out with writev, uncopied.
+const smallFrame = 4096
+
+// writeFrame sends one final, unmasked frame (§5.1: "A server MUST NOT mask
+// any frames that it sends to the client").
+func (s *session) writeFrame(op frame.Opcode, payload []byte) error {
+	s.conn.SetWriteDeadline(time.Now().Add(s.cfg.IdleTimeout))
+	s.out = frame.AppendHeader(s.out[:0], frame.Header{Fin: true, Opcode: op, Length: uint64(len(payload))})
+	if len(payload) <= smallFrame {
+		s.out = append(s.out, payload...)
+		_, err := s.conn.Write(s.out)
+		return err
+	}
+	bufs := net.Buffers{s.out, payload}
+	_, err := bufs.WriteTo(s.conn)
+	return err
+}

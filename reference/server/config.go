@@ -1,0 +1,99 @@
+package server
+
+import (
+	"time"
+
+	"github.com/wsconform/wsconform/reference/frame"
+)
+
+// Defaults for zero Config fields.
+const (
+	DefaultMaxMessageSize   = 64 << 20 // Autobahn 9.x sends up to 16 MiB
+	DefaultHandshakeTimeout = 5 * time.Second
+	DefaultIdleTimeout      = 60 * time.Second
+	DefaultCloseTimeout     = 2 * time.Second
+)
+
+// Config tunes a Server. The zero value is a strict server with the
+// defaults above.
+type Config struct {
+	// MaxMessageSize bounds a message after reassembly (and a control frame
+	// payload); a larger one fails the connection with 1009 as soon as a
+	// frame header announces it.
+	MaxMessageSize int64
+	// HandshakeTimeout bounds the whole opening handshake.
+	HandshakeTimeout time.Duration
+	// IdleTimeout bounds any wait for the peer: for the next octet while
+	// reading, and for each write. When it expires while reading, the
+	// server closes with 1001 (Going Away).
+	IdleTimeout time.Duration
+	// CloseTimeout bounds how long, after sending its close frame and
+	// shutting its side of TCP, the server keeps reading (and discarding)
+	// until the client closes too.
+	CloseTimeout time.Duration
+	// Logf, when set, receives one line per connection failure.
+	Logf func(format string, args ...any)
+	// Faults disables single checks, for tests only.
+	Faults Faults
+}
+
+// Faults turns the strict server into a subtly broken one, one check at a
+// time, so that a test can show which conformance cases catch which bug.
+// Never set them outside tests.
+type Faults struct {
+	SkipUTF8Validation        bool // text and close reasons are not checked (catches: 6.3-6.23, 7.5.1)
+	NoFailFastUTF8            bool // text is checked only once the message is complete (6.4.x turn NON-STRICT)
+	SkipCloseCodeValidation   bool // any close code, and a 1-octet close body, is accepted (7.3.2, 7.9.x)
+	AcceptReservedOpcodes     bool // frames with opcodes 3-7 and 11-15 are skipped, not failed (4.x)
+	AcceptRSV                 bool // RSV bits without an extension are ignored (3.x)
+	SkipMaskCheck             bool // unmasked client frames are accepted (§5.1)
+	IgnorePing                bool // pings get no pong (2.x)
+	AllowControlFragmentation bool // control frames without FIN are accepted (5.1, 5.2)
+	AcceptLongControl         bool // control frames over 125 octets are accepted (2.5)
+	AcceptNonMinimalLength    bool // a length field wider than needed is accepted (§5.2)
+	SkipFragmentationCheck    bool // stray continuations / data frames inside a message are dropped (5.x)
+}
+
+// waived reports whether a fault switches off the rule a violation names.
+func (f Faults) waived(rule string) bool {
+	switch rule {
+	case frame.RuleRSVWithoutExtension:
+		return f.AcceptRSV
+	case frame.RuleReservedOpcode:
+		return f.AcceptReservedOpcodes
+	case frame.RuleClientFrameUnmasked:
+		return f.SkipMaskCheck
+	case frame.RuleControlFragmented:
+		return f.AllowControlFragmentation
+	case frame.RuleControlTooLong:
+		return f.AcceptLongControl
+	case frame.RuleLengthNotMinimal:
+		return f.AcceptNonMinimalLength
+	case frame.RuleContinuationNoStart, frame.RuleDataInsideFragmented:
+		return f.SkipFragmentationCheck
+	case frame.RuleCloseOneOctet, frame.RuleCloseCodeInvalid:
+		return f.SkipCloseCodeValidation
+	case frame.RuleCloseReasonUTF8, RuleTextInvalidUTF8:
+		return f.SkipUTF8Validation
+	}
+	return false
+}
+
+func (c Config) withDefaults() Config {
+	if c.MaxMessageSize <= 0 {
+		c.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if c.HandshakeTimeout <= 0 {
+		c.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = DefaultIdleTimeout
+	}
+	if c.CloseTimeout <= 0 {
+		c.CloseTimeout = DefaultCloseTimeout
+	}
+	if c.Logf == nil {
+		c.Logf = func(string, ...any) {}
+	}
+	return c
+}

@@ -1,0 +1,75 @@
+package suite_test
+
+import (
+	"flag"
+	"strings"
+	"testing"
+
+	"github.com/wsconform/wsconform/cases"
+	"github.com/wsconform/wsconform/cases/probe"
+	"github.com/wsconform/wsconform/reference/server"
+	"github.com/wsconform/wsconform/suite"
+)
+
+var (
+	targetURL = flag.String("target", "", "WebSocket server to certify (default: the embedded reference server)")
+	only      = flag.String("cases", "", "case id globs, comma-separated (default: every case that is not serial)")
+	strict    = flag.Bool("strict", false, "NON-STRICT fails")
+)
+
+// TestSuite drives the same Ginkgo registration as `wsconform run`:
+//
+//	go test ./suite -args -target=ws://127.0.0.1:9001/ -cases='1.*,2.*'
+//
+// With no target it certifies the embedded reference server, which must
+// pass every case. Serial (performance) cases are left to the CLI unless
+// selected with -cases, to keep `make test` short.
+func TestSuite(t *testing.T) {
+	url := *targetURL
+	if url == "" {
+		srv, u, err := server.Start("127.0.0.1:0", server.Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer srv.Close()
+		url = u
+	}
+	target, err := probe.ParseTarget(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var include []string
+	if *only != "" {
+		include = strings.Split(*only, ",")
+	}
+	sel, err := cases.Select(include, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if include == nil {
+		sel = nonSerial(sel)
+	}
+	run := suite.Run(suite.Config{
+		Env:   cases.Env{Target: target, Timeouts: probe.DefaultTimeouts(), Scale: 1},
+		Cases: sel, Parallel: 16, Strict: *strict, T: t,
+		Target: cases.TargetInfo{URL: url, Agent: "go-test"},
+	})
+	if len(run.Results) != len(sel) {
+		t.Errorf("got %d results for %d selected cases", len(run.Results), len(sel))
+	}
+	for _, r := range run.Results {
+		if !r.Passes(*strict) {
+			t.Errorf("%s: %s / close %s: %s", r.ID, r.Behavior, r.BehaviorClose, r.Reason)
+		}
+	}
+}
+
+func nonSerial(cs []*cases.Case) []*cases.Case {
+	var out []*cases.Case
+	for _, c := range cs {
+		if !c.Serial {
+			out = append(out, c)
+		}
+	}
+	return out
+}
