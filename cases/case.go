@@ -2,6 +2,7 @@ package cases
 
 import (
 	"context"
+	"iter"
 	"time"
 
 	"github.com/wsconform/wsconform/cases/probe"
@@ -35,6 +36,11 @@ type Case struct {
 	Custom func(ctx context.Context, env Env) Result
 	// Timeout is the hard limit for the whole case (0: derived from Timer).
 	Timeout time.Duration
+	// FailFastAt, for fail-fast cases (6.4.x), is the offset of the first
+	// octet that makes the script's text invalid, counted over every octet
+	// written after the opening handshake; the result's reason then says how
+	// far past it the target failed (Result.FailFastOffset).
+	FailFastAt int64
 }
 
 // Section is the first component of the id ("5" for "5.19").
@@ -90,6 +96,10 @@ type Step struct {
 	// AwaitEcho waits (up to the timer) until this many messages have come
 	// back before the next step (sequential round trips, 9.7/9.8).
 	AwaitEcho int
+	// Frames, when set, generates this step's frames as the step runs, each
+	// sent as Frame would be (with Chop): section 9's megabytes are made per
+	// run and streamed, never held by the catalogue.
+	Frames iter.Seq[frame.Frame]
 }
 
 // Cut pauses inside a frame after At octets of it (header included).
@@ -135,6 +145,10 @@ type CloseExpect struct {
 	WrongCodeFails bool
 	// Informational forces both verdicts to INFORMATIONAL.
 	Informational bool
+	// NonStrictCodes are close codes the RFC allows but Autobahn rejects
+	// (1004 in 7.9.3): the close verdict is OK and the main verdict at best
+	// NON-STRICT.
+	NonStrictCodes []frame.CloseCode
 }
 
 // EchoCheck describes the echoes a performance-style case waits for.

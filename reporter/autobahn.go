@@ -3,7 +3,6 @@ package reporter
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,7 +35,8 @@ func AutobahnFileStem(agent, id string) string {
 
 // WriteAutobahn writes dir/index.json in Autobahn's layout (agent -> case id
 // -> verdicts), keys sorted and indented by three spaces as Autobahn does,
-// so tools written for Autobahn read it unchanged. NOT RUN cases are left
+// so tools written for Autobahn read it unchanged, and beside it one
+// <agent>_case_<id>.json per case (see autobahnCase). NOT RUN cases are left
 // out, as Autobahn leaves out cases it did not run.
 func WriteAutobahn(dir string, runs ...*cases.Run) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -75,5 +75,8 @@ func WriteAutobahn(dir string, runs ...*cases.Run) error {
 	if err := enc.Encode(index); err != nil {
 		return err
 	}
-	return writeFile(filepath.Join(dir, "index.json"), func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err })
+	if err := writeBytes(filepath.Join(dir, "index.json"), buf.Bytes()); err != nil {
+		return err
+	}
+	return writeAutobahnCases(dir, runs...)
 }

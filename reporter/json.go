@@ -63,3 +63,7 @@ func writeFile(path string, write func(io.Writer) error) error {
 	}
 	return f.Close()
 }
+
+func writeBytes(path string, b []byte) error {
+	return writeFile(path, func(w io.Writer) error { _, err := w.Write(b); return err })
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -67,7 +68,7 @@ func runSuite(f runFlags, rawURL string) error {
 	}
 	if f.labelFilter != "" {
 		if _, err := types.ParseLabelFilter(f.labelFilter); err != nil {
-			return badInput("bad --label-filter %q: %v", f.labelFilter, err)
+			return badInput("bad --label-filter %q: %s", f.labelFilter, oneLine(err))
 		}
 	}
 	selected, err := cases.Select(f.include, f.exclude)
@@ -155,4 +156,19 @@ func preflight(env cases.Env) error {
 		conn.Abort()
 	}
 	return nil
+}
+
+var ansiEscape = regexp.MustCompile("\x1b\\[[0-9;]*m")
+
+// oneLine flattens Ginkgo's multi-line, coloured error text into one line.
+func oneLine(err error) string {
+	var parts []string
+	for _, l := range strings.Split(ansiEscape.ReplaceAllString(err.Error(), ""), "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" || strings.HasPrefix(l, "Learn more") || strings.HasPrefix(l, "Syntax Error") {
+			continue
+		}
+		parts = append(parts, l)
+	}
+	return strings.Join(parts, "; ")
 }

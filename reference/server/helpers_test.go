@@ -21,7 +21,7 @@ const testDeadline = 5 * time.Second
 var testMask = [4]byte{0x37, 0xfa, 0x21, 0x3d}
 
 // startServer runs a server on a loopback port for the test's lifetime.
-func startServer(t *testing.T, cfg Config) string {
+func startServer(t testing.TB, cfg Config) string {
 	t.Helper()
 	s, u, err := Start("127.0.0.1:0", cfg)
 	if err != nil {
@@ -34,7 +34,7 @@ func startServer(t *testing.T, cfg Config) string {
 // rawClient speaks the protocol by hand through the reference packages, so
 // tests can send what no well-behaved client would.
 type rawClient struct {
-	t    *testing.T
+	t    testing.TB
 	conn net.Conn
 	br   *bufio.Reader
 	fr   *frame.Reader
@@ -42,7 +42,7 @@ type rawClient struct {
 
 // dialRaw opens a TCP connection and, unless req is nil, sends req and
 // returns the response head.
-func dialRaw(t *testing.T, wsURL string) *rawClient {
+func dialRaw(t testing.TB, wsURL string) *rawClient {
 	t.Helper()
 	u, _ := url.Parse(wsURL)
 	conn, err := net.DialTimeout("tcp", u.Host, testDeadline)

@@ -98,9 +98,10 @@ func (s *Server) Close() error {
 		}
 	}
 	for c := range s.conns {
-		_ = c
+		c.Close()
 	}
 	s.mu.Unlock()
+	s.wg.Wait()
 	return err
 }
 
