@@ -40,6 +40,11 @@ const requestPreviewLimit = 4 << 10
 // all within the handshake timeout and ctx. A failed write does not stop
 // the read: a server may answer, then reset the connection.
 func roundTrip(ctx context.Context, env Env, req *handshake.Request, wire []byte, chop int) *exchange {
+	return roundTripWait(ctx, env, req, wire, chop, env.Timeouts.Scale(scaleOf(env)).Handshake)
+}
+
+// roundTripWait is roundTrip waiting up to wait for the response head.
+func roundTripWait(ctx context.Context, env Env, req *handshake.Request, wire []byte, chop int, wait time.Duration) *exchange {
 	x := &exchange{start: time.Now(), req: req}
 	x.log = probe.NewWireLog(x.start)
 	to := env.Timeouts.Scale(scaleOf(env))
@@ -50,7 +55,7 @@ func roundTrip(ctx context.Context, env Env, req *handshake.Request, wire []byte
 		return x
 	}
 	x.conn = conn
-	conn.SetDeadline(time.Now().Add(to.Handshake))
+	conn.SetDeadline(time.Now().Add(wait))
 	if err := conn.WriteRaw(wire, chop); err != nil {
 		x.log.Note("request write failed: " + err.Error())
 	}
@@ -115,7 +120,7 @@ func (x *exchange) done(r *Result) {
 	if x.dialErr != nil {
 		r.Error = fmt.Errorf("%w: %v", ErrTargetDown, x.dialErr).Error()
 	}
-	r.Observed = append(r.Observed, x.observed())
+	r.Observed = append([]string{x.observed()}, r.Observed...)
 }
 
 // observed is the response in one line, for Result.Observed.

@@ -6,11 +6,12 @@ import (
 	"testing"
 )
 
-func seeds(t testing.TB, dir string) map[string][]byte {
+// utf8Seeds reads the go-fuzz seed corpus of UTF8.
+func utf8Seeds(t testing.TB) map[string][]byte {
 	t.Helper()
-	paths, err := filepath.Glob(filepath.Join("testdata", dir, "*"))
+	paths, err := filepath.Glob(filepath.Join("testdata", "utf8", "*"))
 	if err != nil || len(paths) == 0 {
-		t.Fatalf("no seeds in testdata/%s: %v", dir, err)
+		t.Fatalf("no seeds in testdata/utf8: %v", err)
 	}
 	out := make(map[string][]byte, len(paths))
 	for _, p := range paths {
@@ -25,7 +26,7 @@ func seeds(t testing.TB, dir string) map[string][]byte {
 
 // TestUTF8Seeds replays the go-fuzz seed corpus through the entry point.
 func TestUTF8Seeds(t *testing.T) {
-	for name, data := range seeds(t, "utf8") {
+	for name, data := range utf8Seeds(t) {
 		t.Run(name, func(t *testing.T) { UTF8(data) })
 	}
 }
@@ -33,7 +34,7 @@ func TestUTF8Seeds(t *testing.T) {
 // FuzzUTF8 runs the same property under the native fuzzer:
 // go test ./fuzz -run '^$' -fuzz FuzzUTF8.
 func FuzzUTF8(f *testing.F) {
-	for _, data := range seeds(f, "utf8") {
+	for _, data := range utf8Seeds(f) {
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) { UTF8(data) })

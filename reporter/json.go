@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/wsconform/wsconform/cases"
 )
@@ -39,17 +40,51 @@ func ReadJSON(path string) (*cases.Run, error) {
 	return &run, nil
 }
 
-// WriteFiles writes every file format into dir.
+// WriteFiles writes every file format into dir, gated as the first run
+// was (its --strict).
 func WriteFiles(dir string, runs ...*cases.Run) error {
+	strict := len(runs) > 0 && runs[0].Selection.Strict
+	return Write(dir, DefaultGate(strict), runs...)
+}
+
+// Write writes every file format into dir: the results as JSON (one run:
+// wsconform.json; several: wsconform-<agent>.json each), index.html with
+// all runs in one matrix, junit.xml, and autobahn/ (index.json plus one
+// file per case). g decides what the HTML marks and JUnit counts as failing.
+func Write(dir string, g Gate, runs ...*cases.Run) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if len(runs) == 1 {
-		if err := writeFile(filepath.Join(dir, JSONFile), func(w io.Writer) error { return WriteJSON(w, runs[0]) }); err != nil {
+	for _, run := range runs {
+		name := JSONFile
+		if len(runs) > 1 {
+			name = JSONFileFor(run.Target.Agent)
+		}
+		if err := writeFile(filepath.Join(dir, name), func(w io.Writer) error { return WriteJSON(w, run) }); err != nil {
 			return err
 		}
 	}
+	if err := WriteReports(dir, g, runs...); err != nil {
+		return err
+	}
 	return WriteAutobahn(filepath.Join(dir, "autobahn"), runs...)
+}
+
+// WriteReports writes the renderings for people and CI, index.html and
+// junit.xml, into dir.
+func WriteReports(dir string, g Gate, runs ...*cases.Run) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := writeFile(filepath.Join(dir, HTMLFile), func(w io.Writer) error { return WriteHTML(w, g, runs...) }); err != nil {
+		return err
+	}
+	return writeFile(filepath.Join(dir, JUnitFile), func(w io.Writer) error { return WriteJUnit(w, g, runs...) })
+}
+
+// JSONFileFor is the results file of one target in a multi-target run.
+func JSONFileFor(agent string) string {
+	return "wsconform-" + strings.TrimSuffix(AutobahnFileStem(agent, ""), "_case_") + ".json"
 }
 
 func writeFile(path string, write func(io.Writer) error) error {

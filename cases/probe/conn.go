@@ -27,6 +27,9 @@ import (
 type Target struct {
 	URL       *url.URL
 	TLSConfig *tls.Config // for wss://; nil means a default config
+	// Proxy, if set, is an http:// proxy every connection tunnels through
+	// with CONNECT.
+	Proxy *url.URL
 }
 
 // ParseTarget checks a ws:// or wss:// URL.
@@ -147,8 +150,14 @@ type CloseState struct {
 // Dial opens TCP (and TLS for wss) to the target. The connection's deadline
 // follows ctx: cancelling ctx unblocks every pending read and write.
 func Dial(ctx context.Context, t Target, to Timeouts, log *WireLog) (*Conn, error) {
-	d := net.Dialer{Timeout: to.Dial}
-	nc, err := d.DialContext(ctx, "tcp", t.Address())
+	var nc net.Conn
+	var err error
+	if t.Proxy != nil {
+		nc, err = dialViaProxy(ctx, t.Proxy, t.Address(), to.Dial)
+	} else {
+		d := net.Dialer{Timeout: to.Dial}
+		nc, err = d.DialContext(ctx, "tcp", t.Address())
+	}
 	if err != nil {
 		return nil, err
 	}

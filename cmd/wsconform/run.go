@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	neturl "net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -28,6 +29,7 @@ type runFlags struct {
 	out              string
 	agent            string
 	insecure         bool
+	proxy            string
 	verbose          bool
 }
 
@@ -55,6 +57,7 @@ func runCommand() *cobra.Command {
 	fl.StringVar(&f.out, "out", "reports", "directory for wsconform.json and autobahn/index.json ('' for none)")
 	fl.StringVar(&f.agent, "agent", "", "the target's name in reports (default: from the URL)")
 	fl.BoolVar(&f.insecure, "insecure", false, "wss: do not verify the server's certificate")
+	fl.StringVar(&f.proxy, "proxy", "", "tunnel every connection through this HTTP proxy (http://[user:pass@]host:port) with CONNECT")
 	fl.BoolVar(&f.verbose, "verbose", false, "show Ginkgo's own spec-by-spec output")
 	return cmd
 }
@@ -97,6 +100,13 @@ func runSuite(f runFlags, rawURL string) error {
 	}
 	if f.insecure {
 		t.TLSConfig = &tls.Config{InsecureSkipVerify: true}
+	}
+	if f.proxy != "" {
+		p, err := neturl.Parse(f.proxy)
+		if err != nil || p.Scheme != "http" || p.Host == "" {
+			return badInput("bad --proxy %q: want http://host:port", f.proxy)
+		}
+		t.Proxy = p
 	}
 	if target.Agent == "" {
 		target.Agent = t.URL.Host + t.URL.Path

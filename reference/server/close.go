@@ -43,12 +43,23 @@ const smallFrame = 4096
 func (s *session) writeFrame(op frame.Opcode, payload []byte) error {
 	s.conn.SetWriteDeadline(time.Now().Add(s.cfg.IdleTimeout))
 	s.out = frame.AppendHeader(s.out[:0], frame.Header{Fin: true, Opcode: op, Length: uint64(len(payload))})
+	var err error
 	if len(payload) <= smallFrame {
 		s.out = append(s.out, payload...)
-		_, err := s.conn.Write(s.out)
-		return err
+		_, err = s.conn.Write(s.out)
+	} else {
+		bufs := net.Buffers{s.out, payload}
+		_, err = bufs.WriteTo(s.conn)
 	}
-	bufs := net.Buffers{s.out, payload}
-	_, err := bufs.WriteTo(s.conn)
-	return err
+	if err != nil {
+		return writeError{err}
+	}
+	return nil
 }
+
+// writeError is a failed write: the peer stopped reading or is gone, so
+// there is no point in trying to send it a close frame. It deliberately
+// does not unwrap, so a write timeout is not taken for an idle reader.
+type writeError struct{ err error }
+
+func (e writeError) Error() string { return "server: write: " + e.err.Error() }

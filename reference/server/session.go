@@ -59,7 +59,7 @@ func (s *session) run() {
 	case errors.As(err, &v):
 		s.cfg.Logf("server: %s: failing the connection: %v", s.conn.RemoteAddr(), v)
 		s.closeHandshake(frame.ClosePayload(v.Code, v.Rule))
-	case errors.Is(err, os.ErrDeadlineExceeded):
+	case errors.Is(err, os.ErrDeadlineExceeded): // only reads unwrap to it; see writeError
 		s.cfg.Logf("server: %s: idle for %v, closing", s.conn.RemoteAddr(), s.cfg.IdleTimeout)
 		s.closeHandshake(frame.ClosePayload(frame.CloseGoingAway, "idle timeout"))
 	default:

@@ -100,6 +100,28 @@ var scenarios = []scenario{
 		want: []string{"close:3000"}},
 	{name: "empty close gets an empty close (7.3.1)", frames: []frame.Frame{masked(frame.OpClose, nil)},
 		want: []string{"close:"}},
+	{name: "close payload of 126 octets (7.3.6)", frames: []frame.Frame{closeFrame(frame.CloseNormal, strings.Repeat("*", 124))},
+		want: []string{"close:1002"}},
+	{name: "close with RSV bits (3.7)", frames: []frame.Frame{withRSV(closeFrame(frame.CloseNormal, ""), 7)},
+		want: []string{"close:1002"}},
+	{name: "close inside a fragmented message (7.1.5)",
+		frames: []frame.Frame{fragment(frame.OpText, []byte("fragment1"), false), closeFrame(frame.CloseNormal, ""),
+			fragment(frame.OpContinuation, []byte("fragment2"), true)},
+		want: []string{"close:1000"}},
+	{name: "stray continuation after a complete message (5.15)",
+		frames: []frame.Frame{fragment(frame.OpText, []byte("fragment1"), false), fragment(frame.OpContinuation, []byte("fragment2"), true),
+			fragment(frame.OpContinuation, []byte("fragment3"), false), fragment(frame.OpText, []byte("fragment4"), true)},
+		want: []string{"text:fragment1fragment2", "close:1002"}},
+	{name: "pings between many fragments (5.19)",
+		frames: []frame.Frame{fragment(frame.OpText, []byte("f1"), false), fragment(frame.OpContinuation, []byte("f2"), false),
+			masked(frame.OpPing, []byte("pongme 1!")), fragment(frame.OpContinuation, []byte("f3"), false),
+			fragment(frame.OpContinuation, []byte("f4"), false), masked(frame.OpPing, []byte("pongme 2!")),
+			fragment(frame.OpContinuation, []byte("f5"), true)},
+		want: []string{"pong:pongme 1!", "pong:pongme 2!", "text:f1f2f3f4f5", "close:1000"}},
+	{name: "empty fragments (6.1.2)",
+		frames: []frame.Frame{fragment(frame.OpText, nil, false), fragment(frame.OpContinuation, nil, false),
+			fragment(frame.OpContinuation, nil, true)},
+		want: []string{"text:", "close:1000"}},
 }
 
 // TestScenarios drives each scenario over a raw socket against the strict
@@ -161,4 +183,26 @@ func TestMessageTooBig(t *testing.T) {
 			t.Errorf("message of exactly MaxMessageSize octets: got %d frames", len(got))
 		}
 	})
+}
+
+// TestOneOctetWrites is Autobahn's chopsize 1 (2.6, 3.4, 5.8, 6.2.3): the
+// parser must not care how TCP segments the stream.
+func TestOneOctetWrites(t *testing.T) {
+	u := startServer(t, Config{})
+	c := dialRaw(t, u).handshake(u)
+	var wire []byte
+	for _, f := range []frame.Frame{
+		masked(frame.OpPing, bytes.Repeat([]byte{0xfe}, 125)),
+		fragment(frame.OpText, kosme[:5], false), fragment(frame.OpContinuation, kosme[5:], true),
+		closeFrame(frame.CloseNormal, ""),
+	} {
+		wire = f.Append(wire)
+	}
+	for i := range wire {
+		c.write(wire[i : i+1])
+	}
+	want := []string{"pong:" + strings.Repeat("\xfe", 125), "text:" + string(kosme), "close:1000"}
+	if got := c.transcript(); !equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
 }
