@@ -1,0 +1,227 @@
+package probe_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/wsconform/wsconform/cases/probe"
+	"github.com/wsconform/wsconform/reference/frame"
+	"github.com/wsconform/wsconform/reference/handshake"
+)
+
+// scriptedServer accepts one connection, completes the opening handshake
+// with the reference validator, then hands the socket to script.
+func scriptedServer(t *testing.T, script func(c net.Conn, r *frame.Reader)) probe.Target {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	t.Cleanup(func() { ln.Close(); <-done })
+	go func() {
+		defer close(done)
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		br := bufio.NewReader(c)
+		req, err := handshake.ReadRequest(br)
+		if err != nil {
+			return
+		}
+		status, fields, _ := handshake.ValidateRequest(req)
+		c.Write(handshake.BuildServerResponse(status, fields))
+		script(c, frame.NewReader(br))
+	}()
+	target, err := probe.ParseTarget("ws://" + ln.Addr().String() + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return target
+}
+
+func fastTimeouts() probe.Timeouts {
+	to := probe.DefaultTimeouts()
+	to.CloseWait, to.DropWait = 200*time.Millisecond, 200*time.Millisecond
+	return to
+}
+
+func open(t *testing.T, target probe.Target) *probe.Conn {
+	t.Helper()
+	conn, _, err := probe.Open(t.Context(), target, fastTimeouts(), probe.NewWireLog(time.Now()), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conn
+}
+
+func waitDone(t *testing.T, conn *probe.Conn) probe.CloseState {
+	t.Helper()
+	select {
+	case <-conn.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("connection did not end")
+	}
+	return conn.State()
+}
+
+func TestSendFrameChopsCutsAndMasks(t *testing.T) {
+	payload := bytes.Repeat([]byte("0123456789"), 30)
+	got := make(chan frame.Frame, 1)
+	target := scriptedServer(t, func(c net.Conn, r *frame.Reader) {
+		f, err := frame.ReadFrame(r, 1<<20)
+		if err == nil {
+			got <- f
+		}
+		close(got)
+	})
+	conn := open(t, target)
+	defer conn.Abort()
+	var between []int
+	f := frame.New(frame.OpBinary, payload)
+	err := conn.SendFrame(f, probe.Piece{Chop: 7, Cuts: []int{3, 100}, Between: func(i int) bool {
+		between = append(between, i)
+		return true
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rx := <-got
+	if !rx.Header.Masked || !bytes.Equal(rx.Payload, payload) {
+		t.Errorf("server got masked=%t payload %q..., want the masked original", rx.Header.Masked, rx.Payload[:10])
+	}
+	if len(between) != 2 {
+		t.Errorf("Between ran for cuts %v, want both", between)
+	}
+	if !bytes.Equal(f.Payload, payload) {
+		t.Error("SendFrame modified the caller's payload")
+	}
+	writes := 0
+	for _, e := range conn.Log.Entries() {
+		if e.Dir == probe.Sent && e.Octets > 0 && e.Octets <= 7 {
+			writes++
+		}
+	}
+	if want := (4 + len(payload) + 6) / 7; writes < want {
+		t.Errorf("%d writes of at most 7 octets, want at least %d", writes, want)
+	}
+}
+
+func TestCloseHandshakes(t *testing.T) {
+	tests := []struct {
+		name   string
+		server func(c net.Conn, r *frame.Reader)
+		check  func(t *testing.T, s probe.CloseState)
+	}{
+		{
+			name: "clean: server answers and closes TCP",
+			server: func(c net.Conn, r *frame.Reader) {
+				r.Next()
+				io.Copy(io.Discard, r)
+				c.Write(frame.New(frame.OpClose, frame.ClosePayload(1000, "")).Bytes())
+			},
+			check: func(t *testing.T, s probe.CloseState) {
+				if !s.Clean || !s.ClosedByMe || s.DroppedByMe || s.RemoteCode != 1000 {
+					t.Errorf("state %+v, want a clean close we started, code 1000", s)
+				}
+			},
+		},
+		{
+			name: "server never answers our close",
+			server: func(c net.Conn, r *frame.Reader) {
+				time.Sleep(time.Second)
+			},
+			check: func(t *testing.T, s probe.CloseState) {
+				if s.Clean || !s.CloseTimeout || !s.DroppedByMe {
+					t.Errorf("state %+v, want a close timeout and a TCP drop by us", s)
+				}
+			},
+		},
+		{
+			name: "server answers but keeps TCP open",
+			server: func(c net.Conn, r *frame.Reader) {
+				r.Next()
+				io.Copy(io.Discard, r)
+				c.Write(frame.New(frame.OpClose, nil).Bytes())
+				time.Sleep(time.Second)
+			},
+			check: func(t *testing.T, s probe.CloseState) {
+				if s.Clean || !s.DropTimeout || !s.DroppedByMe || s.RemoteCode != 0 {
+					t.Errorf("state %+v, want a drop timeout, no close code", s)
+				}
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			conn := open(t, scriptedServer(t, tc.server))
+			if err := conn.SendClose(1000, ""); err != nil {
+				t.Fatal(err)
+			}
+			tc.check(t, waitDone(t, conn))
+		})
+	}
+}
+
+// A server that breaks a framing rule gets its connection failed by the
+// probe with the code RFC 6455 assigns, and the rule is recorded.
+func TestPeerViolationsFailTheConnection(t *testing.T) {
+	tests := []struct {
+		name     string
+		send     frame.Frame
+		wantCode frame.CloseCode
+		wantRule string
+	}{
+		{"masked server frame", frame.New(frame.OpText, []byte("hi")).Masked([4]byte{1, 2, 3, 4}), 1002, frame.RuleServerFrameMasked},
+		{"reserved opcode", frame.New(frame.Opcode(3), nil), 1002, frame.RuleReservedOpcode},
+		{"text not UTF-8", frame.New(frame.OpText, []byte{0xff}), 1007, "text-not-utf8"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			closeCode := make(chan frame.CloseCode, 1)
+			target := scriptedServer(t, func(c net.Conn, r *frame.Reader) {
+				c.Write(tc.send.Bytes())
+				f, err := frame.ReadFrame(r, 1<<10)
+				if err == nil && f.Opcode == frame.OpClose {
+					code, _, _ := frame.ParseClosePayload(f.Payload)
+					closeCode <- code
+					c.Write(frame.New(frame.OpClose, frame.ClosePayload(code, "")).Bytes())
+				}
+				close(closeCode)
+			})
+			conn := open(t, target)
+			st := waitDone(t, conn)
+			if code := <-closeCode; code != tc.wantCode {
+				t.Errorf("probe closed with %d, want %d", code, tc.wantCode)
+			}
+			if !st.FailedByMe || !bytes.Contains([]byte(st.PeerViolation), []byte(tc.wantRule)) {
+				t.Errorf("state %+v, want failed by us naming %s", st, tc.wantRule)
+			}
+			if n := len(conn.Events()); n != 0 {
+				t.Errorf("the bad frame became %d events", n)
+			}
+		})
+	}
+}
+
+func TestCancelledContextUnblocks(t *testing.T) {
+	target := scriptedServer(t, func(c net.Conn, r *frame.Reader) { time.Sleep(2 * time.Second) })
+	ctx, cancel := context.WithCancel(t.Context())
+	conn, _, err := probe.Open(ctx, target, probe.DefaultTimeouts(), probe.NewWireLog(time.Now()), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	cancel()
+	waitDone(t, conn)
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("a cancelled context took %v to end the connection", d)
+	}
+}
