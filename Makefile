@@ -4,6 +4,15 @@ FUZZTIME ?= 10s
 # go-fuzz target: one of the go-fuzz entry points in fuzz/gofuzz.go
 GOFUZZ_TARGET ?= FuzzFrame
 GOFUZZ_TIME   ?= 30s
+GOFUZZ_PROCS  ?= 2
+GOFUZZ_WORKDIR ?= fuzz/testdata/gofuzz/$(GOFUZZ_TARGET)
+# seed directory (fuzz/testdata/<dir>) of each go-fuzz entry point
+GOFUZZ_SEEDS_FuzzFrame             = frame
+GOFUZZ_SEEDS_FuzzUTF8              = utf8
+GOFUZZ_SEEDS_FuzzClosePayload      = close_payload
+GOFUZZ_SEEDS_FuzzHandshakeRequest  = handshake_request
+GOFUZZ_SEEDS_FuzzHandshakeResponse = handshake_response
+GOFUZZ_SEEDS_FuzzExtensions        = extensions
 BIN      ?= bin
 
 .PHONY: test bench fuzz gofuzz build vet catalogue
@@ -28,13 +37,20 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./fuzz || exit 1; \
 	done
 
-# go-fuzz (github.com/dvyukov/go-fuzz) on one target, corpus in fuzz/workdir.
+# go-fuzz (github.com/dvyukov/go-fuzz) on one target for GOFUZZ_TIME. The
+# workdir is meant to be committed: TestReplayCorpus replays its corpus and
+# crashers. go-fuzz-build is a go.mod tool (instrumented builds import
+# go-fuzz-dep, so the module must require go-fuzz); the runner comes from the
+# module proxy. The target's seeds are lent to the corpus for the run.
 gofuzz:
-	$(GO) install github.com/dvyukov/go-fuzz/go-fuzz@latest github.com/dvyukov/go-fuzz/go-fuzz-build@latest
-	cd fuzz && PATH="$$($(GO) env GOPATH)/bin:$$PATH" go-fuzz-build -func $(GOFUZZ_TARGET) -o $(GOFUZZ_TARGET).zip .
-	mkdir -p fuzz/workdir/$(GOFUZZ_TARGET)
-	cd fuzz && PATH="$$($(GO) env GOPATH)/bin:$$PATH" timeout --preserve-status $(GOFUZZ_TIME) \
-		go-fuzz -bin $(GOFUZZ_TARGET).zip -workdir workdir/$(GOFUZZ_TARGET) -procs 2 || test $$? -eq 143
+	$(GO) install github.com/dvyukov/go-fuzz/go-fuzz@latest
+	mkdir -p $(BIN) $(GOFUZZ_WORKDIR)/corpus
+	cd fuzz && $(GO) tool go-fuzz-build -func $(GOFUZZ_TARGET) -o $(abspath $(BIN))/$(GOFUZZ_TARGET).zip .
+	@set -e; w=$(GOFUZZ_WORKDIR); gobin=$$($(GO) env GOBIN); gobin=$${gobin:-$$($(GO) env GOPATH)/bin}; \
+	trap 'rm -f "$$w"/corpus/seed-*' EXIT; \
+	for f in fuzz/testdata/$(GOFUZZ_SEEDS_$(GOFUZZ_TARGET))/*; do cp "$$f" "$$w/corpus/seed-$${f##*/}"; done; \
+	timeout -s INT $(GOFUZZ_TIME) "$$gobin/go-fuzz" -bin $(BIN)/$(GOFUZZ_TARGET).zip -workdir "$$w" -procs $(GOFUZZ_PROCS) \
+		|| test $$? -eq 124
 
 # Regenerate the reviewed catalogue golden file after a deliberate change.
 catalogue:

@@ -94,3 +94,12 @@ const (
 	rfcCloseCode = "RFC 6455 §7.4"
 	rfcUTF8      = "RFC 6455 §8.1"
 )
+
+// together sends the steps in one TCP write, as Autobahn's frames sent in
+// one reactor turn without "sync" reach the peer in one segment.
+func together(steps ...Step) []Step {
+	for i := range steps[:len(steps)-1] {
+		steps[i].Corked = true
+	}
+	return steps
+}

@@ -96,6 +96,10 @@ type Step struct {
 	// AwaitEcho waits (up to the timer) until this many messages have come
 	// back before the next step (sequential round trips, 9.7/9.8).
 	AwaitEcho int
+	// Corked holds this step's octets back so that they go out in one TCP
+	// write with the next steps', up to and including the first step that
+	// is not corked (Autobahn's frames sent in one reactor turn).
+	Corked bool
 	// Frames, when set, generates this step's frames as the step runs, each
 	// sent as Frame would be (with Chop): section 9's megabytes are made per
 	// run and streamed, never held by the catalogue.

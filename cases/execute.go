@@ -172,44 +172,69 @@ func timerName(k TimerKind) string {
 }
 
 func runSteps(ctx context.Context, conn *probe.Conn, c *Case, to probe.Timeouts) {
+	corked := false
+	defer func() {
+		if corked {
+			conn.Uncork()
+		}
+	}()
 	for _, s := range c.Steps {
 		if ctx.Err() != nil {
 			return
 		}
-		switch {
-		case s.Frame != nil:
-			p := probe.Piece{Chop: s.Chop, Unmasked: s.Unmasked, Force: true, Raw: true}
-			for _, cut := range s.Cuts {
-				p.Cuts = append(p.Cuts, cut.At)
-			}
-			p.Between = func(i int) bool { return pause(ctx, conn, s.Cuts[i].Pause, s.Cuts[i].Marker) }
-			if err := conn.SendFrame(*s.Frame, p); err != nil {
-				return
-			}
-		case s.Close != nil:
-			if err := conn.SendCloseRaw(s.Close, 0, ""); err != nil {
-				return
-			}
-		case s.Frames != nil:
-			for f := range s.Frames {
-				if err := conn.SendFrame(f, probe.Piece{Chop: s.Chop, Unmasked: s.Unmasked, Force: true, Raw: true}); err != nil {
-					return
-				}
-			}
-		case s.Raw != nil:
-			if err := conn.WriteRaw(s.Raw, s.Chop); err != nil {
-				return
-			}
-		case s.AwaitEcho > 0:
-			if !awaitMessages(ctx, conn, s.AwaitEcho) {
-				return
-			}
-		case s.Pause > 0:
-			if !pause(ctx, conn, s.Pause, s.Marker) {
+		if s.Corked && !corked {
+			conn.Cork()
+			corked = true
+		}
+		if !runStep(ctx, conn, s) {
+			return
+		}
+		if corked && !s.Corked {
+			corked = false
+			if err := conn.Uncork(); err != nil {
 				return
 			}
 		}
 	}
+}
+
+// runStep performs one step; false ends the script (the connection is
+// closing or gone).
+func runStep(ctx context.Context, conn *probe.Conn, s Step) bool {
+	switch {
+	case s.Frame != nil:
+		p := probe.Piece{Chop: s.Chop, Unmasked: s.Unmasked, Force: true, Raw: true}
+		for _, cut := range s.Cuts {
+			p.Cuts = append(p.Cuts, cut.At)
+		}
+		p.Between = func(i int) bool { return pause(ctx, conn, s.Cuts[i].Pause, s.Cuts[i].Marker) }
+		if err := conn.SendFrame(*s.Frame, p); err != nil {
+			return false
+		}
+	case s.Close != nil:
+		if err := conn.SendCloseRaw(s.Close, 0, ""); err != nil {
+			return false
+		}
+	case s.Frames != nil:
+		for f := range s.Frames {
+			if err := conn.SendFrame(f, probe.Piece{Chop: s.Chop, Unmasked: s.Unmasked, Force: true, Raw: true}); err != nil {
+				return false
+			}
+		}
+	case s.Raw != nil:
+		if err := conn.WriteRaw(s.Raw, s.Chop); err != nil {
+			return false
+		}
+	case s.AwaitEcho > 0:
+		if !awaitMessages(ctx, conn, s.AwaitEcho) {
+			return false
+		}
+	case s.Pause > 0:
+		if !pause(ctx, conn, s.Pause, s.Marker) {
+			return false
+		}
+	}
+	return true
 }
 
 // pause waits d; it reports false if the connection started closing, and
@@ -236,16 +261,9 @@ func pause(ctx context.Context, conn *probe.Conn, d time.Duration, marker string
 }
 
 func awaitMessages(ctx context.Context, conn *probe.Conn, n int) bool {
-	tick := time.NewTicker(time.Millisecond)
-	defer tick.Stop()
 	for {
-		count := 0
-		for _, e := range conn.Events() {
-			if e.Kind == probe.Message {
-				count++
-			}
-		}
-		if count >= n {
+		wake := conn.Wake()
+		if conn.MessageCount() >= n {
 			return true
 		}
 		select {
@@ -253,8 +271,7 @@ func awaitMessages(ctx context.Context, conn *probe.Conn, n int) bool {
 			return false
 		case <-conn.Done():
 			return false
-		case <-conn.Changed():
-		case <-tick.C:
+		case <-wake:
 		}
 	}
 }

@@ -2,6 +2,7 @@ package cases
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -32,7 +33,7 @@ type acceptPlan struct {
 	refused func(x *exchange) (Verdict, string)
 }
 
-func (p acceptPlan) run(ctx context.Context, env Env) Result {
+func (p acceptPlan) run(ctx context.Context, env Env) (r Result) {
 	req := handshake.NewClientRequest(env.Target.URL, "")
 	if p.edit != nil {
 		p.edit(req)
@@ -42,7 +43,7 @@ func (p acceptPlan) run(ctx context.Context, env Env) Result {
 		wire = frame.New(frame.OpText, []byte(helloText)).Masked(probe.NewMaskKey()).Append(wire)
 	}
 	x := roundTrip(ctx, env, req, wire, p.chop)
-	var r Result
+	// done must see the final r: r is the named result.
 	defer x.done(&r)
 
 	if x.resp == nil || x.resp.Status != 101 {
@@ -89,7 +90,11 @@ func (p acceptPlan) session(ctx context.Context, env Env, x *exchange, r *Result
 		conn.SendFrame(*textFrame(helloText), probe.Piece{})
 	}
 	if !p.noEcho {
-		awaitMessages(ctx, conn, 1)
+		// As the scripted cases' killAfter(time.Second): an echo of a few
+		// octets that has not come back by then is not coming.
+		echoCtx, cancel := context.WithTimeout(ctx, time.Duration(float64(time.Second)*scaleOf(env)))
+		awaitMessages(echoCtx, conn, 1)
+		cancel()
 	}
 	if !conn.Closing() {
 		conn.SendClose(1000, "")
@@ -132,7 +137,7 @@ func checkDeflateResponse(req *handshake.Request, resp *handshake.Response) []ha
 		exts, _ := handshake.ParseExtensions(v)
 		offered = append(offered, exts...)
 	}
-	offers, _ := deflate.Offers(offered)
+	offers, offerErrs := deflate.Offers(offered)
 	var vs []handshake.Violation
 	accepted := 0
 	for _, v := range resp.Values("Sec-WebSocket-Extensions") {
@@ -143,7 +148,17 @@ func checkDeflateResponse(req *handshake.Request, resp *handshake.Response) []ha
 			}
 			accepted++
 			p, err := deflate.ParseParams(e)
-			if err == nil {
+			switch {
+			case err != nil:
+			case len(offers) == 0:
+				// RFC 7692 §5: "A server MUST decline an extension negotiation
+				// offer for this extension if ... The negotiation offer contains
+				// an extension parameter not defined for use in an offer [or]
+				// with an invalid value."
+				vs = append(vs, handshake.Violation{Rule: "pmd-invalid-offer-accepted", Section: "RFC 7692 §5", Level: handshake.LevelMust,
+					Detail: fmt.Sprintf("the server accepted permessage-deflate (%q) although every offer had to be declined: %v", e.String(), errors.Join(offerErrs...))})
+				continue
+			default:
 				err = deflate.ValidateResponse(offers, p)
 			}
 			if err != nil {

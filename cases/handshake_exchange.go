@@ -23,7 +23,6 @@ type exchange struct {
 	start time.Time
 	log   *probe.WireLog
 	conn  *probe.Conn      // nil if the dial failed
-	req   *handshake.Request
 	hs    *probe.Handshake // what the report shows
 	resp  *handshake.Response
 	// noResponse says why no response head was read (resp == nil).
@@ -45,7 +44,7 @@ func roundTrip(ctx context.Context, env Env, req *handshake.Request, wire []byte
 
 // roundTripWait is roundTrip waiting up to wait for the response head.
 func roundTripWait(ctx context.Context, env Env, req *handshake.Request, wire []byte, chop int, wait time.Duration) *exchange {
-	x := &exchange{start: time.Now(), req: req}
+	x := &exchange{start: time.Now()}
 	x.log = probe.NewWireLog(x.start)
 	to := env.Timeouts.Scale(scaleOf(env))
 	conn, err := probe.Dial(ctx, env.Target, to, x.log)

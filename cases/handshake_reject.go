@@ -14,12 +14,11 @@ type judgeFunc func(x *exchange, sent string) (Verdict, string)
 // requestCase is a handshake-only case: one request (a valid one changed by
 // edit), one response, judged by j.
 func requestCase(sent string, edit func(*handshake.Request), j judgeFunc) func(context.Context, Env) Result {
-	return func(ctx context.Context, env Env) Result {
+	return func(ctx context.Context, env Env) (r Result) {
 		req := handshake.NewClientRequest(env.Target.URL, "")
 		edit(req)
 		x := sendWhole(ctx, env, req)
-		var r Result
-		defer x.done(&r)
+		defer x.done(&r) // r is the named result: done sees its final value
 		if x.dialErr != nil {
 			r.Behavior, r.BehaviorClose = Failed, CloseFailed
 			r.Reason, r.CloseReason = "could not connect: "+x.dialErr.Error(), "no connection"
@@ -77,6 +76,24 @@ func versionRefused(x *exchange, sent string) (Verdict, string) {
 		return OK, fmt.Sprintf("sent %s; %s with Sec-WebSocket-Version %q. %s", sent, got, x.resp.Values("Sec-WebSocket-Version"), versionRule)
 	}
 	return NonStrict, fmt.Sprintf("sent %s; %s: refused, but %s. %s", sent, got, strings.Join(missing, " and "), versionRule)
+}
+
+// draftVersionRefused is versionRefused for version 8, a draft some
+// servers still speak on purpose: a valid 101 is NON-STRICT, not FAILED,
+// because §4.4 lets a server accept any version it understands.
+func draftVersionRefused(x *exchange, sent string) (Verdict, string) {
+	if x.resp == nil || x.resp.Status != 101 || len(x.hs.Violations) > 0 {
+		return versionRefused(x, sent)
+	}
+	return NonStrict, fmt.Sprintf("sent %s; %s: the server also speaks draft-ietf-hybi-08. §4.4 allows a server to accept a version it understands, but RFC 6455 defines only 13; an RFC 6455 server answers 426 with Sec-WebSocket-Version: 13", sent, x.statusText())
+}
+
+// pipelineRefused judges a server that will not take a request with a
+// frame behind it: the client broke §4.1 ("the client MUST wait for a
+// response from the server before sending any further data"), so the
+// server may refuse; it is recorded.
+func pipelineRefused(x *exchange) (Verdict, string) {
+	return Informational, fmt.Sprintf("sent the minimal valid request with a text frame in the same TCP write; %s. §4.1: a client MUST wait for the response before sending more data, so refusing such a client is allowed (recorded only)", x.statusText())
 }
 
 func listsVersion13(resp *handshake.Response) bool {

@@ -3,7 +3,9 @@ package cases
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -29,12 +31,12 @@ func padHeader(req *handshake.Request, size int) {
 // §10.4: an implementation with size limits "MUST protect themselves
 // against exceeding those limits"; RFC 7230 §3.2.5 has a server answer a
 // header block larger than it wishes to process with a 4xx.
-func oversizedHeader(ctx context.Context, env Env) Result {
+func oversizedHeader(ctx context.Context, env Env) (r Result) {
 	req := handshake.NewClientRequest(env.Target.URL, "")
 	padHeader(req, oversizedHeaderBytes)
 	sent := fmt.Sprintf("a valid request padded with unknown fields to a %d-octet header block", len(req.Bytes()))
 	x := sendWhole(ctx, env, req)
-	var r Result
+	// done must see the final r: r is the named result.
 	defer x.done(&r)
 	if x.dialErr != nil {
 		r.Behavior, r.BehaviorClose = Failed, CloseFailed
@@ -64,6 +66,11 @@ func oversizedHeader(ctx context.Context, env Env) Result {
 		after.conn.Abort()
 	}
 	r.Observed = append(r.Observed, "then, on a new connection, a valid request: "+after.observed())
+	x.log.Note("second connection, a valid request: " + after.observed())
+	if after.dialErr != nil {
+		// The engine tells a crashed target from a failing one by this.
+		r.Error = fmt.Errorf("%w: %v", ErrTargetDown, after.dialErr).Error()
+	}
 	if after.resp == nil || after.resp.Status != 101 || len(after.hs.Violations) > 0 {
 		r.Behavior = Failed
 		r.Reason += fmt.Sprintf("; afterwards a valid handshake on a new connection got: %s (%s) — the oversized request broke the server (§10.4: implementations MUST protect themselves against their limits)",
@@ -75,9 +82,9 @@ func oversizedHeader(ctx context.Context, env Env) Result {
 	return r
 }
 
-func isTimeout(err error) bool {
-	return err != nil && strings.Contains(describeNoResponse(err), "timeout")
-}
+// isTimeout reports whether no response came because our deadline (the
+// handshake timeout, the stall cap or the case's ctx) expired.
+func isTimeout(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }
 
 // stallCap bounds how long the stalled-request case waits for the server
 // to give up, so that a server without a handshake timeout costs the suite
@@ -89,13 +96,13 @@ const stallCap = 10 * time.Second
 // connection before closing it (or answering, e.g. 408). Holding it forever
 // lets one client exhaust a server's connections (RFC 6455 §10.4, RFC 7230
 // §6.5 "Failures and Timeouts"); the RFCs set no number, so it is recorded.
-func stalledRequest(ctx context.Context, env Env) Result {
+func stalledRequest(ctx context.Context, env Env) (r Result) {
 	req := handshake.NewClientRequest(env.Target.URL, "")
 	wire := req.Bytes()
 	cut := bytes.Index(wire, []byte("Sec-WebSocket-Key")) + len("Sec-WebSocket")
 	limit := time.Duration(float64(stallCap) * scaleOf(env))
 	x := roundTripWait(ctx, env, req, wire[:cut], 0, limit)
-	var r Result
+	// done must see the final r: r is the named result.
 	defer x.done(&r)
 	if x.dialErr != nil {
 		r.Behavior, r.BehaviorClose = Failed, CloseFailed

@@ -14,11 +14,21 @@ func init() { sections = append(sections, fragmentationCases) }
 func fragmentationCases() []*Case {
 	frag := func(op frame.Opcode, s string, fin bool) *frame.Frame { return dataFrame(op, []byte(s), fin, 0) }
 	cont := func(s string, fin bool) *frame.Frame { return frag(frame.OpContinuation, s, fin) }
-	failCase := func(id, title, desc string, frames []*frame.Frame, chop int) *Case {
+	// eachFrame marks Autobahn's "sync" variants (each frame its own
+	// write); otherwise unchopped frames go out in one write, as there.
+	const eachFrame = ", each frame in its own TCP write"
+	script := func(how string, chop int, frames ...*frame.Frame) []Step {
 		steps := make([]Step, len(frames))
 		for i, f := range frames {
 			steps[i] = chopped(f, chop)
 		}
+		if chop == 0 && how != eachFrame && len(steps) > 1 {
+			steps = together(steps...)
+		}
+		return steps
+	}
+	failCase := func(id, title, desc string, frames []*frame.Frame, chop int, how string) *Case {
+		steps := script(how, chop, frames...)
 		return &Case{
 			ID: id, Title: title + chopNote(chop), Description: desc + " Nothing may come back: the target must fail the connection (1002 or a TCP drop).",
 			Clauses: []string{rfcFragments, rfcFailing},
@@ -30,14 +40,14 @@ func fragmentationCases() []*Case {
 	fragmentedControl := func(id string, op frame.Opcode) *Case {
 		return failCase(id, "Fragmented "+op.String(),
 			"Sends a "+op.String()+" without FIN followed by a continuation. §5.5: all control frames MUST NOT be fragmented.",
-			[]*frame.Frame{frag(op, "fragment1", false), cont("fragment2", true)}, 0)
+			[]*frame.Frame{frag(op, "fragment1", false), cont("fragment2", true)}, 0, "")
 	}
 	twoFragments := func(id, how string, chop int) *Case {
 		return &Case{
 			ID: id, Title: "Text message in two fragments" + how,
 			Description: "Sends 'fragment1' as a text frame without FIN and 'fragment2' as the final continuation" + how + ". §5.4: the fragments form one message, which must be echoed as 'fragment1fragment2'.",
 			Clauses:     []string{rfcFragments, rfcData},
-			Steps:       []Step{chopped(frag(frame.OpText, "fragment1", false), chop), chopped(cont("fragment2", true), chop)},
+			Steps:       script(how, chop, frag(frame.OpText, "fragment1", false), cont("fragment2", true)),
 			Timer:       closeAfter(time.Second), Expect: only(textEcho("fragment1fragment2")), Close: normalClose,
 			Labels: []string{"fragmentation", "autobahn"},
 		}
@@ -47,15 +57,11 @@ func fragmentationCases() []*Case {
 			ID: id, Title: "Ping between the two fragments of a text message" + how,
 			Description: "Sends a text fragment, a ping, then the final continuation" + how + ". §5.4: control frames MAY be injected in the middle of a fragmented message, and §5.5.2 wants the pong 'as soon as is practical', so the pong comes before the echo of 'fragment1fragment2'.",
 			Clauses:     []string{rfcFragments, rfcPing},
-			Steps: []Step{
-				chopped(frag(frame.OpText, "fragment1", false), chop),
-				chopped(pingFrame([]byte("ping payload")), chop),
-				chopped(cont("fragment2", true), chop),
-			},
-			Timer:  closeAfter(time.Second),
-			Expect: only(pong([]byte("ping payload")), textEcho("fragment1fragment2")),
-			Close:  normalClose,
-			Labels: []string{"fragmentation", "autobahn"},
+			Steps:       script(how, chop, frag(frame.OpText, "fragment1", false), pingFrame([]byte("ping payload")), cont("fragment2", true)),
+			Timer:       closeAfter(time.Second),
+			Expect:      only(pong([]byte("ping payload")), textEcho("fragment1fragment2")),
+			Close:       normalClose,
+			Labels:      []string{"fragmentation", "autobahn"},
 		}
 	}
 	strayContinuation := func(id string, fin bool, chop int, how string) *Case {
@@ -68,7 +74,7 @@ func fragmentationCases() []*Case {
 		}
 		return failCase(id, "Continuation "+finNote+" with no message to continue, then a text message"+how,
 			"Sends a continuation frame "+finNote+" while no message is open, then a valid text message. §5.4: a fragmented message starts with a non-continuation frame; a continuation with nothing to continue is a protocol error.",
-			[]*frame.Frame{cont("non-continuation payload", fin), textFrame("Hello, world!")}, chop)
+			[]*frame.Frame{cont("non-continuation payload", fin), textFrame("Hello, world!")}, chop, how)
 	}
 	twiceStray := func(id string, fin bool) *Case {
 		var frames []*frame.Frame
@@ -77,20 +83,13 @@ func fragmentationCases() []*Case {
 		}
 		c := failCase(id, "Stray continuation, then a two-fragment text, twice",
 			"Twice sends a continuation with no message open (FIN="+boolBit(fin)+"), then a valid two-fragment text message. §5.4: the stray continuation is a protocol error, so nothing may be echoed.",
-			frames, 0)
+			frames, 0, "")
 		return c
 	}
-	interleaved := func(id, how string, chop int) *Case {
-		var steps []Step
-		add := func(f *frame.Frame) { steps = append(steps, chopped(f, chop)) }
-		add(frag(frame.OpText, "fragment1", false))
-		add(cont("fragment2", false))
-		add(pingFrame([]byte("pongme 1!")))
+	interleaved := func(id, how string) *Case {
+		steps := script(how, 0, frag(frame.OpText, "fragment1", false), cont("fragment2", false), pingFrame([]byte("pongme 1!")))
 		steps = append(steps, wait(time.Second, ""))
-		add(cont("fragment3", false))
-		add(cont("fragment4", false))
-		add(pingFrame([]byte("pongme 2!")))
-		add(cont("fragment5", true))
+		steps = append(steps, script(how, 0, cont("fragment3", false), cont("fragment4", false), pingFrame([]byte("pongme 2!")), cont("fragment5", true))...)
 		return &Case{
 			ID: id, Title: "Five-fragment text with two pings and a 1 s pause inside" + how,
 			Description: "Sends a text message in five fragments with a ping after the second and fourth, and a 1 s pause after the first ping" + how + ". §5.4 allows control frames between fragments and §5.5.2 wants each pong 'as soon as is practical': both pongs must come before the echo of the whole message.",
@@ -102,7 +101,6 @@ func fragmentationCases() []*Case {
 			Labels:      []string{"fragmentation", "autobahn"},
 		}
 	}
-	const eachFrame = ", each frame in its own TCP write"
 	return []*Case{
 		fragmentedControl("5.1", frame.OpPing),
 		fragmentedControl("5.2", frame.OpPong),
@@ -122,22 +120,19 @@ func fragmentationCases() []*Case {
 			ID: "5.15", Title: "Complete two-fragment text, then a stray continuation, then text",
 			Description: "Sends a complete two-fragment text message, then a continuation without FIN that has nothing to continue, then a text frame. The first message must be echoed as 'fragment1fragment2'; the stray continuation must fail the connection (§5.4). Failing before the echo went out is tolerated (NON-STRICT).",
 			Clauses:     []string{rfcFragments, rfcFailing},
-			Steps: []Step{
-				send(frag(frame.OpText, "fragment1", false)), send(cont("fragment2", true)),
-				send(cont("fragment3", false)), send(frag(frame.OpText, "fragment4", true)),
-			},
-			Timer:  killAfter(time.Second),
-			Expect: []Outcome{{OK, events(textEcho("fragment1fragment2"))}, {NonStrict, events()}},
-			Close:  failedWith(1002),
-			Labels: []string{"fragmentation", "autobahn"},
+			Steps:       script("", 0, frag(frame.OpText, "fragment1", false), cont("fragment2", true), cont("fragment3", false), frag(frame.OpText, "fragment4", true)),
+			Timer:       killAfter(time.Second),
+			Expect:      []Outcome{{OK, events(textEcho("fragment1fragment2"))}, {NonStrict, events()}},
+			Close:       failedWith(1002),
+			Labels:      []string{"fragmentation", "autobahn"},
 		},
 		twiceStray("5.16", false),
 		twiceStray("5.17", true),
 		failCase("5.18", "Two text frames where the second should be a continuation",
 			"Sends a text frame without FIN, then another text frame (FIN) instead of a continuation. §5.4: a new data frame while a message is open is a protocol error.",
-			[]*frame.Frame{frag(frame.OpText, "fragment1", false), frag(frame.OpText, "fragment2", true)}, 0),
-		interleaved("5.19", "", 0),
-		interleaved("5.20", eachFrame, 0),
+			[]*frame.Frame{frag(frame.OpText, "fragment1", false), frag(frame.OpText, "fragment2", true)}, 0, ""),
+		interleaved("5.19", ""),
+		interleaved("5.20", eachFrame),
 	}
 }
 

@@ -96,7 +96,11 @@ func PrintDiff(w io.Writer, d Diff) {
 		cs   []Change
 	}{{"regressed", d.Regressed}, {"improved", d.Improved}, {"changed", d.Changed}}
 	for _, k := range kinds {
-		fmt.Fprintf(w, "%s (%d): %s\n", k.name, len(k.cs), strings.Join(IDs(k.cs), " "))
+		fmt.Fprintf(w, "%s (%d)", k.name, len(k.cs))
+		if len(k.cs) > 0 {
+			fmt.Fprintf(w, ": %s", strings.Join(IDs(k.cs), " "))
+		}
+		fmt.Fprintln(w)
 	}
 	if len(d.Removed) > 0 {
 		fmt.Fprintf(w, "not in this run (%d): %s\n", len(d.Removed), strings.Join(d.Removed, " "))

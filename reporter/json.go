@@ -1,6 +1,9 @@
-// Package reporter turns a cases.Run into files and terminal text: the
-// wsconform.json results file, Autobahn-compatible index.json, and the
-// terminal summary. It knows nothing about sockets.
+// Package reporter turns cases.Runs into files and terminal text: the
+// wsconform.json results file (schema/), a self-contained HTML report,
+// JUnit XML, Autobahn-compatible index.json and per-case files, and the
+// terminal summary; and it decides CI outcomes: which verdicts fail (Gate)
+// and what got worse since a baseline (Compare). It knows nothing about
+// sockets.
 package reporter
 
 import (

@@ -102,9 +102,13 @@ type Conn struct {
 	done            chan struct{} // closed once TCP is gone and the reader has stopped
 	closeT          *time.Timer
 	dropT           *time.Timer
-	txOctets        int64 // octets written so far; guarded by mu
-	txAtRemoteClose int64 // txOctets when the peer's close arrived, -1 before
-	txBase          int64 // txOctets when the handshake was done
+	txOctets        int64         // octets written so far; guarded by mu
+	txAtRemoteClose int64         // txOctets when the peer's close arrived, -1 before
+	txBase          int64         // txOctets when the handshake was done
+	corked          bool          // writes are held in cork; guarded by wmu
+	cork            []byte        // held writes; guarded by wmu
+	messages        int           // Message events so far; guarded by mu
+	wake            chan struct{} // closed at the next event or the end; guarded by mu
 }
 
 func (c *Conn) sent(b []byte) {
@@ -213,12 +217,52 @@ func (c *Conn) writeChopped(b []byte, chop int) error {
 	}
 	for len(b) > 0 {
 		n := min(chop, len(b))
-		if _, err := c.nc.Write(b[:n]); err != nil {
+		if err := c.write(b[:n]); err != nil {
 			return err
 		}
-		c.sent(b[:n])
 		b = b[n:]
 	}
+	return nil
+}
+
+// write sends b (and logs it as one write), or holds it while the
+// connection is corked. The caller holds wmu.
+func (c *Conn) write(b []byte) error {
+	if c.corked {
+		c.cork = append(c.cork, b...)
+		return nil
+	}
+	if _, err := c.nc.Write(b); err != nil {
+		return err
+	}
+	c.sent(b)
+	return nil
+}
+
+// Cork holds every write until Uncork, which sends them in one TCP write:
+// frames Autobahn sends in one reactor turn reach the peer in one segment,
+// and some peers behave differently when a close and the frames after it
+// arrive together.
+func (c *Conn) Cork() {
+	c.wmu.Lock()
+	c.corked = true
+	c.wmu.Unlock()
+}
+
+// Uncork writes what Cork held, in one write.
+func (c *Conn) Uncork() error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.corked = false
+	b := c.cork
+	c.cork = nil
+	if len(b) == 0 {
+		return nil
+	}
+	if _, err := c.nc.Write(b); err != nil {
+		return err
+	}
+	c.sent(b)
 	return nil
 }
 

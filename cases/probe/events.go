@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 	"unicode/utf8"
 
@@ -104,8 +105,41 @@ func (c *Conn) record(e Event) {
 	c.mu.Lock()
 	e.At = time.Since(c.Log.start)
 	c.events = append(c.events, e)
+	if e.Kind == Message {
+		c.messages++
+	}
+	c.wakeLocked()
 	c.mu.Unlock()
 	c.signal()
+}
+
+// MessageCount is how many messages the peer has sent so far.
+func (c *Conn) MessageCount() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.messages
+}
+
+// Wake returns a channel closed at the next event or when the connection
+// ends. Unlike Changed, any number of goroutines can wait on it (a script
+// waiting for an echo and the case's judge both do).
+func (c *Conn) Wake() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.wake == nil {
+		c.wake = make(chan struct{})
+		if c.closedLocked() {
+			close(c.wake)
+		}
+	}
+	return c.wake
+}
+
+func (c *Conn) wakeLocked() {
+	if c.wake != nil {
+		close(c.wake)
+		c.wake = nil
+	}
 }
 
 func (c *Conn) signal() {
@@ -149,10 +183,22 @@ func (c *Conn) readLoop(ext frame.Extensions) {
 			c.drain()
 			return
 		}
-		if cap(buf) < int(h.Length) {
-			buf = make([]byte, h.Length)
+		var payload []byte
+		if !failed && h.Opcode.IsData() || !failed && h.Opcode == frame.OpContinuation {
+			// Data is read straight into the message being reassembled:
+			// a 16 MiB echo (section 9) is held once, not three times.
+			if h.Opcode != frame.OpContinuation {
+				msg, msgBinary = msg[:0], h.Opcode == frame.OpBinary
+			}
+			start := len(msg)
+			msg = slices.Grow(msg, int(h.Length))[:start+int(h.Length)]
+			payload = msg[start:]
+		} else {
+			if cap(buf) < int(h.Length) {
+				buf = make([]byte, h.Length)
+			}
+			payload = buf[:h.Length]
 		}
-		payload := buf[:h.Length]
 		if _, err := io.ReadFull(r, payload); err != nil {
 			c.lost(err)
 			return
@@ -177,10 +223,6 @@ func (c *Conn) readLoop(ext frame.Extensions) {
 		case frame.OpClose:
 			c.closeReceived(payload)
 		case frame.OpText, frame.OpBinary, frame.OpContinuation:
-			if h.Opcode != frame.OpContinuation {
-				msg, msgBinary = msg[:0], h.Opcode == frame.OpBinary
-			}
-			msg = append(msg, payload...)
 			if !h.Fin {
 				continue
 			}
@@ -190,9 +232,12 @@ func (c *Conn) readLoop(ext frame.Extensions) {
 					Detail: "the peer sent a text message that is not valid UTF-8"})
 				continue
 			}
-			c.record(Event{Kind: Message, Binary: msgBinary, Payload: append([]byte(nil), msg...)})
 			if cap(msg) > 1<<20 {
+				// A big message is handed over rather than copied.
+				c.record(Event{Kind: Message, Binary: msgBinary, Payload: msg})
 				msg = nil
+			} else {
+				c.record(Event{Kind: Message, Binary: msgBinary, Payload: append([]byte(nil), msg...)})
 			}
 		}
 	}
@@ -322,6 +367,7 @@ func (c *Conn) finish() {
 	} else {
 		c.Log.Note("TCP dropped by peer")
 	}
+	c.wakeLocked()
 	c.mu.Unlock()
 	close(c.done)
 	c.signal()

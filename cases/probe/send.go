@@ -94,10 +94,9 @@ func (c *Conn) SendFrame(f frame.Frame, p Piece) error {
 					maskPos = frame.MaskBytes(h.Mask, maskPos, buf[filled:filled+m])
 				}
 			}
-			if _, err := c.nc.Write(buf); err != nil {
+			if err := c.write(buf); err != nil {
 				return err
 			}
-			c.sent(buf)
 			off += n
 		}
 		for cut < len(p.Cuts) && p.Cuts[cut] <= off {

@@ -40,7 +40,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(runCommand(), listCommand(), serveCommand())
+	root.AddCommand(runCommand(), listCommand(), serveCommand(), reportCommand(), diffCommand())
 	err := root.Execute()
 	switch {
 	case err == nil:

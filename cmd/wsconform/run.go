@@ -31,6 +31,11 @@ type runFlags struct {
 	insecure         bool
 	proxy            string
 	verbose          bool
+	gateFlags
+	config   string // multi-target run (Autobahn's fuzzingclient.json or native)
+	progress string // auto, bar, lines or none
+	// which flags were given, so that a --config file does not override them
+	outSet, strictSet, failOnSet bool
 }
 
 func runCommand() *cobra.Command {
@@ -44,6 +49,8 @@ func runCommand() *cobra.Command {
 			if len(args) == 1 {
 				url = args[0]
 			}
+			fl := cmd.Flags()
+			f.outSet, f.strictSet, f.failOnSet = fl.Changed("out"), fl.Changed("strict"), fl.Changed("fail-on")
 			return runSuite(f, url)
 		},
 	}
@@ -54,11 +61,15 @@ func runCommand() *cobra.Command {
 	fl.IntVar(&f.parallel, "parallel", 16, "cases run concurrently (serial cases always run alone)")
 	fl.Float64Var(&f.scale, "timeout-scale", 1, "multiply every timer and deadline, for slow targets")
 	fl.BoolVar(&f.strict, "strict", false, "NON-STRICT verdicts (and unclean closes) fail the run")
-	fl.StringVar(&f.out, "out", "reports", "directory for wsconform.json and autobahn/index.json ('' for none)")
+	fl.StringVar(&f.out, "out", "reports", "directory for wsconform.json, index.html, junit.xml and autobahn/ ('' for none)")
 	fl.StringVar(&f.agent, "agent", "", "the target's name in reports (default: from the URL)")
 	fl.BoolVar(&f.insecure, "insecure", false, "wss: do not verify the server's certificate")
 	fl.StringVar(&f.proxy, "proxy", "", "tunnel every connection through this HTTP proxy (http://[user:pass@]host:port) with CONNECT")
 	fl.BoolVar(&f.verbose, "verbose", false, "show Ginkgo's own spec-by-spec output")
+	fl.StringSliceVar(&f.failOn, "fail-on", nil, "verdicts that fail the run, e.g. FAILED,NOT-RUN,NON-STRICT,close:WRONG-CODE (default: FAILED, NOT RUN, close FAILED/WRONG CODE; --strict adds NON-STRICT, UNCLEAN, FAILED BY CLIENT)")
+	fl.StringSliceVar(&f.baseline, "baseline", nil, "results file(s) of an earlier run: exit 1 only on cases that got worse, print improved and regressed ids")
+	fl.StringVar(&f.config, "config", "", "run several targets concurrently from a config file (Autobahn's fuzzingclient.json or wsconform's own)")
+	fl.StringVar(&f.progress, "progress", "auto", "progress display: auto (a live bar on a terminal, lines otherwise), bar, lines or none")
 	return cmd
 }
 
@@ -73,6 +84,25 @@ func runSuite(f runFlags, rawURL string) error {
 		if _, err := types.ParseLabelFilter(f.labelFilter); err != nil {
 			return badInput("bad --label-filter %q: %s", f.labelFilter, oneLine(err))
 		}
+	}
+	g, err := reporter.ParseGate(f.failOn, f.strict)
+	if err != nil {
+		return usageError{err}
+	}
+	baselines, err := loadBaselines(f.baseline)
+	if err != nil {
+		return err
+	}
+	switch f.progress {
+	case "auto", "bar", "lines", "none":
+	default:
+		return badInput("unknown --progress %q (auto, bar, lines or none)", f.progress)
+	}
+	if f.config != "" {
+		if rawURL != "" {
+			return badInput("give either a target URL or --config, not both")
+		}
+		return runConfigFile(f, g, baselines)
 	}
 	selected, err := cases.Select(f.include, f.exclude)
 	if err != nil {
@@ -121,28 +151,30 @@ func runSuite(f runFlags, rawURL string) error {
 	} else {
 		fmt.Fprintf(os.Stderr, "wsconform %s: %d cases against the embedded reference server (%s)\n", version, len(selected), target.URL)
 	}
+	total := len(selected)
+	if f.labelFilter != "" {
+		total = 0 // the label filter decides it inside Ginkgo
+	}
+	prog := newProgress(target.Agent, total, g, f.progress == "bar" || f.progress == "auto" && interactive() && !f.verbose)
+	onResult := prog.add
+	if f.progress == "none" {
+		onResult = nil
+	}
 	run := suite.Run(suite.Config{
 		Env: env, Cases: selected, LabelFilter: f.labelFilter, Parallel: f.parallel, Strict: f.strict,
-		Target: target, Tool: "wsconform " + version, Quiet: !f.verbose,
+		Target: target, Tool: "wsconform " + version, Quiet: !f.verbose, OnResult: onResult,
 		Selection: cases.Selection{Cases: f.include, Exclude: f.exclude, LabelFilter: f.labelFilter,
 			Strict: f.strict, Parallel: f.parallel, Scale: f.scale},
 	})
+	prog.finish()
 	reporter.Summary(os.Stdout, run, f.strict)
 	if f.out != "" {
-		if err := reporter.WriteFiles(f.out, run); err != nil {
+		if err := reporter.Write(f.out, g, run); err != nil {
 			return fmt.Errorf("writing reports: %v", err)
 		}
 		fmt.Fprintf(os.Stdout, "reports written to %s/\n", f.out)
 	}
-	for _, r := range run.Results {
-		if !r.Passes(f.strict) {
-			return errNonConformant
-		}
-	}
-	if run.TargetDown != nil || len(run.Results) == 0 {
-		return errNonConformant
-	}
-	return nil
+	return judge(os.Stdout, g, baselines, run)
 }
 
 // preflight opens one WebSocket connection and closes it, so that an

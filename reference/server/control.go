@@ -42,11 +42,14 @@ func (s *session) closeReceived(p []byte) error {
 	}
 	// §5.5.1: "When sending a Close frame in response, the endpoint
 	// typically echos the status code it received." No code in, no code
-	// out; a code that may not be on the wire (let through only by
-	// Faults.SkipCloseCodeValidation) is not echoed.
-	reply := frame.ClosePayload(code, "")
-	if code != 0 && !code.ValidOnWire() {
-		reply = frame.ClosePayload(frame.CloseNormal, "")
+	// out; a malformed body or a code that may not be on the wire (let
+	// through only by Faults.SkipCloseCodeValidation) is answered with 1000.
+	var reply []byte
+	if len(p) > 0 {
+		reply = frame.ClosePayload(code, "")
+		if !code.ValidOnWire() {
+			reply = frame.ClosePayload(frame.CloseNormal, "")
+		}
 	}
 	s.closeHandshake(reply)
 	return errClosed

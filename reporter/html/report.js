@@ -92,8 +92,11 @@
     var wire = art.querySelector("details.wire");
     if (st.wire) wire.open = true;
     if (wire.open) renderWire(wire);
-    var row = document.getElementById("case-" + art.dataset.key.split("/")[1]);
-    if (row && row.scrollIntoView) row.scrollIntoView({ block: "center" });
+    var row = document.getElementById("case-" + art.dataset.key.slice(art.dataset.key.indexOf("/") + 1));
+    if (row) {
+      var box = row.getBoundingClientRect();
+      if (box.top < 0 || box.bottom > window.innerHeight) row.scrollIntoView({ block: "center" });
+    }
   }
 
   function apply() {

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	neturl "net/url"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/wsconform/wsconform/cases"
+	"github.com/wsconform/wsconform/cases/probe"
+	"github.com/wsconform/wsconform/reporter"
+	"github.com/wsconform/wsconform/suite"
+)
+
+// A multi-target run drives each target's suite.Engine directly instead of
+// going through suite.Run: Ginkgo's RunSpecs may run once per process, and
+// the engine is where concurrency lives anyway. Each target gets its own
+// engine, so its own worker cap and its own serial lock, and all targets
+// run at the same time. The label filter is applied here the way Ginkgo
+// would, on suite.Labels. Re-executing the binary per target would also
+// work but costs a process per target and a second results round-trip.
+
+// plannedTarget is one target ready to run.
+type plannedTarget struct {
+	info     cases.TargetInfo
+	env      cases.Env
+	parallel int
+	cases    []*cases.Case
+	sel      cases.Selection
+}
+
+func runConfigFile(f runFlags, g reporter.Gate, baselines []*cases.Run) error {
+	cfg, err := loadConfig(f.config)
+	if err != nil {
+		return err
+	}
+	if f.strictSet || cfg.Strict == nil {
+		cfg.Strict = &f.strict
+	}
+	if !f.failOnSet && (len(cfg.FailOn) > 0 || *cfg.Strict != f.strict) {
+		if g, err = reporter.ParseGate(cfg.FailOn, *cfg.Strict); err != nil {
+			return usageError{fmt.Errorf("--config %s: %v", f.config, err)}
+		}
+	}
+	out := f.out
+	if !f.outSet && cfg.OutDir != "" {
+		out = cfg.OutDir
+	}
+	scale := f.scale
+	if cfg.TimeoutScale > 0 {
+		scale = cfg.TimeoutScale
+	}
+	var match types.LabelFilter
+	if f.labelFilter != "" {
+		match, _ = types.ParseLabelFilter(f.labelFilter) // checked by runSuite
+	}
+
+	var plan []plannedTarget
+	for _, t := range cfg.Targets {
+		include, exclude, selected, err := cfg.selection(t)
+		if err != nil {
+			return usageError{err}
+		}
+		if match != nil {
+			var kept []*cases.Case
+			for _, c := range selected {
+				if match(suite.Labels(c)) {
+					kept = append(kept, c)
+				}
+			}
+			selected = kept
+		}
+		pt, err := probe.ParseTarget(t.URL)
+		if err != nil {
+			return usageError{fmt.Errorf("target %q: %v", t.Agent, err)}
+		}
+		if t.Insecure || f.insecure {
+			pt.TLSConfig = &tls.Config{InsecureSkipVerify: true}
+		}
+		if f.proxy != "" {
+			p, err := neturl.Parse(f.proxy)
+			if err != nil || p.Scheme != "http" || p.Host == "" {
+				return badInput("bad --proxy %q: want http://host:port", f.proxy)
+			}
+			pt.Proxy = p
+		}
+		parallel := firstPositive(t.Parallel, cfg.Parallel, f.parallel)
+		env := cases.Env{Target: pt, Timeouts: probe.DefaultTimeouts(), Scale: scale}
+		if err := preflight(env); err != nil {
+			return usageError{fmt.Errorf("target %q: %v", t.Agent, err)}
+		}
+		plan = append(plan, plannedTarget{
+			info: cases.TargetInfo{URL: t.URL, Agent: t.Agent}, env: env, parallel: parallel, cases: selected,
+			sel: cases.Selection{Cases: include, Exclude: exclude, LabelFilter: f.labelFilter, Strict: *cfg.Strict,
+				Parallel: parallel, Scale: scale},
+		})
+		fmt.Fprintf(os.Stderr, "wsconform %s: %d cases against %s (%s), %d at a time\n", version, len(selected), t.Agent, t.URL, parallel)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	live := interactive()
+	runs := make([]*cases.Run, len(plan))
+	var wg sync.WaitGroup
+	for i, p := range plan {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			prog := newProgress(p.info.Agent, len(p.cases), g, live && len(plan) == 1)
+			runs[i] = runTarget(ctx, p, prog.add)
+			prog.finish()
+		}()
+	}
+	wg.Wait()
+
+	for _, run := range runs {
+		reporter.Summary(os.Stdout, run, *cfg.Strict)
+		fmt.Fprintln(os.Stdout)
+	}
+	if out != "" {
+		if err := reporter.Write(out, g, runs...); err != nil {
+			return fmt.Errorf("writing reports: %v", err)
+		}
+		fmt.Fprintf(os.Stdout, "reports written to %s/ (open %s/%s)\n", out, out, reporter.HTMLFile)
+	}
+	return judge(os.Stdout, g, baselines, runs...)
+}
+
+// runTarget runs one target's cases on its own engine; a serial case runs
+// inline (alone on this target), the rest on the engine's pool.
+func runTarget(ctx context.Context, p plannedTarget, onResult func(cases.Result)) *cases.Run {
+	eng := suite.NewEngine(p.env, p.parallel)
+	eng.OnResult = onResult
+	defer eng.Close()
+	start := time.Now()
+	eng.Prefetch(p.cases)
+	for _, c := range p.cases {
+		if ctx.Err() != nil {
+			eng.Close()
+			break
+		}
+		eng.Await(ctx, c)
+	}
+	cfg := suite.Config{Target: p.info, Tool: "wsconform " + version, Selection: p.sel}
+	run := suite.Collect(cfg, eng, p.cases, start)
+	if ctx.Err() != nil {
+		run.Interrupted = true
+	}
+	return run
+}
+
+func firstPositive(ns ...int) int {
+	for _, n := range ns {
+		if n > 0 {
+			return n
+		}
+	}
+	return 1
+}

@@ -1,0 +1,129 @@
+package netfuzz
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/wsconform/wsconform/reference/frame"
+	"github.com/wsconform/wsconform/reference/handshake"
+)
+
+// bug is a planted server bug, after the real ones in fuzz-perf.md §3.
+type bug int
+
+const (
+	// crashOnTopBitLength: a 64-bit length with the top bit set overflows a
+	// signed length and kills the process; here the server closes its
+	// listener, which is what the fuzzer sees of a crash.
+	crashOnTopBitLength bug = iota + 1
+	// hangOnLongControl: the read loop blocks forever on a control frame
+	// over 125 octets instead of failing the connection.
+	hangOnLongControl
+	// maskedPong: pongs go out masked, which §5.1 forbids for servers.
+	maskedPong
+)
+
+// bugServer is a small, otherwise conforming server (handshake, §5 rules,
+// text UTF-8, ping and close answers; data is dropped) with one bug.
+type bugServer struct {
+	l    net.Listener
+	bug  bug
+	stop chan struct{}
+}
+
+func startBugServer(t *testing.T, b bug) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &bugServer{l: l, bug: b, stop: make(chan struct{})}
+	t.Cleanup(func() { close(s.stop); l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go s.serve(c)
+		}
+	}()
+	return "ws://" + l.Addr().String() + "/"
+}
+
+func (s *bugServer) serve(c net.Conn) {
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReader(c)
+	req, err := handshake.ReadRequest(br)
+	if err != nil {
+		return
+	}
+	status, fields, _ := handshake.ValidateRequest(req)
+	if _, err := c.Write(handshake.BuildServerResponse(status, fields)); err != nil || status != 101 {
+		return
+	}
+	fail := func(code frame.CloseCode) { c.Write(frame.New(frame.OpClose, frame.ClosePayload(code, "")).Bytes()) }
+	r := frame.NewReader(br)
+	var seq frame.Sequence
+	var text []byte
+	inText := false
+	for {
+		h, err := r.Next()
+		if err != nil {
+			return
+		}
+		switch {
+		case s.bug == crashOnTopBitLength && h.Length >= 1<<63:
+			s.l.Close()
+			return
+		case s.bug == hangOnLongControl && h.Opcode.IsControl() && h.Length > frame.MaxControlPayload:
+			<-s.stop
+			return
+		}
+		vs := frame.Check(h, frame.FromClient, frame.Extensions{})
+		if v := seq.Check(h); v != nil {
+			vs = append(vs, *v)
+		}
+		if len(vs) > 0 {
+			fail(vs[0].Code)
+			return
+		}
+		payload, err := io.ReadAll(r)
+		if err != nil {
+			return
+		}
+		switch h.Opcode {
+		case frame.OpPing:
+			pong := frame.New(frame.OpPong, payload)
+			if s.bug == maskedPong {
+				pong = pong.Masked([4]byte{1, 2, 3, 4})
+			}
+			c.Write(pong.Bytes())
+		case frame.OpClose:
+			code := frame.CloseNormal
+			if _, _, v := frame.ParseClosePayload(payload); v != nil {
+				code = v.Code
+			}
+			fail(code)
+			return
+		case frame.OpText:
+			text, inText = append(text[:0], payload...), true
+		case frame.OpBinary:
+			inText = false
+		case frame.OpContinuation:
+			text = append(text, payload...)
+		}
+		if h.Fin && inText && !h.Opcode.IsControl() {
+			if !utf8.Valid(text) {
+				fail(frame.CloseInvalidPayload)
+				return
+			}
+			inText = false
+		}
+	}
+}
