@@ -40,7 +40,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(runCommand(), listCommand(), serveCommand(), reportCommand(), diffCommand())
+	root.AddCommand(runCommand(), listCommand(), serveCommand(), fuzzCommand(), reportCommand(), diffCommand())
 	err := root.Execute()
 	switch {
 	case err == nil:

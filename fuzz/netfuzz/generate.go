@@ -3,6 +3,7 @@ package netfuzz
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 
@@ -86,7 +87,7 @@ var mutations = []mutation{
 	}},
 	{"length top bit", func(g *generator) {
 		f := frame.New(g.dataOpcode(), g.bytes(g.rng.IntN(10)))
-		lie := 1<<63 | uint64(g.rng.IntN(3))<<62 | uint64(len(f.Payload))
+		lie := []uint64{1 << 63, 1<<63 | uint64(len(f.Payload)), math.MaxUint64}[g.rng.IntN(3)]
 		f.LengthOverride, f.Encoding = &lie, frame.Length64
 		g.send(f, fmt.Sprintf("64-bit length %#x, top bit set (§5.2)", lie))
 	}},

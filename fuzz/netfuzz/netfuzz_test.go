@@ -182,24 +182,27 @@ func TestRunRefusesAnUnreachableTarget(t *testing.T) {
 	}
 }
 
-// TestRunStopsOnTimeAndCancel: Duration and ctx end a run promptly, with
-// what was done so far and no error.
+// TestRunStopsOnTimeAndCancel: Duration and ctx end a run promptly (within
+// the iteration in flight), with what was done so far and no error.
 func TestRunStopsOnTimeAndCancel(t *testing.T) {
 	srv, url, err := server.Start("127.0.0.1:0", server.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Close()
+	const deadline = time.Second
+	inFlight := 3*deadline + time.Second // one iteration's worst case, and slack for a loaded machine
 
-	rep, err := Run(context.Background(), Config{Target: url, Seed: 5, Duration: 200 * time.Millisecond, Deadline: time.Second})
-	if err != nil || rep.Elapsed < 200*time.Millisecond || rep.Elapsed > 2*time.Second || rep.Iterations == 0 {
-		t.Fatalf("Duration 200ms: %d iterations in %v, %v", rep.Iterations, rep.Elapsed, err)
+	rep, err := Run(context.Background(), Config{Target: url, Seed: 5, Duration: 300 * time.Millisecond, Deadline: deadline})
+	if err != nil || rep.Elapsed < 300*time.Millisecond || rep.Elapsed > 300*time.Millisecond+inFlight || rep.Iterations == 0 {
+		t.Fatalf("Duration 300ms: %d iterations in %v, %v", rep.Iterations, rep.Elapsed, err)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	rep, err = Run(ctx, Config{Target: url, Seed: 5, Iterations: 1 << 30, Deadline: time.Second})
-	if err != nil || rep.Elapsed > 2*time.Second || rep.Iterations == 0 || len(rep.Findings) != 0 {
-		t.Fatalf("cancelled after 200ms: %d iterations in %v, findings %v, %v", rep.Iterations, rep.Elapsed, rep.Findings, err)
+	start := time.Now()
+	rep, err = Run(ctx, Config{Target: url, Seed: 5, Iterations: 1 << 30, Deadline: deadline})
+	if took := time.Since(start); err != nil || took > time.Second+inFlight || rep.Iterations == 0 || len(rep.Findings) != 0 {
+		t.Fatalf("cancelled after 1s: %d iterations in %v, findings %v, %v", rep.Iterations, took, rep.Findings, err)
 	}
 }

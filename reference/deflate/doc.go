@@ -1,4 +1,5 @@
 // Package deflate is RFC 7692 permessage-deflate: the negotiation
 // parameters of §7 (parse, format, validate a response, choose a response
-// as a server). Compressing and decompressing messages (§7.2) come later.
+// as a server) and the message compression of §7.2 (Compressor,
+// Decompressor, and Codec for one connection), built on compress/flate.
 package deflate

@@ -1,0 +1,143 @@
+package deflate
+
+import (
+	"compress/flate"
+	"errors"
+	"io"
+	"slices"
+)
+
+// Rule ids of the errors Decompress returns.
+const (
+	// RuleInflatedTooBig: the message inflates past the limit (a
+	// decompression bomb, or just too big); fail with 1009.
+	RuleInflatedTooBig = "pmd-inflated-too-big"
+	// RuleInvalidData: the payload is not valid DEFLATE data; fail with
+	// 1007 (§7.2.2 gives no code; the payload is inconsistent with the
+	// message, RFC 6455 §7.4.1).
+	RuleInvalidData = "pmd-invalid-compressed-data"
+)
+
+// DefaultLimit bounds an inflated message when NewDecompressor is given no
+// limit.
+const DefaultLimit = 64 << 20
+
+// windowSize is the largest LZ77 distance DEFLATE allows (2^15); a peer's
+// window is never larger, so keeping this much history decodes any
+// negotiated client_max_window_bits / server_max_window_bits.
+const windowSize = 1 << MaxWindowBits
+
+// finalEmptyBlock ends the stream after the restored sync-flush tail, so
+// the reader stops with io.EOF rather than wanting more input.
+var finalEmptyBlock = []byte{0x01, 0x00, 0x00, 0xff, 0xff}
+
+// Decompressor inflates permessage-deflate payloads (RFC 7692 §7.2.2) for
+// one direction of one connection, in the order they arrive. Not safe for
+// concurrent use.
+type Decompressor struct {
+	fr                io.ReadCloser
+	src               source
+	history           []byte // the last windowSize octets inflated (context takeover)
+	noContextTakeover bool
+	limit             int64
+}
+
+// NewDecompressor returns a decompressor whose messages inflate to at most
+// limit octets each (≤ 0: DefaultLimit). With noContextTakeover, each
+// message starts from an empty window (the peer promised so, §7.1.1);
+// otherwise earlier messages' output is the dictionary of the next.
+func NewDecompressor(noContextTakeover bool, limit int64) *Decompressor {
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	d := &Decompressor{noContextTakeover: noContextTakeover, limit: limit}
+	d.fr = flate.NewReader(&d.src)
+	return d
+}
+
+// Decompress appends the inflated payload to dst. §7.2.2: "Append 4 octets
+// of 0x00 0x00 0xff 0xff to the tail end of the payload of the message.
+// Decompress the resulting data using DEFLATE." Output beyond the limit is
+// never produced: inflation stops one octet past it with a
+// RuleInflatedTooBig *Error, so a bomb costs at most limit octets.
+func (d *Decompressor) Decompress(dst, payload []byte) ([]byte, error) {
+	d.src.reset(payload, tail, finalEmptyBlock)
+	var dict []byte
+	if !d.noContextTakeover {
+		dict = d.history
+	}
+	if err := d.fr.(flate.Resetter).Reset(&d.src, dict); err != nil {
+		return dst, err
+	}
+	start := len(dst)
+	for {
+		if len(dst) == cap(dst) {
+			dst = slices.Grow(dst, 4096)
+		}
+		// Never read past limit+1 octets of output, whatever the capacity.
+		end := min(int64(cap(dst)), int64(start)+d.limit+1)
+		n, err := d.fr.Read(dst[len(dst):end])
+		dst = dst[:len(dst)+n]
+		if got := int64(len(dst) - start); got > d.limit {
+			return dst[:start], errorf("RFC 7692 §7.2.2", RuleInflatedTooBig,
+				"the message inflates to more than %d octets", d.limit)
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return dst[:start], errorf("RFC 7692 §7.2.2", RuleInvalidData, "inflating the message: %v", err)
+		}
+	}
+	if !d.noContextTakeover {
+		d.remember(dst[start:])
+	}
+	return dst, nil
+}
+
+// remember keeps the last windowSize octets of output as the next
+// message's dictionary.
+func (d *Decompressor) remember(out []byte) {
+	if len(out) >= windowSize {
+		d.history = append(d.history[:0], out[len(out)-windowSize:]...)
+		return
+	}
+	if keep := windowSize - len(out); len(d.history) > keep {
+		d.history = append(d.history[:0], d.history[len(d.history)-keep:]...)
+	}
+	d.history = append(d.history, out...)
+}
+
+// source reads a message payload followed by the appended tails, octet by
+// octet when flate asks (it implements io.ByteReader, so flate reads no
+// further than it needs and adds no buffer of its own).
+type source struct {
+	parts [3][]byte
+	i     int
+}
+
+func (s *source) reset(a, b, c []byte) { s.parts, s.i = [3][]byte{a, b, c}, 0 }
+
+func (s *source) Read(p []byte) (int, error) {
+	for s.i < len(s.parts) && len(s.parts[s.i]) == 0 {
+		s.i++
+	}
+	if s.i == len(s.parts) {
+		return 0, io.EOF
+	}
+	n := copy(p, s.parts[s.i])
+	s.parts[s.i] = s.parts[s.i][n:]
+	return n, nil
+}
+
+func (s *source) ReadByte() (byte, error) {
+	for s.i < len(s.parts) && len(s.parts[s.i]) == 0 {
+		s.i++
+	}
+	if s.i == len(s.parts) {
+		return 0, io.EOF
+	}
+	b := s.parts[s.i][0]
+	s.parts[s.i] = s.parts[s.i][1:]
+	return b, nil
+}
