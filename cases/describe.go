@@ -1,5 +1,7 @@
 package cases
 
+import "fmt"
+
 // Entry is a case as the catalogue file and `wsconform list --format json`
 // show it: everything a reviewer needs to see change in a diff.
 type Entry struct {
@@ -12,6 +14,13 @@ type Entry struct {
 	Serial      bool              `json:"serial,omitempty"`
 	Expect      []ExpectedOutcome `json:"expect,omitempty"`
 	Close       *CloseExpectView  `json:"expectClose,omitempty"`
+	// The cross-links between the two verdicts, and the fail-fast octet.
+	NonStrictCodes     []int  `json:"nonStrictCloseCodes,omitempty"`
+	WrongEndpointFatal bool   `json:"wrongEndpointFatal,omitempty"`
+	WrongCodeFails     bool   `json:"wrongCodeFails,omitempty"`
+	Informational      bool   `json:"informational,omitempty"`
+	FailFastAt         int64  `json:"failFastAt,omitempty"`
+	Timer              string `json:"timer,omitempty"`
 }
 
 // Describe renders cases as catalogue entries.
@@ -28,6 +37,14 @@ func Describe(cs []*Case) []Entry {
 				v.Codes = append(v.Codes, int(code))
 			}
 			e.Close = v
+			for _, code := range c.Close.NonStrictCodes {
+				e.NonStrictCodes = append(e.NonStrictCodes, int(code))
+			}
+			e.WrongEndpointFatal, e.WrongCodeFails, e.Informational = c.Close.WrongEndpointFatal, c.Close.WrongCodeFails, c.Close.Informational
+			e.FailFastAt = c.FailFastAt
+			if c.Timer.After > 0 {
+				e.Timer = fmt.Sprintf("%s after %v", timerName(c.Timer.Kind), c.Timer.After)
+			}
 		}
 		out = append(out, e)
 	}

@@ -1,47 +1,35 @@
 package cases
 
 import (
-	"fmt"
-	"os"
 	"reflect"
 	"sort"
-	"strconv"
 	"testing"
 )
 
 // TestHandshakeSectionPeers runs section 15 against the real servers of
-// ../shared/peers, started beforehand with
-//
-//	PEERS_PORT_BASE=19500 peers.sh start
-//	WSCONFORM_PEERS_PORT_BASE=19500 go test -run TestHandshakeSectionPeers ./cases/
-//
-// and pins the cases each one FAILS (non-strict gate). Every one was
+// ../shared/peers (started by the test) and pins the cases each one FAILS (non-strict gate). Every one was
 // checked by hand against the RFCs; the comments say why it is a finding.
 func TestHandshakeSectionPeers(t *testing.T) {
-	base, err := strconv.Atoi(os.Getenv("WSCONFORM_PEERS_PORT_BASE"))
-	if err != nil {
-		t.Skip("set WSCONFORM_PEERS_PORT_BASE to the PEERS_PORT_BASE of a running peers.sh")
-	}
+	urls := PeerURLs(t)
 	sel := handshakeSection(t)
 	peers := []struct {
-		name   string
-		offset int
-		fails  []string
+		name  string
+		fails []string
 	}{
 		// 15.2.3: upgrades an HTTP/1.0 request (§4.2.1 item 1; RFC 7230 §6.7
 		// has a server ignore Upgrade in HTTP/1.0). 15.2.12: takes the first
 		// of two Sec-WebSocket-Key fields (§11.3.1). 15.5.4, 15.5.5: accepts
 		// permessage-deflate offers RFC 7692 §5 says it MUST decline.
-		{"go-gorilla", 1, []string{"15.2.3", "15.2.12", "15.5.4", "15.5.5"}},
-		{"go-coder", 2, nil},
+		{"go-gorilla", []string{"15.2.3", "15.2.12", "15.5.4", "15.5.5"}},
+		{"go-coder", nil},
 		// 15.2.3 as gorilla; 15.2.4: upgrades an HTTP/1.1 request without
 		// Host (§4.2.1 item 2, RFC 7230 §5.4).
-		{"node-ws", 10, []string{"15.2.3", "15.2.4"}},
+		{"node-ws", []string{"15.2.3", "15.2.4"}},
 	}
 	for _, p := range peers {
 		t.Run(p.name, func(t *testing.T) {
 			t.Parallel()
-			results := runHandshakeSection(t, fmt.Sprintf("ws://127.0.0.1:%d/", base+p.offset), sel)
+			results := runHandshakeSection(t, urls[p.name], sel)
 			var got []string
 			for id, r := range results {
 				if !r.Passes(false) {

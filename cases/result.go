@@ -98,6 +98,11 @@ type PerfStats struct {
 	OctetsSent     int64   `json:"octetsSent"`
 	OctetsEchoed   int64   `json:"octetsEchoed"`
 	ThroughputMBps float64 `json:"throughputMBps"`
+	// CompressionRatio (sections 12, 13) is the target's: compressed
+	// payload octets it sent over the octets they inflated to (lower is
+	// better). SentCompressionRatio is the same for the probe's messages.
+	CompressionRatio     float64 `json:"compressionRatio,omitempty"`
+	SentCompressionRatio float64 `json:"sentCompressionRatio,omitempty"`
 }
 
 // Passes says whether the result lets CI pass: both verdicts must pass.

@@ -17,6 +17,7 @@ func fragmentationCases() []*Case {
 	// eachFrame marks Autobahn's "sync" variants (each frame its own
 	// write); otherwise unchopped frames go out in one write, as there.
 	const eachFrame = ", each frame in its own TCP write"
+	const oneWrite = ", all frames in one TCP write"
 	script := func(how string, chop int, frames ...*frame.Frame) []Step {
 		steps := make([]Step, len(frames))
 		for i, f := range frames {
@@ -104,16 +105,16 @@ func fragmentationCases() []*Case {
 	return []*Case{
 		fragmentedControl("5.1", frame.OpPing),
 		fragmentedControl("5.2", frame.OpPong),
-		twoFragments("5.3", "", 0),
+		twoFragments("5.3", oneWrite, 0),
 		twoFragments("5.4", eachFrame, 0),
 		twoFragments("5.5", chopNote(1), 1),
-		pingBetween("5.6", "", 0),
+		pingBetween("5.6", oneWrite, 0),
 		pingBetween("5.7", eachFrame, 0),
 		pingBetween("5.8", chopNote(1), 1),
-		strayContinuation("5.9", true, 0, ""),
+		strayContinuation("5.9", true, 0, oneWrite),
 		strayContinuation("5.10", true, 0, eachFrame),
 		strayContinuation("5.11", true, 1, ""),
-		strayContinuation("5.12", false, 0, ""),
+		strayContinuation("5.12", false, 0, oneWrite),
 		strayContinuation("5.13", false, 0, eachFrame),
 		strayContinuation("5.14", false, 1, ""),
 		{
@@ -131,7 +132,7 @@ func fragmentationCases() []*Case {
 		failCase("5.18", "Two text frames where the second should be a continuation",
 			"Sends a text frame without FIN, then another text frame (FIN) instead of a continuation. §5.4: a new data frame while a message is open is a protocol error.",
 			[]*frame.Frame{frag(frame.OpText, "fragment1", false), frag(frame.OpText, "fragment2", true)}, 0, ""),
-		interleaved("5.19", ""),
+		interleaved("5.19", ", the frames before and after the pause each in one TCP write"),
 		interleaved("5.20", eachFrame),
 	}
 }

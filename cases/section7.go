@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"encoding/binary"
 	"fmt"
 	"time"
 
@@ -114,7 +115,9 @@ func closeCases() []*Case {
 		}
 		out = append(out, closeCase(fmt.Sprintf("7.9.%d", i+1), fmt.Sprintf("Close with invalid code %d", code),
 			fmt.Sprintf("Sends close %d without a reason. %s The target must answer with 1002 or drop TCP.%s", code, invalidCodeRule(code), note),
-			[]Step{sendClose(code, "")}, ce))
+			// The code is written as two octets even when it is 0:
+			// frame.ClosePayload(0, ...) means "no code" (an empty body).
+			[]Step{sendCloseRaw(binary.BigEndian.AppendUint16(nil, uint16(code)))}, ce))
 	}
 	for i, code := range []frame.CloseCode{5000, 65535} {
 		out = append(out, &Case{

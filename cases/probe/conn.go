@@ -109,6 +109,7 @@ type Conn struct {
 	cork            []byte        // held writes; guarded by wmu
 	messages        int           // Message events so far; guarded by mu
 	wake            chan struct{} // closed at the next event or the end; guarded by mu
+	deflate         *deflateState // permessage-deflate, nil unless negotiated (deflate.go)
 }
 
 func (c *Conn) sent(b []byte) {

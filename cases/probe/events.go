@@ -154,7 +154,7 @@ func (c *Conn) readLoop(ext frame.Extensions) {
 	r := frame.NewReader(c.br)
 	var seq frame.Sequence
 	var msg []byte
-	var msgBinary bool
+	var msgBinary, msgCompressed bool
 	var buf []byte
 	for {
 		h, err := r.Next()
@@ -189,6 +189,7 @@ func (c *Conn) readLoop(ext frame.Extensions) {
 			// a 16 MiB echo (section 9) is held once, not three times.
 			if h.Opcode != frame.OpContinuation {
 				msg, msgBinary = msg[:0], h.Opcode == frame.OpBinary
+				msgCompressed = c.compressedStart(h)
 			}
 			start := len(msg)
 			msg = slices.Grow(msg, int(h.Length))[:start+int(h.Length)]
@@ -225,6 +226,14 @@ func (c *Conn) readLoop(ext frame.Extensions) {
 		case frame.OpText, frame.OpBinary, frame.OpContinuation:
 			if !h.Fin {
 				continue
+			}
+			if msgCompressed {
+				inflated, v := c.inflate(msg)
+				if v != nil {
+					c.peerBroke(*v)
+					continue
+				}
+				msg = inflated
 			}
 			// §8.1: a text message whose payload is not UTF-8 must fail the connection with 1007.
 			if !msgBinary && !utf8.Valid(msg) {

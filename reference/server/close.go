@@ -41,8 +41,13 @@ const smallFrame = 4096
 // writeFrame sends one final, unmasked frame (§5.1: "A server MUST NOT mask
 // any frames that it sends to the client").
 func (s *session) writeFrame(op frame.Opcode, payload []byte) error {
+	return s.writeFrameRSV(op, 0, payload)
+}
+
+// writeFrameRSV is writeFrame with RSV bits (RSV1 on a compressed message).
+func (s *session) writeFrameRSV(op frame.Opcode, rsv uint8, payload []byte) error {
 	s.conn.SetWriteDeadline(time.Now().Add(s.cfg.IdleTimeout))
-	s.out = frame.AppendHeader(s.out[:0], frame.Header{Fin: true, Opcode: op, Length: uint64(len(payload))})
+	s.out = frame.AppendHeader(s.out[:0], frame.Header{Fin: true, Rsv: rsv, Opcode: op, Length: uint64(len(payload))})
 	var err error
 	if len(payload) <= smallFrame {
 		s.out = append(s.out, payload...)

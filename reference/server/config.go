@@ -33,6 +33,9 @@ type Config struct {
 	CloseTimeout time.Duration
 	// Logf, when set, receives one line per connection failure.
 	Logf func(format string, args ...any)
+	// DisableDeflate declines every permessage-deflate offer (RFC 7692), as
+	// a server without compression does.
+	DisableDeflate bool
 	// Faults disables single checks, for tests only.
 	Faults Faults
 }

@@ -10,10 +10,15 @@
 //
 // All protocol judgement comes from the reference packages: frame (decoding,
 // Check, Sequence, close payloads), utf8stream (fail-fast UTF-8) and
-// handshake (request parsing and validation). The server only decides what
-// to do with their verdicts. Config.Faults switches single checks off so
-// tests can show that each conformance case family catches the bug.
+// handshake (request parsing and validation), deflate (RFC 7692). The
+// server only decides what to do with their verdicts. Config.Faults switches
+// single checks off so tests can show that each conformance case family
+// catches the bug.
 //
-// No extension and no subprotocol is ever negotiated; see negotiateExtensions
-// for where permessage-deflate will plug in.
+// permessage-deflate (RFC 7692) is accepted when offered (unless
+// Config.DisableDeflate): compressed messages are inflated, bounded by
+// MaxMessageSize, text is validated after inflation, and every echo goes
+// out compressed. Offers asking for server_max_window_bits below 15 are
+// declined (compress/flate always uses a 32 KiB window). No subprotocol is
+// ever selected.
 package server

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -118,10 +119,28 @@ func TestGorillaClose(t *testing.T) {
 	}
 }
 
-// TestNoExtensionOrSubprotocol checks offers are declined and the
-// connection then works uncompressed.
-func TestNoExtensionOrSubprotocol(t *testing.T) {
+// TestGorillaCompression: gorilla's client offers permessage-deflate
+// (server_no_context_takeover; client_no_context_takeover), the server
+// accepts it, and compressed messages are echoed (compressed) both ways.
+func TestGorillaCompression(t *testing.T) {
 	u := startServer(t, Config{})
+	ws, resp := dialGorilla(t, u, websocket.Dialer{EnableCompression: true})
+	if h := resp.Header.Values("Sec-WebSocket-Extensions"); len(h) != 1 || !strings.HasPrefix(h[0], "permessage-deflate") {
+		t.Fatalf("server answered extensions %q; want permessage-deflate", h)
+	}
+	ws.EnableWriteCompression(true)
+	for _, msg := range []string{"Hello", "", strings.Repeat("compress me ", 10000), "κόσμε"} {
+		ws.WriteMessage(websocket.TextMessage, []byte(msg))
+		if _, got, err := ws.ReadMessage(); err != nil || string(got) != msg {
+			t.Fatalf("echo of %d octets: %d octets, %v", len(msg), len(got), err)
+		}
+	}
+}
+
+// TestNoExtensionOrSubprotocol checks declined offers: subprotocols are
+// never picked, and with DisableDeflate the connection works uncompressed.
+func TestNoExtensionOrSubprotocol(t *testing.T) {
+	u := startServer(t, Config{DisableDeflate: true})
 	ws, resp := dialGorilla(t, u, websocket.Dialer{EnableCompression: true, Subprotocols: []string{"chat", "superchat"}})
 	if h := resp.Header.Values("Sec-WebSocket-Extensions"); len(h) != 0 {
 		t.Errorf("server negotiated extensions %q", h)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/wsconform/wsconform/reference/frame"
 	"github.com/wsconform/wsconform/reference/handshake"
 )
 
@@ -30,7 +29,11 @@ func (s *session) openingHandshake() bool {
 		s.reject(status, fields)
 		return false
 	}
-	ext, extFields := negotiateExtensions(req)
+	ext, extFields, pmd := negotiateExtensions(req, s.cfg)
+	if err := s.startDeflate(pmd); err != nil {
+		s.reject(500, nil)
+		return false
+	}
 	s.ext = ext
 	fields = append(fields, extFields...)
 	if _, err := s.conn.Write(handshake.BuildServerResponse(101, fields)); err != nil {
@@ -50,20 +53,4 @@ func (s *session) reject(status int, fields []handshake.Field) {
 		return
 	}
 	s.lingeringClose()
-}
-
-// negotiateExtensions picks the extensions to use and the response fields
-// that announce them. The reference server negotiates none: an offer is
-// declined by leaving Sec-WebSocket-Extensions out of the response (§9.1),
-// and every RSV bit stays a protocol error.
-//
-// permessage-deflate (RFC 7692) plugs in here: choose an offer from
-// req.Values("Sec-WebSocket-Extensions") with reference/deflate, return
-// frame.PerMessageDeflate with the accepted Sec-WebSocket-Extensions field,
-// and inflate/deflate RSV1 messages in dataFrame/writeFrame.
-//
-// Subprotocols are likewise never selected (§4.2.2 item 5.4 lets a server
-// answer without Sec-WebSocket-Protocol).
-func negotiateExtensions(req *handshake.Request) (frame.Extensions, []handshake.Field) {
-	return frame.Extensions{}, nil
 }

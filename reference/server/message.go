@@ -13,6 +13,7 @@ func (s *session) dataFrame(h frame.Header) error {
 	if h.Opcode != frame.OpContinuation {
 		s.msg = s.msg[:0]
 		s.msgText = h.Opcode == frame.OpText
+		s.msgCompressed = s.pmd != nil && h.Rsv&frame.RSV1 != 0
 		s.utf8.Reset()
 	}
 	if err := s.readPayload(h.Length); err != nil {
@@ -21,12 +22,20 @@ func (s *session) dataFrame(h frame.Header) error {
 	if !h.Fin {
 		return nil
 	}
+	if s.msgCompressed {
+		if err := s.inflate(); err != nil {
+			return err
+		}
+	}
 	if err := s.checkCompleteText(); err != nil {
 		return err
 	}
-	err := s.writeFrame(s.seq.MessageOpcode(), s.msg)
+	err := s.writeMessage(s.seq.MessageOpcode(), s.msg)
 	if cap(s.msg) > keepBufferLimit {
 		s.msg = nil
+	}
+	if cap(s.inflated) > keepBufferLimit {
+		s.inflated = nil
 	}
 	return err
 }
@@ -42,7 +51,8 @@ func (s *session) readPayload(n uint64) error {
 	// judge bounded n (and the whole message) by MaxMessageSize, so the
 	// buffer is sized once for the frame rather than grown as it arrives.
 	s.msg = slices.Grow(s.msg, int(n))
-	failFast := s.msgText && !s.cfg.Faults.SkipUTF8Validation && !s.cfg.Faults.NoFailFastUTF8
+	// Compressed text is checked once inflated, in checkCompleteText.
+	failFast := s.msgText && !s.msgCompressed && !s.cfg.Faults.SkipUTF8Validation && !s.cfg.Faults.NoFailFastUTF8
 	for s.fr.Remaining() > 0 {
 		start := len(s.msg)
 		k, err := s.fr.Read(s.msg[start:cap(s.msg)])
@@ -65,7 +75,7 @@ func (s *session) checkCompleteText() error {
 	if !s.msgText || s.cfg.Faults.SkipUTF8Validation {
 		return nil
 	}
-	if s.cfg.Faults.NoFailFastUTF8 {
+	if s.cfg.Faults.NoFailFastUTF8 || s.msgCompressed {
 		s.utf8.Reset()
 		s.utf8.Write(s.msg)
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/wsconform/wsconform/reference/deflate"
 	"github.com/wsconform/wsconform/reference/frame"
 	"github.com/wsconform/wsconform/reference/utf8stream"
 )
@@ -28,13 +29,19 @@ type session struct {
 	in   *idleReader
 	br   *bufio.Reader
 	fr   *frame.Reader
-	ext  frame.Extensions // RSV bits the negotiated extensions define (none yet)
+	ext  frame.Extensions // RSV bits the negotiated extensions define
 	seq  frame.Sequence
+	pmd  *deflate.Codec // permessage-deflate state, nil unless negotiated
 
 	// The data message being received.
 	msg     []byte
 	msgText bool
-	utf8    utf8stream.Validator
+	// msgCompressed: RSV1 was set on the message's first frame (RFC 7692
+	// §6), so msg holds DEFLATE data until the message is complete.
+	msgCompressed bool
+	inflated      []byte // spare buffer for inflating msg
+	deflated      []byte // scratch for compressed echoes
+	utf8          utf8stream.Validator
 
 	control [frame.MaxControlPayload]byte
 	out     []byte // scratch for outgoing headers and control frames

@@ -1,0 +1,205 @@
+package probe
+
+import (
+	"compress/flate"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/wsconform/wsconform/reference/deflate"
+	"github.com/wsconform/wsconform/reference/frame"
+	"github.com/wsconform/wsconform/reference/handshake"
+)
+
+// deflateLevel is the probe's compression level: the compression cases
+// measure the target, so the probe's own side should be cheap.
+const deflateLevel = flate.BestSpeed
+
+// deflateState is a connection's permessage-deflate state (RFC 7692) once
+// the target accepted an offer.
+type deflateState struct {
+	params deflate.Params
+	codec  *deflate.Codec
+
+	mu                  sync.Mutex // guards the counters
+	inWire, inInflated  int64      // compressed octets received, and what they inflated to
+	outWire, outMessage int64      // compressed octets sent, and the messages they came from
+}
+
+// OpenDeflate is Open with the given permessage-deflate offers in the
+// request (in order of preference). If the target accepts one, RSV1 on a
+// data message from it means "compressed" and such messages are inflated
+// before they become events; accepted is then the response's parameters,
+// else nil (the target declined, which RFC 7692 lets it do).
+func OpenDeflate(ctx context.Context, t Target, to Timeouts, log *WireLog, offers []deflate.Params) (c *Conn, hs *Handshake, accepted *deflate.Params, err error) {
+	c, err = Dial(ctx, t, to, log)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	req := handshake.NewClientRequest(t.URL, handshake.NewKey())
+	if len(offers) > 0 {
+		exts := make([]handshake.Extension, len(offers))
+		for i, o := range offers {
+			exts[i] = o.Extension()
+		}
+		req.Set("Sec-WebSocket-Extensions", handshake.FormatExtensions(exts))
+	}
+	hs, err = c.Handshake(req)
+	if err == nil {
+		accepted, err = acceptedDeflate(offers, hs.resp)
+	}
+	if err != nil {
+		c.Abort()
+		<-c.finishNoReader()
+		return nil, hs, nil, err
+	}
+	ext := frame.Extensions{}
+	if accepted != nil {
+		codec, err := deflate.NewCodec(*accepted, deflate.ClientRole, deflateLevel, MaxMessage)
+		if err != nil {
+			c.Abort()
+			<-c.finishNoReader()
+			return nil, hs, nil, err
+		}
+		c.deflate = &deflateState{params: *accepted, codec: codec}
+		ext = frame.PerMessageDeflate
+		log.Note("permessage-deflate accepted: " + accepted.String())
+	}
+	c.Start(ext)
+	return c, hs, accepted, nil
+}
+
+// acceptedDeflate reads the target's answer to the offers: nil when it has
+// no permessage-deflate element, an error when the answer is one a client
+// must fail the connection over (RFC 7692 §7.1: invalid, or answering no
+// offer; §5.1: at most one permessage-deflate element).
+func acceptedDeflate(offers []deflate.Params, resp *handshake.Response) (*deflate.Params, error) {
+	values := resp.Values("Sec-WebSocket-Extensions")
+	if len(values) == 0 {
+		return nil, nil
+	}
+	exts, err := handshake.ParseExtensions(strings.Join(values, ", "))
+	if err != nil {
+		return nil, fmt.Errorf("opening handshake rejected: Sec-WebSocket-Extensions: %w", err)
+	}
+	var found []handshake.Extension
+	for _, e := range exts {
+		if strings.EqualFold(e.Name, deflate.ExtensionName) {
+			found = append(found, e)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, nil
+	case 1:
+	default:
+		return nil, errors.New("opening handshake rejected: permessage-deflate accepted more than once")
+	}
+	p, err := deflate.ParseParams(found[0])
+	if err == nil {
+		err = deflate.ValidateResponse(offers, p)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("opening handshake rejected: %w", err)
+	}
+	return &p, nil
+}
+
+// Deflate is the permessage-deflate agreement, or nil when none.
+func (c *Conn) Deflate() *deflate.Params {
+	if c.deflate == nil {
+		return nil
+	}
+	p := c.deflate.params
+	return &p
+}
+
+// Compress appends msg compressed for this connection (RFC 7692 §7.2.1),
+// taking over the LZ77 context of earlier messages unless
+// client_no_context_takeover was agreed. Messages must be sent in the order
+// they are compressed; the caller sets RSV1 on the message's first frame.
+func (c *Conn) Compress(dst, msg []byte) ([]byte, error) {
+	if c.deflate == nil {
+		return dst, errors.New("probe: permessage-deflate not negotiated")
+	}
+	start := len(dst)
+	dst, err := c.deflate.codec.Out.Compress(dst, msg)
+	c.deflate.mu.Lock()
+	c.deflate.outWire += int64(len(dst) - start)
+	c.deflate.outMessage += int64(len(msg))
+	c.deflate.mu.Unlock()
+	return dst, err
+}
+
+// DeflateStats counts compressed payload octets and what they stand for:
+// sent by Compress, and received and inflated by the reader.
+type DeflateStats struct {
+	SentCompressed, SentMessage         int64
+	ReceivedCompressed, ReceivedMessage int64
+}
+
+// DeflateStats is the compression so far (zero when not negotiated).
+func (c *Conn) DeflateStats() DeflateStats {
+	if c.deflate == nil {
+		return DeflateStats{}
+	}
+	d := c.deflate
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return DeflateStats{SentCompressed: d.outWire, SentMessage: d.outMessage, ReceivedCompressed: d.inWire, ReceivedMessage: d.inInflated}
+}
+
+// compressedStart reports whether a data frame that starts a message
+// carries RSV1 with permessage-deflate on (RFC 7692 §6: the message is
+// "Per-Message Compressed").
+func (c *Conn) compressedStart(h frame.Header) bool {
+	return c.deflate != nil && h.Rsv&frame.RSV1 != 0 && h.Opcode != frame.OpContinuation
+}
+
+// inflate turns a complete compressed message into its data (RFC 7692
+// §7.2.2); the violation says why the peer's message is unacceptable.
+func (c *Conn) inflate(msg []byte) ([]byte, *frame.Violation) {
+	out, err := c.deflate.codec.In.Decompress(nil, msg)
+	if err != nil {
+		v := frame.Violation{Rule: deflate.RuleInvalidData, Section: "RFC 7692 §7.2.2", Code: frame.CloseInvalidPayload, Detail: err.Error()}
+		var e *deflate.Error
+		if errors.As(err, &e) {
+			v.Rule, v.Section, v.Detail = e.Rule, e.Section, e.Detail
+			if e.Rule == deflate.RuleInflatedTooBig {
+				v.Code = frame.CloseMessageTooBig
+			}
+		}
+		return nil, &v
+	}
+	c.deflate.mu.Lock()
+	c.deflate.inWire += int64(len(msg))
+	c.deflate.inInflated += int64(len(out))
+	c.deflate.mu.Unlock()
+	return out, nil
+}
+
+// TakeMessage returns the n-th message event (0-based) and drops its
+// payload from the record, so a case checking thousands of big echoes one
+// by one holds one at a time. The event itself stays (counts do not change).
+func (c *Conn) TakeMessage(n int) (Event, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n >= c.messages {
+		return Event{}, false
+	}
+	seen := c.messages
+	for i := len(c.events) - 1; i >= 0; i-- {
+		if c.events[i].Kind != Message {
+			continue
+		}
+		seen--
+		if seen == n {
+			e := c.events[i]
+			c.events[i].Payload = nil
+			return e, true
+		}
+	}
+	return Event{}, false
+}

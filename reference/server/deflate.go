@@ -1,0 +1,103 @@
+package server
+
+import (
+	"compress/flate"
+	"errors"
+	"strings"
+
+	"github.com/wsconform/wsconform/reference/deflate"
+	"github.com/wsconform/wsconform/reference/frame"
+	"github.com/wsconform/wsconform/reference/handshake"
+)
+
+// deflateLevel favours speed: the server echoes, it does not archive.
+const deflateLevel = flate.BestSpeed
+
+// negotiateExtensions picks the extensions to use and the response fields
+// that announce them. The only extension the server knows is
+// permessage-deflate (RFC 7692): it takes the first offer deflate.Accept
+// can honour and answers with its parameters; anything else is declined by
+// leaving it out of the response (§9.1). Invalid permessage-deflate offers
+// are declined one by one (RFC 7692 §5), and an unparsable
+// Sec-WebSocket-Extensions field declines them all. Without an accepted
+// offer every RSV bit stays a protocol error.
+//
+// Subprotocols are never selected (§4.2.2 item 5.4 lets a server answer
+// without Sec-WebSocket-Protocol).
+func negotiateExtensions(req *handshake.Request, cfg Config) (frame.Extensions, []handshake.Field, *deflate.Params) {
+	values := req.Values("Sec-WebSocket-Extensions")
+	if cfg.DisableDeflate || len(values) == 0 {
+		return frame.Extensions{}, nil, nil
+	}
+	// §9.1 / RFC 7230 §3.2.2: several fields are one comma-separated list.
+	exts, err := handshake.ParseExtensions(strings.Join(values, ", "))
+	if err != nil {
+		return frame.Extensions{}, nil, nil
+	}
+	offers, _ := deflate.Offers(exts)
+	p, ok := deflate.Accept(offers)
+	if !ok {
+		return frame.Extensions{}, nil, nil
+	}
+	return frame.PerMessageDeflate, []handshake.Field{{Name: "Sec-WebSocket-Extensions", Value: p.String()}}, &p
+}
+
+// startDeflate sets up compression once permessage-deflate is agreed.
+// Inflated messages are bounded by MaxMessageSize like plain ones: the
+// size a frame header announces is the compressed size, so only this
+// limit stops a decompression bomb.
+func (s *session) startDeflate(p *deflate.Params) error {
+	if p == nil {
+		return nil
+	}
+	codec, err := deflate.NewCodec(*p, deflate.ServerRole, deflateLevel, s.cfg.MaxMessageSize)
+	if err != nil {
+		return err
+	}
+	s.pmd = codec
+	return nil
+}
+
+// inflate replaces the finished compressed message in s.msg by its
+// inflated form (RFC 7692 §7.2.2).
+func (s *session) inflate() error {
+	out, err := s.pmd.In.Decompress(s.inflated[:0], s.msg)
+	if err != nil {
+		return inflateViolation(err)
+	}
+	s.inflated, s.msg = s.msg[:0], out
+	return nil
+}
+
+// inflateViolation turns a decompression error into the reason to fail
+// the connection: 1009 past the size limit, 1007 for corrupt data.
+func inflateViolation(err error) *frame.Violation {
+	v := &frame.Violation{Rule: deflate.RuleInvalidData, Section: "RFC 7692 §7.2.2", Code: frame.CloseInvalidPayload, Detail: err.Error()}
+	var e *deflate.Error
+	if errors.As(err, &e) {
+		v.Rule, v.Section, v.Detail = e.Rule, e.Section, e.Detail
+		if e.Rule == deflate.RuleInflatedTooBig {
+			v.Code = frame.CloseMessageTooBig
+		}
+	}
+	return v
+}
+
+// writeMessage echoes a data message, compressed when permessage-deflate
+// is on. RFC 7692 §6: RSV1 set on the first frame of a message marks it
+// "Per-Message Compressed"; the echo is one frame.
+func (s *session) writeMessage(op frame.Opcode, payload []byte) error {
+	if s.pmd == nil {
+		return s.writeFrame(op, payload)
+	}
+	var err error
+	s.deflated, err = s.pmd.Out.Compress(s.deflated[:0], payload)
+	if err != nil {
+		return err
+	}
+	err = s.writeFrameRSV(op, frame.RSV1, s.deflated)
+	if cap(s.deflated) > keepBufferLimit {
+		s.deflated = nil
+	}
+	return err
+}
