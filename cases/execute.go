@@ -90,6 +90,9 @@ func runScript(ctx context.Context, c *Case, env Env, start time.Time) Result {
 	if c.Echoes != nil {
 		conn.Quiet(true) // bulk transfer: keep the notes, not megabytes of previews
 	}
+	// Performance-style durations run from the first frame to the last
+	// echo, read off the event timestamps (same clock as the wire log).
+	stepsStartAt := time.Since(start)
 	stepsDone := make(chan struct{})
 	go func() {
 		defer close(stepsDone)
@@ -98,8 +101,6 @@ func runScript(ctx context.Context, c *Case, env Env, start time.Time) Result {
 
 	var timer <-chan time.Time
 	autoClosed := false
-	perfStart := time.Now()
-	var perfDone time.Duration
 	steps := stepsDone
 	for done := false; !done; {
 		select {
@@ -126,9 +127,6 @@ func runScript(ctx context.Context, c *Case, env Env, start time.Time) Result {
 				conn.SendClose(0, "")
 			}
 		case <-conn.Changed():
-			if c.Echoes != nil && perfDone == 0 && echoesComplete(conn.Events(), c.Echoes) {
-				perfDone = time.Since(perfStart)
-			}
 			if c.Close.ClosedByMe && !autoClosed && steps == nil && !conn.Closing() && expectedReached(c, conn.Events()) {
 				// Autobahn closes as soon as the events match an expected
 				// outcome, so happy paths end fast instead of at the timer.
@@ -159,7 +157,7 @@ func runScript(ctx context.Context, c *Case, env Env, start time.Time) Result {
 		r.Reason += failFastNote(c.FailFastAt, r.FailFastOffset)
 	}
 	if c.Echoes != nil {
-		judgeEchoes(&r, c, events, perfDone)
+		judgeEchoes(&r, c, events, lastEchoAt(events, c.Echoes)-stepsStartAt)
 	}
 	return r
 }
@@ -393,6 +391,20 @@ func codeIn(c frame.CloseCode, list []frame.CloseCode) bool {
 		}
 	}
 	return false
+}
+
+// lastEchoAt is when the last expected echo arrived, or 0 if it did not.
+func lastEchoAt(events []probe.Event, want *EchoCheck) time.Duration {
+	n := 0
+	for _, e := range events {
+		if e.Kind == probe.Message {
+			n++
+			if n == want.Count {
+				return e.At
+			}
+		}
+	}
+	return 0
 }
 
 func echoesComplete(events []probe.Event, want *EchoCheck) bool {
