@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // Autobahn's sections 12 and 13 compress slices of five files from its
@@ -115,10 +116,17 @@ func jsonDocument(size int) []byte {
 	return padTo(b, size, ' ')
 }
 
-// htmlDocument is paragraphs of prose in HTML, with 26 non-ASCII
-// characters as Autobahn's data1.html has, padded inside a final comment.
+// htmlDocument is paragraphs of prose in HTML (ASCII words), with 26
+// non-ASCII characters as Autobahn's data1.html has, padded inside a final
+// comment.
 func htmlDocument(size int) []byte {
 	r := seeded(4)
+	var ascii []string
+	for _, w := range words {
+		if utf8.ValidString(w) && len(w) == utf8.RuneCountInString(w) {
+			ascii = append(ascii, w)
+		}
+	}
 	nonASCII := []rune("éüöäßàçñ€—“”’ÉÜÖÄ«»°±×÷¿¡©")
 	var b strings.Builder
 	b.WriteString("<!DOCTYPE html>\n<html lang=\"de\">\n<head><meta charset=\"utf-8\"><title>wsconform</title></head>\n<body>\n")
@@ -126,7 +134,7 @@ func htmlDocument(size int) []byte {
 	for b.Len() < size-4096 {
 		b.WriteString("<p class=\"text\">")
 		for range 20 + r.IntN(40) {
-			b.WriteString(words[r.IntN(len(words))])
+			b.WriteString(ascii[r.IntN(len(ascii))])
 			b.WriteString(" ")
 		}
 		if placed < len(nonASCII) && r.IntN(10) == 0 {
@@ -172,7 +180,7 @@ func bitmapImage(size int) []byte {
 		for x := range w {
 			fx, fy := float64(x)/w, float64(y)/h
 			v := 110 + 60*math.Sin(6*fx+2*fy) + 40*math.Cos(9*fy-3*fx*fy) + 20*math.Sin(25*math.Hypot(fx-0.5, fy-0.4))
-			v += float64(r.IntN(9) - 4)
+			v += float64(r.IntN(3) - 1)
 			b = append(b, byte(max(0, min(255, v))))
 		}
 	}
@@ -193,7 +201,7 @@ func pdfLike(size int) []byte {
 			}
 			continue
 		}
-		n := 512 + r.IntN(4096)
+		n := 2048 + r.IntN(8192)
 		b = fmt.Appendf(b, "%d 0 obj\n<< /Length %d /Filter /FlateDecode >>\nstream\n", obj, n)
 		for range n {
 			b = append(b, byte(r.Uint32()))

@@ -37,7 +37,8 @@ var compressionParameterSets = [][]pmdOffer{
 // compressionParameterCases is section 13: the 18 variants of section 12,
 // all with the JSON document, for each offer set. A target may decline
 // any offer (a server on a fixed 32 KiB window must decline
-// server_max_window_bits below 15): the case is then UNIMPLEMENTED.
+// server_max_window_bits below 15 unless, as the reference server does, it
+// compresses without back-references): the case is then UNIMPLEMENTED.
 func compressionParameterCases() []*Case {
 	var out []*Case
 	for i, set := range compressionParameterSets {

@@ -27,7 +27,7 @@ type Codec struct {
 // client_max_window_bits=9, say), compress/flate cannot keep its matches
 // that close, so the codec compresses with flate.HuffmanOnly: no LZ77
 // back-references at all, which any window size allows, at the cost of
-// ratio. (A server can instead decline such offers: Accept does.)
+// ratio. Accept relies on this to honour a client's server_max_window_bits.
 func NewCodec(p Params, role Role, level int, limit int64) (*Codec, error) {
 	outNoCtx, inNoCtx, outBits := p.ServerNoContextTakeover, p.ClientNoContextTakeover, p.ServerMaxWindowBits
 	if role == ClientRole {

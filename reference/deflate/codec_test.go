@@ -147,3 +147,46 @@ func TestDecompressInvalid(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDecompress: any payload inflates or fails with a rule, never past
+// the limit, and never panics.
+func FuzzDecompress(f *testing.F) {
+	for _, seed := range [][]byte{{0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00}, {0x00}, {0x02, 0x00}, {0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x00}} {
+		f.Add(seed)
+	}
+	const limit = 1 << 16
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		d := NewDecompressor(false, limit)
+		for range 2 { // the second pass inflates with the first's output as history
+			out, err := d.Decompress(nil, payload)
+			var e *Error
+			switch {
+			case err != nil && (!errors.As(err, &e) || e.Rule == ""):
+				t.Fatalf("error without a rule: %v", err)
+			case len(out) > limit:
+				t.Fatalf("%d octets past the limit %d", len(out), limit)
+			}
+		}
+	})
+}
+
+// FuzzRoundTrip: what a Compressor makes, a Decompressor restores, with
+// and without context takeover.
+func FuzzRoundTrip(f *testing.F) {
+	f.Add([]byte("Hello"), []byte("Hello"), false)
+	f.Add([]byte{}, []byte{0, 0, 0}, true)
+	f.Fuzz(func(t *testing.T, a, b []byte, noContext bool) {
+		c, _ := NewCompressor(flate.BestSpeed, noContext)
+		d := NewDecompressor(noContext, 0)
+		for _, msg := range [][]byte{a, b, a} {
+			z, err := c.Compress(nil, msg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := d.Decompress(nil, z)
+			if err != nil || !bytes.Equal(got, msg) {
+				t.Fatalf("round trip of %x: %x, %v", msg, got, err)
+			}
+		}
+	})
+}

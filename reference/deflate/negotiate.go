@@ -83,18 +83,17 @@ func answers(offer, resp Params) *Error {
 // there is none. Offers are assumed valid (ParseParams succeeded); invalid
 // ones must be declined by the caller (§7).
 //
-// The policy matches a compressor built on Go's compress/flate, which always
-// uses a 32 KiB (15-bit) LZ77 window and cannot promise a smaller one: an
-// offer with server_max_window_bits below 15 is declined. The response
-// echoes server_no_context_takeover (required, §7.1.1.1), echoes
-// client_no_context_takeover (allowed, §7.1.1.2), answers
-// server_max_window_bits=15 when offered, and omits client_max_window_bits:
-// the decompressor copes with any window, so the client needs no limit.
+// Go's compress/flate always uses a 32 KiB (15-bit) LZ77 window and cannot
+// promise a smaller one, so an offer with server_max_window_bits below 15
+// is honoured by compressing without back-references (flate.HuffmanOnly,
+// see NewCodec): valid for any window size, at some cost in ratio. The
+// response echoes server_no_context_takeover (required, §7.1.1.1), echoes
+// client_no_context_takeover (allowed, §7.1.1.2), echoes
+// server_max_window_bits when offered (§7.1.2.1), and omits
+// client_max_window_bits: the decompressor copes with any window, so the
+// client needs no limit.
 func Accept(offers []Params) (Params, bool) {
 	for _, offer := range offers {
-		if offer.ServerMaxWindowBits != 0 && offer.ServerMaxWindowBits < MaxWindowBits {
-			continue
-		}
 		return Params{
 			ServerNoContextTakeover: offer.ServerNoContextTakeover,
 			ClientNoContextTakeover: offer.ClientNoContextTakeover,

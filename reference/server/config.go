@@ -55,6 +55,7 @@ type Faults struct {
 	AcceptLongControl         bool // control frames over 125 octets are accepted (2.5)
 	AcceptNonMinimalLength    bool // a length field wider than needed is accepted (§5.2)
 	SkipFragmentationCheck    bool // stray continuations / data frames inside a message are dropped (5.x)
+	DeflateKeepContext        bool // server_no_context_takeover is agreed but not honoured (13.2, 13.5-13.7)
 }
 
 // waived reports whether a fault switches off the rule a violation names.

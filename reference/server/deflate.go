@@ -50,7 +50,11 @@ func (s *session) startDeflate(p *deflate.Params) error {
 	if p == nil {
 		return nil
 	}
-	codec, err := deflate.NewCodec(*p, deflate.ServerRole, deflateLevel, s.cfg.MaxMessageSize)
+	agreed := *p
+	if s.cfg.Faults.DeflateKeepContext {
+		agreed.ServerNoContextTakeover = false
+	}
+	codec, err := deflate.NewCodec(agreed, deflate.ServerRole, deflateLevel, s.cfg.MaxMessageSize)
 	if err != nil {
 		return err
 	}

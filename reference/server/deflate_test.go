@@ -25,10 +25,10 @@ func TestDeflateNegotiation(t *testing.T) {
 		{"context takeover flags echoed", Config{}, []string{"permessage-deflate; client_no_context_takeover; server_no_context_takeover"},
 			"permessage-deflate; server_no_context_takeover; client_no_context_takeover"},
 		{"server window 15", Config{}, []string{"permessage-deflate; server_max_window_bits=15"}, "permessage-deflate; server_max_window_bits=15"},
-		{"server window 9 declined", Config{}, []string{"permessage-deflate; server_max_window_bits=9"}, ""},
-		{"Autobahn 13.7: first acceptable offer", Config{}, []string{"permessage-deflate; client_no_context_takeover; client_max_window_bits; server_no_context_takeover; server_max_window_bits=9, " +
+		{"server window 9 honoured", Config{}, []string{"permessage-deflate; server_max_window_bits=9"}, "permessage-deflate; server_max_window_bits=9"},
+		{"Autobahn 13.7: first offer", Config{}, []string{"permessage-deflate; client_no_context_takeover; client_max_window_bits; server_no_context_takeover; server_max_window_bits=9, " +
 			"permessage-deflate; client_no_context_takeover; client_max_window_bits; server_no_context_takeover, permessage-deflate"},
-			"permessage-deflate; server_no_context_takeover; client_no_context_takeover"},
+			"permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=9"},
 		{"invalid offer skipped (RFC 7692 §5)", Config{}, []string{"permessage-deflate; x-unknown, permessage-deflate; client_no_context_takeover"},
 			"permessage-deflate; client_no_context_takeover"},
 		{"offers in two fields", Config{}, []string{"x-foo", "permessage-deflate"}, "permessage-deflate"},
@@ -225,5 +225,31 @@ func TestRSV1WithoutDeflate(t *testing.T) {
 	c.sendQuietly(f.Masked(testMask))
 	if got, want := c.transcript(), []string{"close:1002"}; !equal(got, want) {
 		t.Errorf("transcript %q; want %q", got, want)
+	}
+}
+
+// TestDeflateKeepContextFault: with the fault, the second of two equal
+// messages refers back into the first although server_no_context_takeover
+// was agreed, so a client that trusts the agreement cannot inflate it.
+func TestDeflateKeepContextFault(t *testing.T) {
+	for _, fault := range []bool{false, true} {
+		c := dialDeflate(t, Config{Faults: Faults{DeflateKeepContext: fault}}, "permessage-deflate; server_no_context_takeover")
+		msg := strings.Repeat("repeat after me ", 8)
+		c.send(c.compressed(frame.OpText, msg), c.compressed(frame.OpText, msg))
+		var inflateErrs int
+		for range 2 {
+			f, err := frame.ReadFrame(c.fr, 1<<20)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := c.codec.In.Decompress(nil, f.Payload); err != nil {
+				inflateErrs++
+			} else if string(got) != msg {
+				t.Errorf("fault %t: echo %q", fault, got)
+			}
+		}
+		if want := map[bool]int{false: 0, true: 1}[fault]; inflateErrs != want {
+			t.Errorf("fault %t: %d echoes failed to inflate, want %d", fault, inflateErrs, want)
+		}
 	}
 }

@@ -1,0 +1,110 @@
+package cases
+
+import (
+	"bytes"
+	"compress/flate"
+	"encoding/binary"
+	"encoding/json"
+	"testing"
+	"unicode/utf8"
+)
+
+// TestPayloadKinds checks the stand-ins for Autobahn's data files: exact
+// sizes, text that is UTF-8, the documented shape of each, determinism,
+// and compressibility in the order of the real files (prose and JSON
+// compress well, the image less, the PDF-like file least).
+func TestPayloadKinds(t *testing.T) {
+	ratio := map[string]float64{}
+	for _, k := range payloadKinds {
+		d := k.data()
+		if len(d) != k.size {
+			t.Errorf("%s: %d octets, want %d", k.name, len(d), k.size)
+		}
+		if k.text && !utf8.Valid(d) {
+			t.Errorf("%s: sent as text but not UTF-8", k.name)
+		}
+		if again := k.generate(k.size); !bytes.Equal(again, d) {
+			t.Errorf("%s: generator is not deterministic", k.name)
+		}
+		var z bytes.Buffer
+		w, _ := flate.NewWriter(&z, flate.BestSpeed)
+		w.Write(d)
+		w.Close()
+		ratio[k.standIn] = float64(z.Len()) / float64(len(d))
+	}
+	if !json.Valid(payloadKinds[0].data()) {
+		t.Error("the JSON stand-in is not valid JSON")
+	}
+	bmp := payloadKinds[1].data()
+	if string(bmp[:2]) != "BM" || binary.LittleEndian.Uint32(bmp[2:]) != uint32(len(bmp)) || binary.LittleEndian.Uint32(bmp[18:]) != 512 {
+		t.Errorf("BMP header % x", bmp[:26])
+	}
+	nonASCII := 0
+	for _, r := range string(payloadKinds[3].data()) {
+		if r >= utf8.RuneSelf {
+			nonASCII++
+		}
+	}
+	if nonASCII != 26 {
+		t.Errorf("HTML stand-in has %d non-ASCII characters, want 26 as data1.html", nonASCII)
+	}
+	prose, json, image, pdf := ratio[payloadKinds[2].standIn], ratio[payloadKinds[0].standIn], ratio[payloadKinds[1].standIn], ratio[payloadKinds[4].standIn]
+	if !(json < image && prose < image && image < pdf && pdf > 0.5) {
+		t.Errorf("compression ratios %v: want prose, JSON < image < PDF-like (> 0.5)", ratio)
+	}
+	t.Logf("flate.BestSpeed ratios: %v", ratio)
+}
+
+func TestCompressionSlices(t *testing.T) {
+	k := payloadKind{text: true}
+	data := []byte("aκb") // κ is 2 octets
+	p := compressionPlan{kind: k, variant: compressionVariant{size: 2}}
+	var got []string
+	var msg []byte
+	pos := 0
+	for range 3 {
+		msg, pos = p.slice(msg[:0], data, pos)
+		got = append(got, string(msg))
+	}
+	if want := []string{"aκ", "ba", "κb"}; got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
+		t.Errorf("text slices %q, want %q (characters, wrapping)", got, want)
+	}
+	p.kind.text = false
+	p.variant.size = 3
+	got = got[:0]
+	pos = 0
+	for range 2 {
+		msg, pos = p.slice(msg[:0], []byte("abcd"), pos)
+		got = append(got, string(msg))
+	}
+	if got[0] != "abc" || got[1] != "dab" {
+		t.Errorf("binary slices %q, want [abc dab]", got)
+	}
+}
+
+func TestCompressionCatalogue(t *testing.T) {
+	var n12, n13 int
+	for _, c := range All() {
+		switch c.Section() {
+		case "12":
+			n12++
+		case "13":
+			n13++
+		default:
+			continue
+		}
+		if c.Serial || c.Custom == nil || c.Timer.After < 60e9 {
+			t.Errorf("%s: serial %t, custom %t, timer %v", c.ID, c.Serial, c.Custom != nil, c.Timer.After)
+		}
+	}
+	if n12 != 90 || n13 != 126 {
+		t.Errorf("%d cases in 12 and %d in 13; Autobahn has 90 and 126", n12, n13)
+	}
+	for id, want := range map[string]string{"12.1.1": "16 characters, one frame", "12.2.10": "131072 octets, one frame", "12.3.11": "8192 octets, split into frames of 256",
+		"13.4.18": "131072 characters, split into frames of 32768", "12.5.16": "131072 octets, split into frames of 1024"} {
+		c, ok := Lookup(id)
+		if !ok || !bytes.Contains([]byte(c.Title), []byte(want)) {
+			t.Errorf("%s: title %q, want it to say %q", id, c.Title, want)
+		}
+	}
+}
