@@ -36,6 +36,10 @@ type Case struct {
 	Custom func(ctx context.Context, env Env) Result
 	// Timeout is the hard limit for the whole case (0: derived from Timer).
 	Timeout time.Duration
+	// SourceFile and SourceLine locate the function that builds the case's
+	// section (set by the catalogue), so test runners can point at it.
+	SourceFile string
+	SourceLine int
 	// FailFastAt, for fail-fast cases (6.4.x), is the offset of the first
 	// octet that makes the script's text invalid, counted over every octet
 	// written after the opening handshake; the result's reason then says how

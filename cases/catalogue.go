@@ -3,6 +3,8 @@ package cases
 import (
 	"fmt"
 	"path"
+	"reflect"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,7 +38,9 @@ func Lookup(id string) (*Case, bool) {
 func build() {
 	byID = map[string]*Case{}
 	for _, s := range sections {
+		file, line := runtime.FuncForPC(reflect.ValueOf(s).Pointer()).FileLine(reflect.ValueOf(s).Pointer())
 		for _, c := range s() {
+			c.SourceFile, c.SourceLine = file, line
 			if _, dup := byID[c.ID]; dup {
 				panic("cases: duplicate case id " + c.ID)
 			}

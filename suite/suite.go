@@ -72,6 +72,10 @@ func registerCase(cfg *Config, eng *Engine, c *cases.Case) {
 		timeout += 30 * time.Second
 	}
 	args := []any{ginkgo.Label(Labels(c)...), ginkgo.SpecTimeout(timeout), ginkgo.GracePeriod(2 * time.Second)}
+	if c.SourceFile != "" {
+		// Failures point at the section that defines the case, not here.
+		args = append(args, types.CodeLocation{FileName: c.SourceFile, LineNumber: c.SourceLine})
+	}
 	if c.Serial {
 		args = append(args, ginkgo.Serial)
 	}
