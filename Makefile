@@ -30,11 +30,13 @@ test: vet
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./reference/... ./suite/...
 
-# Native fuzzing: every Fuzz* target in ./fuzz for FUZZTIME each.
+# Native fuzzing: every Fuzz* target (./fuzz, and the codec's in ./reference/deflate) for FUZZTIME each.
 fuzz:
-	@for t in $$($(GO) test -list '^Fuzz' ./fuzz | grep '^Fuzz'); do \
-		echo "== $$t ($(FUZZTIME))"; \
-		$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./fuzz || exit 1; \
+	@for pkg in ./fuzz ./reference/deflate; do \
+		for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "== $$pkg $$t ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
 	done
 
 # go-fuzz (github.com/dvyukov/go-fuzz) on one target for GOFUZZ_TIME. The
