@@ -344,7 +344,7 @@ func judge(r *Result, c *Case, events []probe.Event, st probe.CloseState) {
 
 	if want.WrongEndpointFatal && st.ClosedByMe && !want.ClosedByMe {
 		r.Behavior = Failed
-		r.Reason = "the target did not fail the connection itself: " + r.CloseReason
+		r.Reason = "the target should have failed the connection itself: " + r.CloseReason
 	}
 	if want.WrongCodeFails && r.BehaviorClose == CloseWrongCode {
 		r.Behavior, r.Reason = Failed, r.CloseReason

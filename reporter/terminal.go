@@ -37,8 +37,12 @@ func Summary(w io.Writer, run *cases.Run, strict bool) {
 				mark = "✗"
 			}
 			fmt.Fprintf(w, "%s %-8s %-13s close %-16s %s\n", mark, r.ID, r.Behavior, r.BehaviorClose, r.Reason)
-			if r.BehaviorClose != cases.CloseOK && r.BehaviorClose != cases.CloseInformational && r.BehaviorClose != cases.CloseNotRun {
+			if r.BehaviorClose != cases.CloseOK && r.BehaviorClose != cases.CloseInformational && r.BehaviorClose != cases.CloseNotRun &&
+				!strings.Contains(r.Reason, r.CloseReason) {
 				fmt.Fprintf(w, "  %-8s %-13s       %-16s %s\n", "", "", "", r.CloseReason)
+			}
+			if !r.Passes(strict) && r.Behavior != cases.NotRun {
+				fmt.Fprintf(w, "  %-8s %-13s       %-16s requires %s (%s) · reproduce: %s\n", "", "", "", strings.Join(r.Clauses, ", "), r.Level, r.Reproduce)
 			}
 		}
 		fmt.Fprintln(w)

@@ -119,8 +119,8 @@ func (c *Conn) sent(b []byte) {
 	c.Log.Octets(Sent, b)
 }
 
-// OctetsSentAtRemoteClose is how many octets we had written (handshake
-// after the handshake) when the peer's close frame arrived, or -1: for fail-fast cases
+// OctetsSentAtRemoteClose is how many octets we had handed to TCP (after
+// the handshake) when the peer's close frame arrived, or -1: for fail-fast cases
 // it tells at which octet the peer gave up.
 func (c *Conn) OctetsSentAtRemoteClose() int64 {
 	c.mu.Lock()
@@ -233,11 +233,11 @@ func (c *Conn) write(b []byte) error {
 		c.cork = append(c.cork, b...)
 		return nil
 	}
-	if _, err := c.nc.Write(b); err != nil {
-		return err
-	}
+	// Counted before the write: the peer may answer (close, for a fail-fast
+	// case) before Write returns, and the count must already include b.
 	c.sent(b)
-	return nil
+	_, err := c.nc.Write(b)
+	return err
 }
 
 // Cork holds every write until Uncork, which sends them in one TCP write:
@@ -260,11 +260,9 @@ func (c *Conn) Uncork() error {
 	if len(b) == 0 {
 		return nil
 	}
-	if _, err := c.nc.Write(b); err != nil {
-		return err
-	}
 	c.sent(b)
-	return nil
+	_, err := c.nc.Write(b)
+	return err
 }
 
 // SetDeadline sets the raw socket deadline (the opening handshake uses it).
