@@ -48,12 +48,7 @@ func brokenSession(c net.Conn, rewrite frameRewrite) {
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(10 * time.Second))
 	br := bufio.NewReader(c)
-	req, err := handshake.ReadRequest(br)
-	if err != nil {
-		return
-	}
-	status, fields, _ := handshake.ValidateRequest(req)
-	if _, err := c.Write(handshake.BuildServerResponse(status, fields)); err != nil || status != 101 {
+	if _, ok, _ := handshake.Answer(c, br); !ok {
 		return
 	}
 	r := frame.NewReader(br)

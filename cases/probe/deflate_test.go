@@ -1,7 +1,6 @@
 package probe_test
 
 import (
-	"bufio"
 	"bytes"
 	"net"
 	"strings"
@@ -118,31 +117,7 @@ func TestOpenDeflateDeclined(t *testing.T) {
 // answeringServer completes the handshake adding the given extensions
 // answer, then runs script.
 func answeringServer(t *testing.T, answer string, script func(c net.Conn, r *frame.Reader)) probe.Target {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	t.Cleanup(func() { ln.Close(); <-done })
-	go func() {
-		defer close(done)
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		c.SetDeadline(time.Now().Add(5 * time.Second))
-		br := bufio.NewReader(c)
-		req, err := handshake.ReadRequest(br)
-		if err != nil {
-			return
-		}
-		status, fields, _ := handshake.ValidateRequest(req)
-		c.Write(handshake.BuildServerResponse(status, append(fields, handshake.Field{Name: "Sec-WebSocket-Extensions", Value: answer})))
-		script(c, frame.NewReader(br))
-	}()
-	target, _ := probe.ParseTarget("ws://" + ln.Addr().String() + "/")
-	return target
+	return scriptedServer(t, script, handshake.Field{Name: "Sec-WebSocket-Extensions", Value: answer})
 }
 
 func TestOpenDeflateBadAnswer(t *testing.T) {

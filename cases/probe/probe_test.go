@@ -15,8 +15,9 @@ import (
 )
 
 // scriptedServer accepts one connection, completes the opening handshake
-// with the reference validator, then hands the socket to script.
-func scriptedServer(t *testing.T, script func(c net.Conn, r *frame.Reader)) probe.Target {
+// with the reference validator (adding extra response fields), then hands
+// the socket to script.
+func scriptedServer(t *testing.T, script func(c net.Conn, r *frame.Reader), extra ...handshake.Field) probe.Target {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -32,13 +33,9 @@ func scriptedServer(t *testing.T, script func(c net.Conn, r *frame.Reader)) prob
 		defer c.Close()
 		c.SetDeadline(time.Now().Add(10 * time.Second))
 		br := bufio.NewReader(c)
-		req, err := handshake.ReadRequest(br)
-		if err != nil {
-			return
+		if _, ok, _ := handshake.Answer(c, br, extra...); ok {
+			script(c, frame.NewReader(br))
 		}
-		status, fields, _ := handshake.ValidateRequest(req)
-		c.Write(handshake.BuildServerResponse(status, fields))
-		script(c, frame.NewReader(br))
 	}()
 	target, err := probe.ParseTarget("ws://" + ln.Addr().String() + "/")
 	if err != nil {

@@ -59,12 +59,7 @@ func (s *bugServer) serve(c net.Conn) {
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(10 * time.Second))
 	br := bufio.NewReader(c)
-	req, err := handshake.ReadRequest(br)
-	if err != nil {
-		return
-	}
-	status, fields, _ := handshake.ValidateRequest(req)
-	if _, err := c.Write(handshake.BuildServerResponse(status, fields)); err != nil || status != 101 {
+	if _, ok, _ := handshake.Answer(c, br); !ok {
 		return
 	}
 	fail := func(code frame.CloseCode) { c.Write(frame.New(frame.OpClose, frame.ClosePayload(code, "")).Bytes()) }
