@@ -3,9 +3,7 @@ package cases
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -119,14 +117,7 @@ func (p compressionPlan) run(ctx context.Context, env Env) Result {
 	conn, hs, accepted, err := probe.OpenDeflate(ctx, env.Target, env.Timeouts.Scale(scaleOf(env)), log, p.offers)
 	r.Handshake = hs
 	if err != nil {
-		r.Behavior, r.BehaviorClose = Failed, CloseFailed
-		r.Reason = "no WebSocket connection: " + err.Error()
-		r.CloseReason = "the opening handshake did not complete"
-		var op *net.OpError
-		if hs == nil && errors.As(err, &op) && op.Op == "dial" {
-			r.Error = fmt.Errorf("%w: %v", ErrTargetDown, err).Error()
-		}
-		r.WireLog = log.Entries()
+		openFailed(&r, err, hs, log)
 		return r
 	}
 
@@ -144,16 +135,7 @@ func (p compressionPlan) run(ctx context.Context, env Env) Result {
 		r.Observed = append(r.Observed, fmt.Sprintf("permessage-deflate accepted: %s", accepted),
 			fmt.Sprintf("%d of %d echoes matched", echoed, p.count))
 	}
-	if !conn.Closing() {
-		conn.SendClose(1000, "")
-	}
-	select {
-	case <-conn.Done():
-	case <-ctx.Done():
-		conn.Abort()
-		<-conn.Done()
-		r.Error = "case deadline exceeded"
-	}
+	closeNormally(ctx, conn, &r)
 	st := conn.State()
 	r.Close = &st
 	judge(&r, &Case{Close: normalClose}, nil, st)

@@ -76,14 +76,7 @@ func runScript(ctx context.Context, c *Case, env Env, start time.Time) Result {
 	conn, hs, err := probe.Open(ctx, env.Target, to, log, c.Request)
 	r.Handshake = hs
 	if err != nil {
-		r.Behavior, r.BehaviorClose = Failed, CloseFailed
-		r.Reason = "no WebSocket connection: " + err.Error()
-		r.CloseReason = "the opening handshake did not complete"
-		var op *net.OpError
-		if hs == nil && errors.As(err, &op) && op.Op == "dial" {
-			r.Error = fmt.Errorf("%w: %v", ErrTargetDown, err).Error()
-		}
-		r.WireLog = log.Entries()
+		openFailed(&r, err, hs, log)
 		return r
 	}
 
@@ -160,6 +153,34 @@ func runScript(ctx context.Context, c *Case, env Env, start time.Time) Result {
 		judgeEchoes(&r, c, events, lastEchoAt(events, c.Echoes)-stepsStartAt)
 	}
 	return r
+}
+
+// openFailed fills r for a case whose connection never opened; a refused
+// dial is marked so the engine can tell a crashed target from a bad one.
+func openFailed(r *Result, err error, hs *probe.Handshake, log *probe.WireLog) {
+	r.Behavior, r.BehaviorClose = Failed, CloseFailed
+	r.Reason = "no WebSocket connection: " + err.Error()
+	r.CloseReason = "the opening handshake did not complete"
+	var op *net.OpError
+	if hs == nil && errors.As(err, &op) && op.Op == "dial" {
+		r.Error = fmt.Errorf("%w: %v", ErrTargetDown, err).Error()
+	}
+	r.WireLog = log.Entries()
+}
+
+// closeNormally starts a normal close (unless one is under way) and waits
+// for the connection to end, or abandons it at ctx's deadline.
+func closeNormally(ctx context.Context, conn *probe.Conn, r *Result) {
+	if !conn.Closing() {
+		conn.SendClose(1000, "")
+	}
+	select {
+	case <-conn.Done():
+	case <-ctx.Done():
+		conn.Abort()
+		<-conn.Done()
+		r.Error = "case deadline exceeded"
+	}
 }
 
 func timerName(k TimerKind) string {

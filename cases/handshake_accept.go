@@ -96,16 +96,7 @@ func (p acceptPlan) session(ctx context.Context, env Env, x *exchange, r *Result
 		awaitMessages(echoCtx, conn, 1)
 		cancel()
 	}
-	if !conn.Closing() {
-		conn.SendClose(1000, "")
-	}
-	select {
-	case <-conn.Done():
-	case <-ctx.Done():
-		conn.Abort()
-		<-conn.Done()
-		r.Error = "case deadline exceeded"
-	}
+	closeNormally(ctx, conn, r)
 	st := conn.State()
 	r.Close = &st
 	events := conn.Events()
