@@ -178,7 +178,7 @@ func (c *Conn) readLoop(ext frame.Extensions) {
 			c.Log.Frame(Received, h.String())
 			if !failed {
 				c.peerBroke(frame.Violation{Rule: "probe-message-too-big", Section: "RFC 6455 §10.4", Code: 1009,
-					Detail: fmt.Sprintf("the peer sent more than %d octets in one message", MaxMessage)})
+					Detail: fmt.Sprintf("the target sent more than %d octets in one message", MaxMessage)})
 			}
 			c.drain()
 			return
@@ -238,7 +238,7 @@ func (c *Conn) readLoop(ext frame.Extensions) {
 			// §8.1: a text message whose payload is not UTF-8 must fail the connection with 1007.
 			if !msgBinary && !utf8.Valid(msg) {
 				c.peerBroke(frame.Violation{Rule: "text-not-utf8", Section: "RFC 6455 §8.1", Code: 1007,
-					Detail: "the peer sent a text message that is not valid UTF-8"})
+					Detail: "the target sent a text message that is not valid UTF-8"})
 				continue
 			}
 			if cap(msg) > 1<<20 {
@@ -312,7 +312,7 @@ func (c *Conn) dropWaitExpired() {
 	}
 	c.state.DropTimeout = true
 	c.mu.Unlock()
-	c.Log.Note("peer did not close TCP after the closing handshake: dropping it")
+	c.Log.Note("the target did not close TCP after the closing handshake: dropping it")
 	c.Abort()
 }
 
@@ -359,11 +359,11 @@ func (c *Conn) finish() {
 	case !s.SentClose && !s.ReceivedClose:
 		s.NotCleanReason = "TCP ended without a closing handshake"
 	case !s.ReceivedClose:
-		s.NotCleanReason = "the peer never answered our close frame"
+		s.NotCleanReason = "the target never answered our close frame"
 	case !s.SentClose:
 		s.NotCleanReason = "we did not send a close frame (peer closed while our frame was in flight)"
 	case s.DropTimeout:
-		s.NotCleanReason = "the peer did not close TCP after the closing handshake"
+		s.NotCleanReason = "the target did not close TCP after the closing handshake"
 	case s.DroppedByMe:
 		s.NotCleanReason = "we dropped TCP"
 	case s.TCPError != "":
