@@ -17,8 +17,11 @@ BIN      ?= bin
 
 .PHONY: test bench fuzz gofuzz build vet catalogue
 
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+
+# One static binary: no cgo, so it runs on any Linux of the same architecture.
 build:
-	$(GO) build -o $(BIN)/wsconform ./cmd/wsconform
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o $(BIN)/wsconform ./cmd/wsconform
 
 vet:
 	$(GO) vet ./...
