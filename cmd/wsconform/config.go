@@ -41,6 +41,7 @@ type configTarget struct {
 	Cases        []string `json:"cases"`
 	ExcludeCases []string `json:"exclude-cases"`
 	Insecure     bool     `json:"insecure"`
+	Hostname     string   `json:"hostname"` // TLS server name (SNI), as in Autobahn's config
 }
 
 // loadConfig reads and checks a config file; every problem is bad input.

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
-	neturl "net/url"
 	"os"
 	"os/signal"
 	"sync"
@@ -81,15 +79,13 @@ func runConfigFile(f runFlags, g reporter.Gate, baselines []*cases.Run) error {
 		if err != nil {
 			return usageError{fmt.Errorf("target %q: %v", t.Agent, err)}
 		}
-		if t.Insecure || f.insecure {
-			pt.TLSConfig = &tls.Config{InsecureSkipVerify: true}
+		conn := f.conn
+		conn.insecure = conn.insecure || t.Insecure
+		if t.Hostname != "" {
+			conn.sni = t.Hostname
 		}
-		if f.proxy != "" {
-			p, err := neturl.Parse(f.proxy)
-			if err != nil || p.Scheme != "http" || p.Host == "" {
-				return badInput("bad --proxy %q: want http://host:port", f.proxy)
-			}
-			pt.Proxy = p
+		if err := conn.apply(&pt); err != nil {
+			return err
 		}
 		parallel := firstPositive(t.Parallel, cfg.Parallel, f.parallel)
 		env := cases.Env{Target: pt, Timeouts: probe.DefaultTimeouts(), Scale: scale}

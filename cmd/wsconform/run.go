@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
-	neturl "net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -28,8 +26,7 @@ type runFlags struct {
 	strict           bool
 	out              string
 	agent            string
-	insecure         bool
-	proxy            string
+	conn             connection
 	verbose          bool
 	gateFlags
 	config   string // multi-target run (Autobahn's fuzzingclient.json or native)
@@ -63,8 +60,10 @@ func runCommand() *cobra.Command {
 	fl.BoolVar(&f.strict, "strict", false, "NON-STRICT verdicts (and unclean closes) fail the run")
 	fl.StringVar(&f.out, "out", "reports", "directory for wsconform.json, index.html, junit.xml and autobahn/ ('' for none)")
 	fl.StringVar(&f.agent, "agent", "", "the target's name in reports (default: from the URL)")
-	fl.BoolVar(&f.insecure, "insecure", false, "wss: do not verify the server's certificate")
-	fl.StringVar(&f.proxy, "proxy", "", "tunnel every connection through this HTTP proxy (http://[user:pass@]host:port) with CONNECT")
+	fl.BoolVar(&f.conn.insecure, "insecure", false, "wss: do not verify the server's certificate")
+	fl.StringVar(&f.conn.caFile, "ca", "", "wss: trust the CA certificates in this PEM file (e.g. a self-signed server's)")
+	fl.StringVar(&f.conn.sni, "sni", "", "wss: server name for SNI and certificate checks (default: the URL's host)")
+	fl.StringVar(&f.conn.proxy, "proxy", "", "tunnel every connection through this HTTP proxy (http://[user:pass@]host:port) with CONNECT")
 	fl.BoolVar(&f.verbose, "verbose", false, "show Ginkgo's own spec-by-spec output")
 	fl.StringSliceVar(&f.failOn, "fail-on", nil, "verdicts that fail the run, e.g. FAILED,NOT-RUN,NON-STRICT,close:WRONG-CODE (default: FAILED, NOT RUN, close FAILED/WRONG CODE; --strict adds NON-STRICT, UNCLEAN, FAILED BY CLIENT)")
 	fl.StringSliceVar(&f.baseline, "baseline", nil, "results file(s) of an earlier run: exit 1 only on cases that got worse, print improved and regressed ids")
@@ -128,15 +127,8 @@ func runSuite(f runFlags, rawURL string) error {
 	if err != nil {
 		return usageError{err}
 	}
-	if f.insecure {
-		t.TLSConfig = &tls.Config{InsecureSkipVerify: true}
-	}
-	if f.proxy != "" {
-		p, err := neturl.Parse(f.proxy)
-		if err != nil || p.Scheme != "http" || p.Host == "" {
-			return badInput("bad --proxy %q: want http://host:port", f.proxy)
-		}
-		t.Proxy = p
+	if err := f.conn.apply(&t); err != nil {
+		return err
 	}
 	if target.Agent == "" {
 		target.Agent = t.URL.Host + t.URL.Path
