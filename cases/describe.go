@@ -1,6 +1,10 @@
 package cases
 
-import "fmt"
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+)
 
 // Entry is a case as the catalogue file and `wsconform list --format json`
 // show it: everything a reviewer needs to see change in a diff.
@@ -21,6 +25,17 @@ type Entry struct {
 	Informational      bool   `json:"informational,omitempty"`
 	FailFastAt         int64  `json:"failFastAt,omitempty"`
 	Timer              string `json:"timer,omitempty"`
+}
+
+// CatalogueDigest identifies the whole catalogue, as the golden file shows
+// it (ids, titles, clauses, expectations): results carry it, so two runs
+// can be told to have been judged by the same rules.
+func CatalogueDigest() string {
+	b, err := json.Marshal(Describe(All()))
+	if err != nil {
+		panic("cases: catalogue does not marshal: " + err.Error())
+	}
+	return fmt.Sprintf("sha256:%x", sha256.Sum256(b))
 }
 
 // Describe renders cases as catalogue entries.

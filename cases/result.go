@@ -12,8 +12,10 @@ const SchemaVersion = "wsconform/results/v1"
 
 // Run is everything one run produced: the results model every reporter reads.
 type Run struct {
-	Schema      string        `json:"schema"`
-	Tool        string        `json:"tool"` // wsconform version
+	Schema string `json:"schema"`
+	Tool   string `json:"tool"` // wsconform version
+	// Catalogue is CatalogueDigest() of the catalogue the run used.
+	Catalogue   string        `json:"catalogue,omitempty"`
 	Target      TargetInfo    `json:"target"`
 	Selection   Selection     `json:"selection"`
 	Started     time.Time     `json:"started"`

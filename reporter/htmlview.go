@@ -13,13 +13,14 @@ import (
 // htmlView is what the HTML template renders: the runs rearranged as a
 // matrix of cases (rows, grouped by section) by targets (columns).
 type htmlView struct {
-	Tool     string
-	Gate     string
-	Targets  []htmlTarget
-	Sections []htmlSection
-	Verdicts []cases.Verdict // filter choices, best to worst
-	Labels   []string
-	Total    int // rows
+	Tool      string
+	Catalogue string // digest of the catalogue, shortened
+	Gate      string
+	Targets   []htmlTarget
+	Sections  []htmlSection
+	Verdicts  []cases.Verdict // filter choices, best to worst
+	Labels    []string
+	Total     int // rows
 }
 
 type htmlTarget struct {
@@ -73,6 +74,9 @@ func newHTMLView(g Gate, runs []*cases.Run) htmlView {
 	for i, run := range runs {
 		if v.Tool == "" {
 			v.Tool = run.Tool
+		}
+		if v.Catalogue == "" && len(run.Catalogue) > len("sha256:")+12 {
+			v.Catalogue = run.Catalogue[:len("sha256:")+12]
 		}
 		t := htmlTarget{Index: i, Agent: run.Target.Agent, URL: run.Target.URL, Cases: len(run.Results),
 			Started: run.Started.UTC().Format(time.RFC3339), Duration: run.Duration.Round(time.Millisecond).String(),

@@ -205,7 +205,7 @@ func Selected(cs []*cases.Case, sc types.SuiteConfig, rc types.ReporterConfig) [
 // without a result is NOT RUN, never OK.
 func Collect(cfg Config, eng *Engine, selected []*cases.Case, start time.Time) *cases.Run {
 	run := &cases.Run{
-		Schema: cases.SchemaVersion, Tool: cfg.Tool, Target: cfg.Target, Selection: cfg.Selection,
+		Schema: cases.SchemaVersion, Tool: cfg.Tool, Catalogue: cases.CatalogueDigest(), Target: cfg.Target, Selection: cfg.Selection,
 		Started: start, Duration: time.Since(start), TargetDown: eng.Down(),
 	}
 	done := map[string]cases.Result{}

@@ -95,6 +95,9 @@ func TestRunEmbeddedServerPasses(t *testing.T) {
 	if len(run.Results) != 34 || !run.Target.Embedded {
 		t.Fatalf("got %d results (embedded=%t), want 34 from the embedded server", len(run.Results), run.Target.Embedded)
 	}
+	if run.Catalogue != cases.CatalogueDigest() {
+		t.Errorf("wsconform.json names catalogue %q, want %q", run.Catalogue, cases.CatalogueDigest())
+	}
 	for _, res := range run.Results {
 		if res.Behavior != cases.OK || res.BehaviorClose != cases.CloseOK {
 			t.Errorf("%s: %s/%s: %s", res.ID, res.Behavior, res.BehaviorClose, res.Reason)
