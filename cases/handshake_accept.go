@@ -34,7 +34,7 @@ type acceptPlan struct {
 }
 
 func (p acceptPlan) run(ctx context.Context, env Env) (r Result) {
-	req := handshake.NewClientRequest(env.Target.URL, "")
+	req := env.Target.NewRequest()
 	if p.edit != nil {
 		p.edit(req)
 	}

@@ -15,7 +15,7 @@ type judgeFunc func(x *exchange, sent string) (Verdict, string)
 // edit), one response, judged by j.
 func requestCase(sent string, edit func(*handshake.Request), j judgeFunc) func(context.Context, Env) Result {
 	return func(ctx context.Context, env Env) (r Result) {
-		req := handshake.NewClientRequest(env.Target.URL, "")
+		req := env.Target.NewRequest()
 		edit(req)
 		x := sendWhole(ctx, env, req)
 		defer x.done(&r) // r is the named result: done sees its final value

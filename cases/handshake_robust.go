@@ -32,7 +32,7 @@ func padHeader(req *handshake.Request, size int) {
 // against exceeding those limits"; RFC 7230 §3.2.5 has a server answer a
 // header block larger than it wishes to process with a 4xx.
 func oversizedHeader(ctx context.Context, env Env) (r Result) {
-	req := handshake.NewClientRequest(env.Target.URL, "")
+	req := env.Target.NewRequest()
 	padHeader(req, oversizedHeaderBytes)
 	sent := fmt.Sprintf("a valid request padded with unknown fields to a %d-octet header block", len(req.Bytes()))
 	x := sendWhole(ctx, env, req)
@@ -61,7 +61,7 @@ func oversizedHeader(ctx context.Context, env Env) (r Result) {
 	x.conn.Abort()
 
 	// Not crashed: a valid handshake on a new connection still succeeds.
-	after := sendWhole(ctx, env, handshake.NewClientRequest(env.Target.URL, ""))
+	after := sendWhole(ctx, env, env.Target.NewRequest())
 	if after.conn != nil {
 		after.conn.Abort()
 	}
@@ -97,7 +97,7 @@ const stallCap = 10 * time.Second
 // lets one client exhaust a server's connections (RFC 6455 §10.4, RFC 7230
 // §6.5 "Failures and Timeouts"); the RFCs set no number, so it is recorded.
 func stalledRequest(ctx context.Context, env Env) (r Result) {
-	req := handshake.NewClientRequest(env.Target.URL, "")
+	req := env.Target.NewRequest()
 	wire := req.Bytes()
 	cut := bytes.Index(wire, []byte("Sec-WebSocket-Key")) + len("Sec-WebSocket")
 	limit := time.Duration(float64(stallCap) * scaleOf(env))

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/wsconform/wsconform/reference/frame"
+	"github.com/wsconform/wsconform/reference/handshake"
 )
 
 // Target is the server under test.
@@ -30,6 +31,21 @@ type Target struct {
 	// Proxy, if set, is an http:// proxy every connection tunnels through
 	// with CONNECT.
 	Proxy *url.URL
+	// Header holds fields every opening handshake carries: what a target
+	// behind authentication, an Origin check or a required subprotocol
+	// needs before it will talk WebSocket at all.
+	Header []handshake.Field
+}
+
+// NewRequest is a valid RFC 6455 opening handshake for the target, with a
+// fresh key and the target's extra fields (replacing defaults of the same
+// name).
+func (t Target) NewRequest() *handshake.Request {
+	req := handshake.NewClientRequest(t.URL, handshake.NewKey())
+	for _, f := range t.Header {
+		req.Set(f.Name, f.Value)
+	}
+	return req
 }
 
 // ParseTarget checks a ws:// or wss:// URL.

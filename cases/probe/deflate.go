@@ -38,7 +38,7 @@ func OpenDeflate(ctx context.Context, t Target, to Timeouts, log *WireLog, offer
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	req := handshake.NewClientRequest(t.URL, handshake.NewKey())
+	req := t.NewRequest()
 	if len(offers) > 0 {
 		exts := make([]handshake.Extension, len(offers))
 		for i, o := range offers {

@@ -32,7 +32,7 @@ func Open(ctx context.Context, t Target, to Timeouts, log *WireLog, edit func(*h
 	if err != nil {
 		return nil, nil, err
 	}
-	req := handshake.NewClientRequest(t.URL, handshake.NewKey())
+	req := t.NewRequest()
 	if edit != nil {
 		edit(req)
 	}

@@ -41,7 +41,9 @@ type configTarget struct {
 	Cases        []string `json:"cases"`
 	ExcludeCases []string `json:"exclude-cases"`
 	Insecure     bool     `json:"insecure"`
-	Hostname     string   `json:"hostname"` // TLS server name (SNI), as in Autobahn's config
+	Hostname     string   `json:"hostname"`  // TLS server name (SNI), as in Autobahn's config
+	Origin       string   `json:"origin"`    // as in Autobahn's config
+	Protocols    []string `json:"protocols"` // subprotocols offered, as in Autobahn's config
 }
 
 // loadConfig reads and checks a config file; every problem is bad input.

@@ -16,6 +16,7 @@ import (
 func fuzzCommand() *cobra.Command {
 	var cfg netfuzz.Config
 	var replay string
+	var conn connection
 	cmd := &cobra.Command{
 		Use:   "fuzz [ws://host:port/path]",
 		Short: "Fuzz a live WebSocket server: crashes, hangs and protocol errors, each with a reproducer",
@@ -43,6 +44,7 @@ embedded reference server (which should find nothing).`,
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 			defer stop()
 			cfg.Logf = func(format string, a ...any) { fmt.Fprintf(os.Stderr, format+"\n", a...) }
+			cfg.Reach = conn.apply // its errors come back from Run as bad input
 			if replay != "" {
 				return replayFinding(ctx, cfg, replay)
 			}
@@ -74,6 +76,7 @@ embedded reference server (which should find nothing).`,
 	fl.DurationVar(&cfg.Deadline, "deadline", netfuzz.DefaultDeadline, "how long the server may take to answer or fail")
 	fl.StringVar(&cfg.Out, "out", "fuzz-findings", "directory for reproducers ('' for none)")
 	fl.StringVar(&replay, "replay", "", "send the sequence of one reproducer file again")
+	conn.bind(fl)
 	return cmd
 }
 

@@ -84,6 +84,12 @@ func runConfigFile(f runFlags, g reporter.Gate, baselines []*cases.Run) error {
 		if t.Hostname != "" {
 			conn.sni = t.Hostname
 		}
+		if t.Origin != "" {
+			conn.origin = t.Origin
+		}
+		if len(t.Protocols) > 0 {
+			conn.protocols = t.Protocols
+		}
 		if err := conn.apply(&pt); err != nil {
 			return err
 		}

@@ -5,21 +5,40 @@ import (
 	"crypto/x509"
 	neturl "net/url"
 	"os"
+	"strings"
+
+	"github.com/spf13/pflag"
 
 	"github.com/wsconform/wsconform/cases/probe"
+	"github.com/wsconform/wsconform/reference/handshake"
 )
 
 // connection is how every connection to a target is made: TLS trust and
-// name, and an optional HTTP proxy. Flags set it for `run URL`; a config
+// name, an optional HTTP proxy, and extra opening-handshake fields. Flags set it for `run URL`; a config
 // file's target may add its own insecure and hostname (Autobahn's SNI key).
 type connection struct {
-	insecure bool
-	caFile   string
-	sni      string
-	proxy    string
+	insecure  bool
+	caFile    string
+	sni       string
+	proxy     string
+	headers   []string // "Name: value", sent in every opening handshake
+	origin    string
+	protocols []string // offered in Sec-WebSocket-Protocol
 }
 
-// apply sets t's TLS config and proxy; every problem is bad input.
+// bind registers the flags that fill c.
+func (c *connection) bind(fl *pflag.FlagSet) {
+	fl.BoolVar(&c.insecure, "insecure", false, "wss: do not verify the server's certificate")
+	fl.StringVar(&c.caFile, "ca", "", "wss: trust the CA certificates in this PEM file (e.g. a self-signed server's)")
+	fl.StringVar(&c.sni, "sni", "", "wss: server name for SNI and certificate checks (default: the URL's host)")
+	fl.StringArrayVar(&c.headers, "header", nil, "extra field for every opening handshake, e.g. 'Authorization: Bearer …' (repeatable)")
+	fl.StringVar(&c.origin, "origin", "", "Origin field for every opening handshake")
+	fl.StringSliceVar(&c.protocols, "protocol", nil, "subprotocols to offer in every opening handshake (Sec-WebSocket-Protocol)")
+	fl.StringVar(&c.proxy, "proxy", "", "tunnel every connection through this HTTP proxy (http://[user:pass@]host:port) with CONNECT")
+}
+
+// apply sets t's TLS config, proxy and extra handshake fields; every
+// problem is bad input.
 func (c connection) apply(t *probe.Target) error {
 	if c.insecure || c.caFile != "" || c.sni != "" {
 		cfg := &tls.Config{InsecureSkipVerify: c.insecure, ServerName: c.sni}
@@ -35,6 +54,20 @@ func (c connection) apply(t *probe.Target) error {
 			cfg.RootCAs = pool
 		}
 		t.TLSConfig = cfg
+	}
+	for _, h := range c.headers {
+		name, value, ok := strings.Cut(h, ":")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" || strings.ContainsAny(name, " \t\r\n") || strings.ContainsAny(value, "\r\n") {
+			return badInput("bad --header %q: want \"Name: value\"", h)
+		}
+		t.Header = append(t.Header, handshake.Field{Name: name, Value: strings.TrimSpace(value)})
+	}
+	if c.origin != "" {
+		t.Header = append(t.Header, handshake.Field{Name: "Origin", Value: c.origin})
+	}
+	if len(c.protocols) > 0 {
+		t.Header = append(t.Header, handshake.Field{Name: "Sec-WebSocket-Protocol", Value: strings.Join(c.protocols, ", ")})
 	}
 	if c.proxy != "" {
 		p, err := neturl.Parse(c.proxy)

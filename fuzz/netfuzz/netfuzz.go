@@ -51,6 +51,18 @@ type Config struct {
 	Out string
 	// Logf, if set, gets one line per finding.
 	Logf func(format string, args ...any)
+	// Reach, if set, adjusts how the target is reached (TLS trust, proxy,
+	// opening-handshake fields such as a token) once its URL is parsed.
+	Reach func(*probe.Target) error
+}
+
+// target parses cfg.Target and applies cfg.Reach.
+func (cfg Config) target() (probe.Target, error) {
+	t, err := probe.ParseTarget(cfg.Target)
+	if err == nil && cfg.Reach != nil {
+		err = cfg.Reach(&t)
+	}
+	return t, err
 }
 
 // Report is what a run found.
@@ -77,7 +89,7 @@ type Report struct {
 // are not errors.
 func Run(ctx context.Context, cfg Config) (rep Report, err error) {
 	cfg = cfg.withDefaults()
-	target, err := probe.ParseTarget(cfg.Target)
+	target, err := cfg.target()
 	if err != nil {
 		return Report{}, err
 	}

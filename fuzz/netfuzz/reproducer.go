@@ -140,7 +140,7 @@ func Replay(ctx context.Context, cfg Config, f Finding) (*Finding, error) {
 	if cfg.Target == "" {
 		cfg.Target = f.Target
 	}
-	target, err := probe.ParseTarget(cfg.Target)
+	target, err := cfg.target()
 	if err != nil {
 		return nil, err
 	}
