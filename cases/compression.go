@@ -108,7 +108,7 @@ func offersText(offers []deflate.Params) string {
 func (p compressionPlan) run(ctx context.Context, env Env) Result {
 	start := time.Now()
 	r := Result{FailFastOffset: -1, Observed: []string{}}
-	r.ExpectedClose = &CloseExpectView{ClosedByMe: normalClose.ClosedByMe, RequireClean: normalClose.RequireClean, Codes: []int{1000}}
+	r.ExpectedClose = normalClose.View()
 	r.Expected = []ExpectedOutcome{
 		{Verdict: OK, Events: []string{fmt.Sprintf("%d compressed echoes, each equal to the message sent", p.count)}},
 		{Verdict: Unimplemented, Events: []string{"permessage-deflate declined in the opening handshake"}},

@@ -42,16 +42,10 @@ func CatalogueDigest() string {
 func Describe(cs []*Case) []Entry {
 	out := make([]Entry, 0, len(cs))
 	for _, c := range cs {
-		e := Entry{ID: c.ID, Title: c.Title, Description: c.Description, Clauses: c.Clauses, Level: c.Level, Labels: c.Labels, Serial: c.Serial}
-		for _, o := range c.Expect {
-			e.Expect = append(e.Expect, ExpectedOutcome{Verdict: o.Verdict, Events: eventStrings(o.Events)})
-		}
+		e := Entry{ID: c.ID, Title: c.Title, Description: c.Description, Clauses: c.Clauses, Level: c.Level, Labels: c.Labels, Serial: c.Serial,
+			Expect: expectedOutcomes(c.Expect)}
 		if c.Custom == nil {
-			v := &CloseExpectView{ClosedByMe: c.Close.ClosedByMe, RequireClean: c.Close.RequireClean, Codes: []int{}}
-			for _, code := range c.Close.Codes {
-				v.Codes = append(v.Codes, int(code))
-			}
-			e.Close = v
+			e.Close = c.Close.View()
 			for _, code := range c.Close.NonStrictCodes {
 				e.NonStrictCodes = append(e.NonStrictCodes, int(code))
 			}

@@ -47,17 +47,28 @@ func fill(r *Result, c *Case, start time.Time) {
 		r.Observed = []string{}
 	}
 	if r.Expected == nil {
-		for _, o := range c.Expect {
-			r.Expected = append(r.Expected, ExpectedOutcome{Verdict: o.Verdict, Events: eventStrings(o.Events)})
-		}
+		r.Expected = expectedOutcomes(c.Expect)
 	}
 	if r.ExpectedClose == nil && c.Custom == nil {
-		v := &CloseExpectView{ClosedByMe: c.Close.ClosedByMe, RequireClean: c.Close.RequireClean, Codes: []int{}}
-		for _, code := range c.Close.Codes {
-			v.Codes = append(v.Codes, int(code))
-		}
-		r.ExpectedClose = v
+		r.ExpectedClose = c.Close.View()
 	}
+}
+
+func expectedOutcomes(outcomes []Outcome) []ExpectedOutcome {
+	var out []ExpectedOutcome
+	for _, o := range outcomes {
+		out = append(out, ExpectedOutcome{Verdict: o.Verdict, Events: eventStrings(o.Events)})
+	}
+	return out
+}
+
+// View renders the close expectation for reports.
+func (e CloseExpect) View() *CloseExpectView {
+	v := &CloseExpectView{ClosedByMe: e.ClosedByMe, RequireClean: e.RequireClean, Codes: []int{}}
+	for _, code := range e.Codes {
+		v.Codes = append(v.Codes, int(code))
+	}
+	return v
 }
 
 func eventStrings(es []probe.Event) []string {
@@ -89,13 +100,26 @@ func runScript(ctx context.Context, c *Case, env Env, start time.Time) Result {
 	stepsDone := make(chan struct{})
 	go func() {
 		defer close(stepsDone)
-		runSteps(ctx, conn, c, to)
+		runSteps(ctx, conn, c)
 	}()
 
-	var timer <-chan time.Time
+	// Autobahn closes as soon as the events match an expected outcome (once
+	// every frame is out), so happy paths end fast instead of at the timer.
 	autoClosed := false
+	closeIfExpected := func() {
+		if c.Close.ClosedByMe && !autoClosed && !conn.Closing() && expectedReached(c, conn) {
+			autoClosed = true
+			log.Note("events match an expected outcome: closing normally")
+			conn.SendClose(1000, "")
+		}
+	}
+	var timer <-chan time.Time
 	steps := stepsDone
 	for done := false; !done; {
+		wake := conn.Wake()
+		if steps == nil {
+			closeIfExpected()
+		}
 		select {
 		case <-steps:
 			steps = nil
@@ -103,11 +127,6 @@ func runScript(ctx context.Context, c *Case, env Env, start time.Time) Result {
 			defer t.Stop()
 			timer = t.C
 			log.Note(fmt.Sprintf("all frames sent; timer armed: %s after %v", timerName(c.Timer.Kind), c.Timer.After))
-			if c.Close.ClosedByMe && !autoClosed && !conn.Closing() && expectedReached(c, conn.Events()) {
-				autoClosed = true
-				log.Note("events match an expected outcome: closing normally")
-				conn.SendClose(1000, "")
-			}
 		case <-timer:
 			timer = nil
 			if conn.Closing() {
@@ -119,14 +138,7 @@ func runScript(ctx context.Context, c *Case, env Env, start time.Time) Result {
 			} else {
 				conn.SendClose(0, "")
 			}
-		case <-conn.Changed():
-			if c.Close.ClosedByMe && !autoClosed && steps == nil && !conn.Closing() && expectedReached(c, conn.Events()) {
-				// Autobahn closes as soon as the events match an expected
-				// outcome, so happy paths end fast instead of at the timer.
-				autoClosed = true
-				log.Note("events match an expected outcome: closing normally")
-				conn.SendClose(1000, "")
-			}
+		case <-wake:
 		case <-conn.Done():
 			done = true
 		case <-ctx.Done():
@@ -190,7 +202,7 @@ func timerName(k TimerKind) string {
 	return "close normally"
 }
 
-func runSteps(ctx context.Context, conn *probe.Conn, c *Case, to probe.Timeouts) {
+func runSteps(ctx context.Context, conn *probe.Conn, c *Case) {
 	corked := false
 	defer func() {
 		if corked {
@@ -295,10 +307,14 @@ func awaitMessages(ctx context.Context, conn *probe.Conn, n int) bool {
 	}
 }
 
-func expectedReached(c *Case, events []probe.Event) bool {
+// expectedReached: every echo of a performance case is back (counted, not
+// copied: these cases exchange thousands of messages), or the events so far
+// equal an acceptable outcome.
+func expectedReached(c *Case, conn *probe.Conn) bool {
 	if c.Echoes != nil {
-		return echoesComplete(events, c.Echoes)
+		return conn.MessageCount() >= c.Echoes.Count
 	}
+	events := conn.Events()
 	for _, o := range c.Expect {
 		if eventsEqual(o.Events, events) {
 			return true
@@ -426,16 +442,6 @@ func lastEchoAt(events []probe.Event, want *EchoCheck) time.Duration {
 		}
 	}
 	return 0
-}
-
-func echoesComplete(events []probe.Event, want *EchoCheck) bool {
-	n := 0
-	for _, e := range events {
-		if e.Kind == probe.Message {
-			n++
-		}
-	}
-	return n >= want.Count
 }
 
 // judgeEchoes replaces the main verdict of a performance-style case: OK

@@ -15,7 +15,7 @@ import (
 )
 
 // ruleTextInvalidUTF8 is the rule a text message that is not UTF-8 breaks.
-const ruleTextInvalidUTF8 = server.RuleTextInvalidUTF8
+const ruleTextInvalidUTF8 = frame.RuleTextInvalidUTF8
 
 // violation is a rule a case's script breaks, as a strict server reading
 // it would see it.

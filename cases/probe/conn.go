@@ -114,7 +114,6 @@ type Conn struct {
 	mu              sync.Mutex
 	state           CloseState
 	events          []Event
-	notify          chan struct{}
 	done            chan struct{} // closed once TCP is gone and the reader has stopped
 	closeT          *time.Timer
 	dropT           *time.Timer
@@ -206,7 +205,6 @@ func Dial(ctx context.Context, t Target, to Timeouts, log *WireLog) (*Conn, erro
 		Log:      log,
 		timeouts: to,
 		pongs:    make(chan []byte, 64),
-		notify:   make(chan struct{}, 1),
 		done:     make(chan struct{}),
 
 		txAtRemoteClose: -1,

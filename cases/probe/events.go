@@ -72,9 +72,6 @@ func (c *Conn) Events() []Event {
 	return append([]Event(nil), c.events...)
 }
 
-// Changed is signalled after each new event and when the connection ends.
-func (c *Conn) Changed() <-chan struct{} { return c.notify }
-
 // Done is closed when TCP is gone and the reader has stopped.
 func (c *Conn) Done() <-chan struct{} { return c.done }
 
@@ -110,7 +107,6 @@ func (c *Conn) record(e Event) {
 	}
 	c.wakeLocked()
 	c.mu.Unlock()
-	c.signal()
 }
 
 // MessageCount is how many messages the peer has sent so far.
@@ -120,9 +116,11 @@ func (c *Conn) MessageCount() int {
 	return c.messages
 }
 
-// Wake returns a channel closed at the next event or when the connection
-// ends. Unlike Changed, any number of goroutines can wait on it (a script
-// waiting for an echo and the case's judge both do).
+// Wake returns a channel closed at the next change: an event, the peer's
+// close frame, a rule the peer broke, or the end of the connection. Any
+// number of goroutines can wait on it (a script waiting for an echo and the
+// case's judge both do). Take the channel before looking at the state, so
+// that no change falls between the two.
 func (c *Conn) Wake() <-chan struct{} {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -142,13 +140,6 @@ func (c *Conn) wakeLocked() {
 	}
 }
 
-func (c *Conn) signal() {
-	select {
-	case c.notify <- struct{}{}:
-	default:
-	}
-}
-
 func (c *Conn) readLoop(ext frame.Extensions) {
 	defer c.finish()
 	r := frame.NewReader(c.br)
@@ -162,7 +153,7 @@ func (c *Conn) readLoop(ext frame.Extensions) {
 			c.lost(err)
 			return
 		}
-		failed := c.State().FailedByMe
+		failed := c.failedByMe()
 		if !failed {
 			vs := frame.Check(h, frame.FromServer, ext)
 			if v := seq.Check(h); v != nil {
@@ -174,17 +165,16 @@ func (c *Conn) readLoop(ext frame.Extensions) {
 				failed = true
 			}
 		}
-		if h.Length > MaxMessage || uint64(len(msg))+h.Length > MaxMessage {
+		if v := frame.CheckMessageSize(max(h.Length, uint64(len(msg))+h.Length), MaxMessage); v != nil {
 			c.Log.Frame(Received, h.String())
 			if !failed {
-				c.peerBroke(frame.Violation{Rule: "probe-message-too-big", Section: "RFC 6455 §10.4", Code: 1009,
-					Detail: fmt.Sprintf("the target sent more than %d octets in one message", MaxMessage)})
+				c.peerBroke(*v)
 			}
 			c.drain()
 			return
 		}
 		var payload []byte
-		if !failed && h.Opcode.IsData() || !failed && h.Opcode == frame.OpContinuation {
+		if !failed && (h.Opcode.IsData() || h.Opcode == frame.OpContinuation) {
 			// Data is read straight into the message being reassembled:
 			// a 16 MiB echo (section 9) is held once, not three times.
 			if h.Opcode != frame.OpContinuation {
@@ -237,8 +227,7 @@ func (c *Conn) readLoop(ext frame.Extensions) {
 			}
 			// §8.1: a text message whose payload is not UTF-8 must fail the connection with 1007.
 			if !msgBinary && !utf8.Valid(msg) {
-				c.peerBroke(frame.Violation{Rule: "text-not-utf8", Section: "RFC 6455 §8.1", Code: 1007,
-					Detail: "the target sent a text message that is not valid UTF-8"})
+				c.peerBroke(*frame.TextInvalidUTF8("the target sent a text message that is not valid UTF-8"))
 				continue
 			}
 			if cap(msg) > 1<<20 {
@@ -252,6 +241,14 @@ func (c *Conn) readLoop(ext frame.Extensions) {
 	}
 }
 
+// failedByMe reports whether we have failed the connection: from then on
+// frames are only read for the close reply.
+func (c *Conn) failedByMe() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state.FailedByMe
+}
+
 // drain reads and discards until TCP ends (the connection is being failed).
 func (c *Conn) drain() {
 	io.Copy(io.Discard, c.br)
@@ -262,6 +259,7 @@ func (c *Conn) peerBroke(v frame.Violation) {
 	c.mu.Lock()
 	if c.state.PeerViolation == "" {
 		c.state.PeerViolation = fmt.Sprintf("%s (%s): %s", v.Rule, v.Section, v.Detail)
+		c.wakeLocked()
 	}
 	already := c.state.SentClose
 	c.mu.Unlock()
@@ -288,8 +286,8 @@ func (c *Conn) closeReceived(payload []byte) {
 	reply := !c.state.SentClose
 	midFrame := c.inFrame
 	c.dropT = time.AfterFunc(c.timeouts.DropWait+c.timeouts.CloseWait, c.dropWaitExpired)
+	c.wakeLocked()
 	c.mu.Unlock()
-	c.signal()
 	switch {
 	case v != nil && reply:
 		c.peerBroke(*v)
@@ -379,5 +377,4 @@ func (c *Conn) finish() {
 	c.wakeLocked()
 	c.mu.Unlock()
 	close(c.done)
-	c.signal()
 }

@@ -178,7 +178,7 @@ func TestPeerViolationsFailTheConnection(t *testing.T) {
 	}{
 		{"masked server frame", frame.New(frame.OpText, []byte("hi")).Masked([4]byte{1, 2, 3, 4}), 1002, frame.RuleServerFrameMasked},
 		{"reserved opcode", frame.New(frame.Opcode(3), nil), 1002, frame.RuleReservedOpcode},
-		{"text not UTF-8", frame.New(frame.OpText, []byte{0xff}), 1007, "text-not-utf8"},
+		{"text not UTF-8", frame.New(frame.OpText, []byte{0xff}), 1007, frame.RuleTextInvalidUTF8},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wsconform/wsconform/reference/frame"
 	"github.com/wsconform/wsconform/reference/server"
 )
 
@@ -21,8 +22,8 @@ func TestFuzzFindsAndReplays(t *testing.T) {
 	sloppy := startServer(t, server.Config{Faults: server.Faults{SkipUTF8Validation: true}})
 	out := t.TempDir()
 	r = wsconform(t, "fuzz", sloppy, "--iterations", "300", "--seed", "7", "--out", out)
-	if r.code != 1 || !strings.Contains(r.stdout, "text-not-utf8") {
-		t.Fatalf("fuzzing a server without UTF-8 validation: exit %d, want 1 naming text-not-utf8\n%s\n%s", r.code, r.stdout, r.stderr)
+	if r.code != 1 || !strings.Contains(r.stdout, frame.RuleTextInvalidUTF8) {
+		t.Fatalf("fuzzing a server without UTF-8 validation: exit %d, want 1 naming %s\n%s\n%s", r.code, frame.RuleTextInvalidUTF8, r.stdout, r.stderr)
 	}
 	files, _ := filepath.Glob(filepath.Join(out, "*.json"))
 	if len(files) == 0 {

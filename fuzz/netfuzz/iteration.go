@@ -72,9 +72,8 @@ func waitForEnd(ctx context.Context, c *probe.Conn, deadline time.Duration, owed
 	}
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
-	poll := time.NewTicker(10 * time.Millisecond) // the probe signals events, not every state change
-	defer poll.Stop()
 	for {
+		wake := c.Wake()
 		st := c.State()
 		if st.PeerViolation != "" {
 			return true // already a finding; no need to wait for the rest
@@ -85,8 +84,7 @@ func waitForEnd(ctx context.Context, c *probe.Conn, deadline time.Duration, owed
 		select {
 		case <-c.Done():
 			return true
-		case <-c.Changed():
-		case <-poll.C:
+		case <-wake:
 		case <-timer.C:
 			return false
 		case <-ctx.Done():

@@ -19,8 +19,8 @@ type verdict struct {
 
 // Rules a server must follow that are not header rules of reference/frame.
 const (
-	RuleAnswerClose = "close-must-be-answered" // §5.5.1
-	RuleTextUTF8    = "text-not-utf8"          // §8.1
+	RuleAnswerClose = "close-must-be-answered"  // §5.5.1
+	RuleTextUTF8    = frame.RuleTextInvalidUTF8 // §8.1
 )
 
 // judge reads the octets the fuzzer sent as a conforming server would and

@@ -34,4 +34,13 @@ const (
 	RuleCloseOneOctet        = "close-payload-one-octet"
 	RuleCloseCodeInvalid     = "close-code-invalid"
 	RuleCloseReasonUTF8      = "close-reason-invalid-utf8"
+	RuleTextInvalidUTF8      = "text-invalid-utf8"
 )
+
+// TextInvalidUTF8 is the violation of a text message that is not UTF-8.
+// §8.1: "When an endpoint is to interpret a byte stream as UTF-8 but finds
+// that the byte stream is not, in fact, a valid UTF-8 stream, that endpoint
+// MUST _Fail the WebSocket Connection_"; §7.4.1 assigns 1007.
+func TextInvalidUTF8(detail string) *Violation {
+	return &Violation{Rule: RuleTextInvalidUTF8, Section: "RFC 6455 §8.1", Code: CloseInvalidPayload, Detail: detail}
+}

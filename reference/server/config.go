@@ -77,7 +77,7 @@ func (f Faults) waived(rule string) bool {
 		return f.SkipFragmentationCheck
 	case frame.RuleCloseOneOctet, frame.RuleCloseCodeInvalid:
 		return f.SkipCloseCodeValidation
-	case frame.RuleCloseReasonUTF8, RuleTextInvalidUTF8:
+	case frame.RuleCloseReasonUTF8, frame.RuleTextInvalidUTF8:
 		return f.SkipUTF8Validation
 	}
 	return false

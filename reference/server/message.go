@@ -86,6 +86,5 @@ func (s *session) checkCompleteText() error {
 }
 
 func invalidUTF8(at int64) *frame.Violation {
-	return &frame.Violation{Rule: RuleTextInvalidUTF8, Section: "RFC 6455 §8.1", Code: frame.CloseInvalidPayload,
-		Detail: "text message is not valid UTF-8 at octet " + strconv.FormatInt(at, 10)}
+	return frame.TextInvalidUTF8("text message is not valid UTF-8 at octet " + strconv.FormatInt(at, 10))
 }

@@ -13,8 +13,6 @@ import (
 	"github.com/wsconform/wsconform/reference/utf8stream"
 )
 
-// RuleTextInvalidUTF8 is the rule id for a text message that is not UTF-8.
-const RuleTextInvalidUTF8 = "text-invalid-utf8"
 
 // keepBufferLimit is the largest message buffer a session keeps between
 // messages; a larger one is released so idle connections stay small.
