@@ -17,41 +17,25 @@ import (
 // opening handshake without "Authorization: Bearer secret" gets 401, any
 // other is relayed to upstream untouched.
 func startAuthGateway(t *testing.T, upstream string) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(30 * time.Second))
-				br := bufio.NewReader(c)
-				req, err := handshake.ReadRequest(br)
-				if err != nil {
-					return
-				}
-				if auth, _ := req.Get("Authorization"); auth != "Bearer secret" {
-					io.WriteString(c, "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-					return
-				}
-				up, err := net.DialTimeout("tcp", upstream, 2*time.Second)
-				if err != nil {
-					return
-				}
-				defer up.Close()
-				up.Write(req.Bytes())
-				go io.Copy(up, br)
-				io.Copy(c, up)
-			}()
+	return "ws://" + serveTCP(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		req, err := handshake.ReadRequest(br)
+		if err != nil {
+			return
 		}
-	}()
-	return "ws://" + ln.Addr().String() + "/"
+		if auth, _ := req.Get("Authorization"); auth != "Bearer secret" {
+			io.WriteString(c, "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+			return
+		}
+		up, err := net.DialTimeout("tcp", upstream, 2*time.Second)
+		if err != nil {
+			return
+		}
+		defer up.Close()
+		up.Write(req.Bytes())
+		go io.Copy(up, br)
+		io.Copy(c, up)
+	}) + "/"
 }
 
 func TestHeadersReachEveryHandshake(t *testing.T) {

@@ -12,14 +12,14 @@ import (
 	"github.com/wsconform/wsconform/reference/server"
 )
 
-// startConnectProxy is a minimal HTTP CONNECT proxy that counts tunnels.
-func startConnectProxy(t *testing.T) (addr string, tunnels *atomic.Int32) {
+// serveTCP runs handle on every connection to a loopback listener (each
+// with a 30 s deadline) until the test ends, and returns its address.
+func serveTCP(t *testing.T, handle func(c net.Conn)) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	tunnels = new(atomic.Int32)
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -29,25 +29,34 @@ func startConnectProxy(t *testing.T) (addr string, tunnels *atomic.Int32) {
 			go func() {
 				defer c.Close()
 				c.SetDeadline(time.Now().Add(30 * time.Second))
-				req, err := http.ReadRequest(bufio.NewReader(c))
-				if err != nil || req.Method != http.MethodConnect {
-					io.WriteString(c, "HTTP/1.1 405 Method Not Allowed\r\n\r\n")
-					return
-				}
-				up, err := net.DialTimeout("tcp", req.Host, 2*time.Second)
-				if err != nil {
-					io.WriteString(c, "HTTP/1.1 502 Bad Gateway\r\n\r\n")
-					return
-				}
-				defer up.Close()
-				tunnels.Add(1)
-				io.WriteString(c, "HTTP/1.1 200 Connection Established\r\n\r\n")
-				go io.Copy(up, c)
-				io.Copy(c, up)
+				handle(c)
 			}()
 		}
 	}()
-	return ln.Addr().String(), tunnels
+	return ln.Addr().String()
+}
+
+// startConnectProxy is a minimal HTTP CONNECT proxy that counts tunnels.
+func startConnectProxy(t *testing.T) (addr string, tunnels *atomic.Int32) {
+	tunnels = new(atomic.Int32)
+	addr = serveTCP(t, func(c net.Conn) {
+		req, err := http.ReadRequest(bufio.NewReader(c))
+		if err != nil || req.Method != http.MethodConnect {
+			io.WriteString(c, "HTTP/1.1 405 Method Not Allowed\r\n\r\n")
+			return
+		}
+		up, err := net.DialTimeout("tcp", req.Host, 2*time.Second)
+		if err != nil {
+			io.WriteString(c, "HTTP/1.1 502 Bad Gateway\r\n\r\n")
+			return
+		}
+		defer up.Close()
+		tunnels.Add(1)
+		io.WriteString(c, "HTTP/1.1 200 Connection Established\r\n\r\n")
+		go io.Copy(up, c)
+		io.Copy(c, up)
+	})
+	return addr, tunnels
 }
 
 func TestRunThroughProxy(t *testing.T) {
