@@ -170,5 +170,11 @@ type EchoCheck struct {
 type Env struct {
 	Target   probe.Target
 	Timeouts probe.Timeouts
-	Scale    float64 // timeout multiplier for slow targets
+	Scale    float64 // timeout multiplier for slow targets (Execute makes 0 mean 1)
 }
+
+// scaled is d stretched by the timeout multiplier.
+func (e Env) scaled(d time.Duration) time.Duration { return time.Duration(float64(d) * e.Scale) }
+
+// timeouts are the probe's timeouts stretched by the multiplier.
+func (e Env) timeouts() probe.Timeouts { return e.Timeouts.Scale(e.Scale) }

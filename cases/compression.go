@@ -114,7 +114,7 @@ func (p compressionPlan) run(ctx context.Context, env Env) Result {
 		{Verdict: Unimplemented, Events: []string{"permessage-deflate declined in the opening handshake"}},
 	}
 	log := probe.NewWireLog(start)
-	conn, hs, accepted, err := probe.OpenDeflate(ctx, env.Target, env.Timeouts.Scale(scaleOf(env)), log, p.offers)
+	conn, hs, accepted, err := probe.OpenDeflate(ctx, env.Target, env.timeouts(), log, p.offers)
 	r.Handshake = hs
 	if err != nil {
 		openFailed(&r, err, hs, log)
@@ -126,7 +126,7 @@ func (p compressionPlan) run(ctx context.Context, env Env) Result {
 	if accepted != nil {
 		conn.Quiet(true) // megabytes of compressed previews tell nobody anything
 		var echoed int
-		deadline := time.Duration(float64(p.variant.deadline) * scaleOf(env))
+		deadline := env.scaled(p.variant.deadline)
 		begin := time.Now()
 		verdict, reason, echoed = p.exchange(ctx, conn, deadline)
 		took = time.Since(begin)

@@ -83,7 +83,7 @@ func runScript(ctx context.Context, c *Case, env Env, start time.Time) Result {
 	r := baseResult(c)
 	r.FailFastOffset = -1
 	log := probe.NewWireLog(start)
-	to := env.Timeouts.Scale(env.Scale)
+	to := env.timeouts()
 	conn, hs, err := probe.Open(ctx, env.Target, to, log, c.Request)
 	r.Handshake = hs
 	if err != nil {
@@ -123,7 +123,7 @@ func runScript(ctx context.Context, c *Case, env Env, start time.Time) Result {
 		select {
 		case <-steps:
 			steps = nil
-			t := time.NewTimer(time.Duration(float64(c.Timer.After) * env.Scale))
+			t := time.NewTimer(env.scaled(c.Timer.After))
 			defer t.Stop()
 			timer = t.C
 			log.Note(fmt.Sprintf("all frames sent; timer armed: %s after %v", timerName(c.Timer.Kind), c.Timer.After))

@@ -92,7 +92,7 @@ func (p acceptPlan) session(ctx context.Context, env Env, x *exchange, r *Result
 	if !p.noEcho {
 		// As the scripted cases' killAfter(time.Second): an echo of a few
 		// octets that has not come back by then is not coming.
-		echoCtx, cancel := context.WithTimeout(ctx, time.Duration(float64(time.Second)*scaleOf(env)))
+		echoCtx, cancel := context.WithTimeout(ctx, env.scaled(time.Second))
 		awaitMessages(echoCtx, conn, 1)
 		cancel()
 	}

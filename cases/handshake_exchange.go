@@ -39,14 +39,14 @@ const requestPreviewLimit = 4 << 10
 // all within the handshake timeout and ctx. A failed write does not stop
 // the read: a server may answer, then reset the connection.
 func roundTrip(ctx context.Context, env Env, req *handshake.Request, wire []byte, chop int) *exchange {
-	return roundTripWait(ctx, env, req, wire, chop, env.Timeouts.Scale(scaleOf(env)).Handshake)
+	return roundTripWait(ctx, env, req, wire, chop, env.timeouts().Handshake)
 }
 
 // roundTripWait is roundTrip waiting up to wait for the response head.
 func roundTripWait(ctx context.Context, env Env, req *handshake.Request, wire []byte, chop int, wait time.Duration) *exchange {
 	x := &exchange{start: time.Now()}
 	x.log = probe.NewWireLog(x.start)
-	to := env.Timeouts.Scale(scaleOf(env))
+	to := env.timeouts()
 	conn, err := probe.Dial(ctx, env.Target, to, x.log)
 	x.hs = &probe.Handshake{Request: previewRequest(wire)}
 	if err != nil {
@@ -76,13 +76,6 @@ func roundTripWait(ctx context.Context, env Env, req *handshake.Request, wire []
 // sendWhole is roundTrip for a request written whole, in one TCP write.
 func sendWhole(ctx context.Context, env Env, req *handshake.Request) *exchange {
 	return roundTrip(ctx, env, req, req.Bytes(), 0)
-}
-
-func scaleOf(env Env) float64 {
-	if env.Scale <= 0 {
-		return 1
-	}
-	return env.Scale
 }
 
 func previewRequest(wire []byte) string {

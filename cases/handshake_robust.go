@@ -100,7 +100,7 @@ func stalledRequest(ctx context.Context, env Env) (r Result) {
 	req := env.Target.NewRequest()
 	wire := req.Bytes()
 	cut := bytes.Index(wire, []byte("Sec-WebSocket-Key")) + len("Sec-WebSocket")
-	limit := time.Duration(float64(stallCap) * scaleOf(env))
+	limit := env.scaled(stallCap)
 	x := roundTripWait(ctx, env, req, wire[:cut], 0, limit)
 	// done must see the final r: r is the named result.
 	defer x.done(&r)
