@@ -2,7 +2,6 @@ package suite
 
 import (
 	"context"
-	"errors"
 	"net"
 	"sort"
 	"strings"
@@ -199,5 +198,3 @@ func (e *Engine) Results() []cases.Result {
 	sort.Slice(out, func(i, j int) bool { return cases.LessID(out[i].ID, out[j].ID) })
 	return out
 }
-
-var errNoResult = errors.New("no result")

@@ -148,23 +148,22 @@ func (c *Conn) OctetsSentAtRemoteClose() int64 {
 
 // CloseState is how the connection ended, in Autobahn's terms.
 type CloseState struct {
-	SentClose        bool            `json:"sentClose"`
-	ReceivedClose    bool            `json:"receivedClose"`
-	ClosedByMe       bool            `json:"closedByMe"`  // we sent the first close frame
-	FailedByMe       bool            `json:"failedByMe"`  // we failed the connection (peer broke a rule or a kill timer fired)
-	DroppedByMe      bool            `json:"droppedByMe"` // we closed TCP first
-	LocalCode        frame.CloseCode `json:"localCloseCode,omitempty"`
-	LocalReason      string          `json:"localCloseReason,omitempty"`
-	RemoteCode       frame.CloseCode `json:"remoteCloseCode,omitempty"` // 0: no code in the peer's close frame
-	RemoteReason     string          `json:"remoteCloseReason,omitempty"`
-	CloseTimeout     bool            `json:"wasCloseHandshakeTimeout"`
-	DropTimeout      bool            `json:"wasServerConnectionDropTimeout"`
-	PeerViolation    string          `json:"peerViolation,omitempty"` // the rule the peer broke, if we failed it
-	TCPError         string          `json:"tcpError,omitempty"`
-	NotCleanReason   string          `json:"wasNotCleanReason,omitempty"`
-	Clean            bool            `json:"wasClean"`
-	ClosedAt         time.Duration   `json:"closedAt_ns,omitempty"` // when TCP ended, since start
-	startedRemoteSeq bool
+	SentClose      bool            `json:"sentClose"`
+	ReceivedClose  bool            `json:"receivedClose"`
+	ClosedByMe     bool            `json:"closedByMe"`  // we sent the first close frame
+	FailedByMe     bool            `json:"failedByMe"`  // we failed the connection (peer broke a rule or a kill timer fired)
+	DroppedByMe    bool            `json:"droppedByMe"` // we closed TCP first
+	LocalCode      frame.CloseCode `json:"localCloseCode,omitempty"`
+	LocalReason    string          `json:"localCloseReason,omitempty"`
+	RemoteCode     frame.CloseCode `json:"remoteCloseCode,omitempty"` // 0: no code in the peer's close frame
+	RemoteReason   string          `json:"remoteCloseReason,omitempty"`
+	CloseTimeout   bool            `json:"wasCloseHandshakeTimeout"`
+	DropTimeout    bool            `json:"wasServerConnectionDropTimeout"`
+	PeerViolation  string          `json:"peerViolation,omitempty"` // the rule the peer broke, if we failed it
+	TCPError       string          `json:"tcpError,omitempty"`
+	NotCleanReason string          `json:"wasNotCleanReason,omitempty"`
+	Clean          bool            `json:"wasClean"`
+	ClosedAt       time.Duration   `json:"closedAt_ns,omitempty"` // when TCP ended, since start
 }
 
 // Dial opens TCP (and TLS for wss) to the target. The connection's deadline
