@@ -8,10 +8,11 @@ import (
 	"github.com/wsconform/wsconform/cases"
 )
 
-// Summary prints every non-OK case with its reason, then a line per
-// section with verdict counts, then the totals (details first, summary
-// last, so the last screen says how it went).
-func Summary(w io.Writer, run *cases.Run, strict bool) {
+// Summary prints every non-OK case with its reason (✗ where g, the gate
+// that sets the exit code, rejects it), then a line per section with
+// verdict counts, then the totals (details first, summary last, so the
+// last screen says how it went).
+func Summary(w io.Writer, run *cases.Run, g Gate) {
 	var notable []cases.Result
 	type counts map[cases.Verdict]int
 	bySection := map[string]counts{}
@@ -33,7 +34,7 @@ func Summary(w io.Writer, run *cases.Run, strict bool) {
 		fmt.Fprintln(w, "Cases that are not plain OK:")
 		for _, r := range notable {
 			mark := " "
-			if !r.Passes(strict) {
+			if g.Fails(r) {
 				mark = "✗"
 			}
 			fmt.Fprintf(w, "%s %-8s %-13s close %-16s %s\n", mark, r.ID, r.Behavior, r.BehaviorClose, r.Reason)
@@ -41,7 +42,7 @@ func Summary(w io.Writer, run *cases.Run, strict bool) {
 				!strings.Contains(r.Reason, r.CloseReason) {
 				fmt.Fprintf(w, "  %-8s %-13s       %-16s %s\n", "", "", "", r.CloseReason)
 			}
-			if !r.Passes(strict) && r.Behavior != cases.NotRun {
+			if g.Fails(r) && r.Behavior != cases.NotRun {
 				fmt.Fprintf(w, "  %-8s %-13s       %-16s requires %s (%s) · reproduce: %s\n", "", "", "", strings.Join(r.Clauses, ", "), r.Level, r.Reproduce)
 			}
 		}
@@ -57,7 +58,7 @@ func Summary(w io.Writer, run *cases.Run, strict bool) {
 	}
 	passed := 0
 	for _, r := range run.Results {
-		if r.Passes(strict) {
+		if !g.Fails(r) {
 			passed++
 		}
 	}

@@ -123,7 +123,7 @@ func runConfigFile(f runFlags, g reporter.Gate, baselines []*cases.Run) error {
 	wg.Wait()
 
 	for _, run := range runs {
-		reporter.Summary(os.Stdout, run, *cfg.Strict)
+		reporter.Summary(os.Stdout, run, g)
 		fmt.Fprintln(os.Stdout)
 	}
 	if out != "" {

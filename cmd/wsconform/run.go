@@ -156,7 +156,7 @@ func runSuite(f runFlags, rawURL string) error {
 			Strict: f.strict, Parallel: f.parallel, Scale: f.scale},
 	})
 	prog.finish()
-	reporter.Summary(os.Stdout, run, f.strict)
+	reporter.Summary(os.Stdout, run, g)
 	if f.out != "" {
 		if err := reporter.Write(f.out, g, run); err != nil {
 			return fmt.Errorf("writing reports: %v", err)
