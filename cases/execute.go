@@ -175,7 +175,7 @@ func openFailed(r *Result, err error, hs *probe.Handshake, log *probe.WireLog) {
 	r.CloseReason = "the opening handshake did not complete"
 	var op *net.OpError
 	if hs == nil && errors.As(err, &op) && op.Op == "dial" {
-		r.Error = fmt.Errorf("%w: %v", ErrTargetDown, err).Error()
+		r.markUnreachable(err)
 	}
 	r.WireLog = log.Entries()
 }

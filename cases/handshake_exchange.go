@@ -110,7 +110,7 @@ func (x *exchange) done(r *Result) {
 	r.WireLog = x.log.Entries()
 	r.FailFastOffset = -1
 	if x.dialErr != nil {
-		r.Error = fmt.Errorf("%w: %v", ErrTargetDown, x.dialErr).Error()
+		r.markUnreachable(x.dialErr)
 	}
 	r.Observed = append([]string{x.observed()}, r.Observed...)
 }

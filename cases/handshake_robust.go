@@ -68,8 +68,7 @@ func oversizedHeader(ctx context.Context, env Env) (r Result) {
 	r.Observed = append(r.Observed, "then, on a new connection, a valid request: "+after.observed())
 	x.log.Note("second connection, a valid request: " + after.observed())
 	if after.dialErr != nil {
-		// The engine tells a crashed target from a failing one by this.
-		r.Error = fmt.Errorf("%w: %v", ErrTargetDown, after.dialErr).Error()
+		r.markUnreachable(after.dialErr)
 	}
 	if after.resp == nil || after.resp.Status != 101 || len(after.hs.Violations) > 0 {
 		r.Behavior = Failed

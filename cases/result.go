@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/wsconform/wsconform/cases/probe"
@@ -77,8 +78,11 @@ type Result struct {
 	Perf           *PerfStats    `json:"perf,omitempty"`
 	WireLog        []probe.Entry `json:"wirelog,omitempty"`
 	// Error is a tool-side problem (could not connect...), not a verdict.
-	Error     string `json:"error,omitempty"`
-	Reproduce string `json:"reproduce,omitempty"`
+	Error string `json:"error,omitempty"`
+	// Unreachable is set when the case could not even connect: the engine
+	// then checks whether the target went down. Not written out.
+	Unreachable bool   `json:"-"`
+	Reproduce   string `json:"reproduce,omitempty"`
 }
 
 // ExpectedOutcome is an Outcome rendered for reports.
@@ -135,4 +139,10 @@ func (run *Run) Summary() map[Verdict]int {
 		m[r.Behavior]++
 	}
 	return m
+}
+
+// markUnreachable records that the case could not connect to the target.
+func (r *Result) markUnreachable(err error) {
+	r.Error = fmt.Errorf("%w: %v", ErrTargetDown, err).Error()
+	r.Unreachable = true
 }

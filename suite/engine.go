@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -142,7 +141,7 @@ func (e *Engine) claimAndRun(ctx context.Context, s *slot) bool {
 	e.running.Store(s.c.ID, struct{}{})
 	s.res = cases.Execute(ctx, s.c, e.env)
 	e.running.Delete(s.c.ID)
-	if strings.Contains(s.res.Error, cases.ErrTargetDown.Error()) {
+	if s.res.Unreachable {
 		e.targetMaybeDown(s)
 	}
 	e.report(s.res)
