@@ -13,9 +13,9 @@ import (
 	"github.com/wsconform/wsconform/reference/frame"
 )
 
-// ErrTargetDown marks a result whose case could not even connect: the
-// engine uses it to tell a crashed target from a failing one.
-var ErrTargetDown = errors.New("target not accepting connections")
+// errTargetDown is the error text of a case that could not even connect
+// (see Result.Unreachable).
+var errTargetDown = errors.New("target not accepting connections")
 
 // Execute runs one case against env's target and judges it. It never
 // returns before the connection is gone, and never later than the case's

@@ -143,6 +143,6 @@ func (run *Run) Summary() map[Verdict]int {
 
 // markUnreachable records that the case could not connect to the target.
 func (r *Result) markUnreachable(err error) {
-	r.Error = fmt.Errorf("%w: %v", ErrTargetDown, err).Error()
+	r.Error = fmt.Errorf("%w: %v", errTargetDown, err).Error()
 	r.Unreachable = true
 }
