@@ -33,42 +33,8 @@ type deflateState struct {
 // data message from it means "compressed" and such messages are inflated
 // before they become events; accepted is then the response's parameters,
 // else nil (the target declined, which RFC 7692 lets it do).
-func OpenDeflate(ctx context.Context, t Target, to Timeouts, log *WireLog, offers []deflate.Params) (c *Conn, hs *Handshake, accepted *deflate.Params, err error) {
-	c, err = Dial(ctx, t, to, log)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	req := t.NewRequest()
-	if len(offers) > 0 {
-		exts := make([]handshake.Extension, len(offers))
-		for i, o := range offers {
-			exts[i] = o.Extension()
-		}
-		req.Set("Sec-WebSocket-Extensions", handshake.FormatExtensions(exts))
-	}
-	hs, err = c.Handshake(req)
-	if err == nil {
-		accepted, err = acceptedDeflate(offers, hs.resp)
-	}
-	if err != nil {
-		c.Abort()
-		<-c.finishNoReader()
-		return nil, hs, nil, err
-	}
-	ext := frame.Extensions{}
-	if accepted != nil {
-		codec, err := deflate.NewCodec(*accepted, deflate.ClientRole, deflateLevel, MaxMessage)
-		if err != nil {
-			c.Abort()
-			<-c.finishNoReader()
-			return nil, hs, nil, err
-		}
-		c.deflate = &deflateState{params: *accepted, codec: codec}
-		ext = frame.PerMessageDeflate
-		log.Note("permessage-deflate accepted: " + accepted.String())
-	}
-	c.Start(ext)
-	return c, hs, accepted, nil
+func OpenDeflate(ctx context.Context, t Target, to Timeouts, log *WireLog, offers []deflate.Params) (*Conn, *Handshake, *deflate.Params, error) {
+	return open(ctx, t, to, log, nil, offers)
 }
 
 // acceptedDeflate reads the target's answer to the offers: nil when it has

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/wsconform/wsconform/reference/deflate"
 	"github.com/wsconform/wsconform/reference/frame"
 	"github.com/wsconform/wsconform/reference/handshake"
 )
@@ -28,22 +29,49 @@ func (h *Handshake) Parsed() (*handshake.Request, *handshake.Response) { return 
 // handshake the client must reject (§4.1) is an error, with the handshake
 // returned for the report.
 func Open(ctx context.Context, t Target, to Timeouts, log *WireLog, edit func(*handshake.Request)) (*Conn, *Handshake, error) {
+	c, hs, _, err := open(ctx, t, to, log, edit, nil)
+	return c, hs, err
+}
+
+// open is Open and OpenDeflate: the request carries the deflate offers (if
+// any), then edit changes it; the answer to the offers sets up the codec.
+func open(ctx context.Context, t Target, to Timeouts, log *WireLog, edit func(*handshake.Request), offers []deflate.Params) (*Conn, *Handshake, *deflate.Params, error) {
 	c, err := Dial(ctx, t, to, log)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	req := t.NewRequest()
+	if len(offers) > 0 {
+		exts := make([]handshake.Extension, len(offers))
+		for i, o := range offers {
+			exts[i] = o.Extension()
+		}
+		req.Set("Sec-WebSocket-Extensions", handshake.FormatExtensions(exts))
+	}
 	if edit != nil {
 		edit(req)
 	}
 	hs, err := c.Handshake(req)
+	var accepted *deflate.Params
+	if err == nil && len(offers) > 0 {
+		accepted, err = acceptedDeflate(offers, hs.resp)
+	}
+	ext := frame.Extensions{}
+	if err == nil && accepted != nil {
+		var codec *deflate.Codec
+		if codec, err = deflate.NewCodec(*accepted, deflate.ClientRole, deflateLevel, MaxMessage); err == nil {
+			c.deflate = &deflateState{params: *accepted, codec: codec}
+			ext = frame.PerMessageDeflate
+			log.Note("permessage-deflate accepted: " + accepted.String())
+		}
+	}
 	if err != nil {
 		c.Abort()
 		<-c.finishNoReader()
-		return nil, hs, err
+		return nil, hs, nil, err
 	}
-	c.Start(frame.Extensions{})
-	return c, hs, nil
+	c.Start(ext)
+	return c, hs, accepted, nil
 }
 
 // Handshake sends req and reads the response, with the handshake timeout.
