@@ -80,7 +80,8 @@ func (p *progress) heartbeat(every time.Duration) {
 	if p.bar != nil {
 		return
 	}
-	p.quit = make(chan struct{})
+	quit := make(chan struct{})
+	p.quit = quit
 	go func() {
 		for {
 			p.mu.Lock()
@@ -92,7 +93,7 @@ func (p *progress) heartbeat(every time.Duration) {
 			p.mu.Unlock()
 			select {
 			case <-time.After(wait):
-			case <-p.quit:
+			case <-quit:
 				return
 			}
 		}
