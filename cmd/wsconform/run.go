@@ -1,12 +1,10 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
 	"github.com/spf13/cobra"
@@ -131,7 +129,7 @@ func runSuite(f runFlags, rawURL string) error {
 		target.Agent = t.URL.Host + t.URL.Path
 	}
 	env := cases.Env{Target: t, Timeouts: probe.DefaultTimeouts(), Scale: f.scale}
-	if err := preflight(env); err != nil {
+	if err := preflight(env, target.URL); err != nil {
 		return usageError{err}
 	}
 
@@ -164,29 +162,6 @@ func runSuite(f runFlags, rawURL string) error {
 		fmt.Fprintf(os.Stdout, "reports written to %s/\n", f.out)
 	}
 	return judge(os.Stdout, g, baselines, run)
-}
-
-// preflight opens one WebSocket connection and closes it, so that an
-// unreachable or non-WebSocket target is one clear line and exit 2, not a
-// wall of FAILED cases.
-func preflight(env cases.Env) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second*time.Duration(max(1, env.Scale)))
-	defer cancel()
-	log := probe.NewWireLog(time.Now())
-	conn, hs, err := probe.Open(ctx, env.Target, env.Timeouts.Scale(env.Scale), log, nil)
-	if err != nil {
-		if hs != nil && hs.Status != 0 {
-			return fmt.Errorf("%s is not a WebSocket server: the opening handshake got HTTP %d (%v)", env.Target.URL, hs.Status, err)
-		}
-		return fmt.Errorf("cannot open a WebSocket connection to %s: %v", env.Target.URL, err)
-	}
-	conn.SendClose(1000, "")
-	select {
-	case <-conn.Done():
-	case <-ctx.Done():
-		conn.Abort()
-	}
-	return nil
 }
 
 var ansiEscape = regexp.MustCompile("\x1b\\[[0-9;]*m")
