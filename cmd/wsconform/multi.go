@@ -95,8 +95,8 @@ func runConfigFile(f runFlags, g reporter.Gate, baselines []*cases.Run) error {
 		}
 		parallel := firstPositive(t.Parallel, cfg.Parallel, f.parallel)
 		env := cases.Env{Target: pt, Timeouts: probe.DefaultTimeouts(), Scale: scale}
-		if err := preflight(env); err != nil {
-			return usageError{fmt.Errorf("target %q: %v", t.Agent, err)}
+		if err := preflight(env, fmt.Sprintf("target %q (%s)", t.Agent, t.URL)); err != nil {
+			return usageError{err}
 		}
 		plan = append(plan, plannedTarget{
 			info: cases.TargetInfo{URL: t.URL, Agent: t.Agent}, env: env, parallel: parallel, cases: selected,

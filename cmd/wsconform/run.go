@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -149,7 +148,7 @@ func runSuite(f runFlags, rawURL string) error {
 		target.Agent = t.URL.Host + t.URL.Path
 	}
 	env := cases.Env{Target: t, Timeouts: probe.DefaultTimeouts(), Scale: f.scale}
-	if err := preflight(env); err != nil {
+	if err := preflight(env, target.URL); err != nil {
 		return usageError{err}
 	}
 
@@ -279,29 +278,6 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
-}
-
-// preflight opens one WebSocket connection and closes it, so that an
-// unreachable or non-WebSocket target is one clear line and exit 2, not a
-// wall of FAILED cases.
-func preflight(env cases.Env) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second*time.Duration(max(1, env.Scale)))
-	defer cancel()
-	log := probe.NewWireLog(time.Now())
-	conn, hs, err := probe.Open(ctx, env.Target, env.Timeouts.Scale(env.Scale), log, nil)
-	if err != nil {
-		if hs != nil && hs.Status != 0 {
-			return fmt.Errorf("%s is not a WebSocket server: the opening handshake got HTTP %d (%v)", env.Target.URL, hs.Status, err)
-		}
-		return fmt.Errorf("cannot open a WebSocket connection to %s: %v", env.Target.URL, err)
-	}
-	conn.SendClose(1000, "")
-	select {
-	case <-conn.Done():
-	case <-ctx.Done():
-		conn.Abort()
-	}
-	return nil
 }
 
 var ansiEscape = regexp.MustCompile("\x1b\\[[0-9;]*m")
