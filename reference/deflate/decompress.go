@@ -1,10 +1,11 @@
 package deflate
 
 import (
-	"compress/flate"
 	"errors"
 	"io"
 	"slices"
+
+	"github.com/klauspost/compress/flate"
 )
 
 // Rule ids of the errors Decompress returns.

@@ -1,9 +1,10 @@
 package server
 
 import (
-	"compress/flate"
 	"errors"
 	"strings"
+
+	"github.com/klauspost/compress/flate"
 
 	"github.com/wsconform/wsconform/reference/deflate"
 	"github.com/wsconform/wsconform/reference/frame"
