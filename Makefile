@@ -15,7 +15,7 @@ GOFUZZ_SEEDS_FuzzHandshakeResponse = handshake_response
 GOFUZZ_SEEDS_FuzzExtensions        = extensions
 BIN      ?= bin
 
-.PHONY: test bench fuzz gofuzz build vet catalogue
+.PHONY: test bench fuzz gofuzz build vet catalogue loadcheck
 
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
@@ -60,3 +60,10 @@ gofuzz:
 # Regenerate the reviewed catalogue golden file after a deliberate change.
 catalogue:
 	$(GO) test ./cases -run TestCatalogueGolden -update
+
+# The whole catalogue against the embedded server beside two CPU burners,
+# LOADCHECK_RUNS times: every verdict OK or INFORMATIONAL, none NOT RUN;
+# logs each run's wall time. Minutes per run, so not part of `make test`.
+LOADCHECK_RUNS ?= 1
+loadcheck:
+	$(GO) test -run '^TestLoadCheck$$' -count 1 -v -timeout 4h ./cmd/wsconform -loadcheck $(LOADCHECK_RUNS)
