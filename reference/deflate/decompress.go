@@ -40,7 +40,7 @@ type Decompressor struct {
 	fr                io.ReadCloser
 	src               source
 	buf               *bufio.Reader // over src: flate's fast path reads a *bufio.Reader
-	history           []byte // the last windowSize octets inflated (context takeover)
+	history           []byte        // the last windowSize octets inflated (context takeover)
 	noContextTakeover bool
 	limit             int64
 }
