@@ -155,11 +155,20 @@ func TestMalformedCloseRepliesAreJudged(t *testing.T) {
 		}
 		return frame.CloseNormal, true // closed by the runner once the echo is back
 	}
-	malformed := func(c *cases.Case) (cases.Verdict, cases.CloseVerdict) {
-		if c.Close.WrongCodeFails {
-			return cases.Failed, cases.CloseFailed
+	// malformed is the verdict for a close reply that breaks a rule: WRONG
+	// CODE when it carries a code the case does not accept (as Autobahn
+	// has it), else FAILED; in section 7 the case fails with it.
+	malformed := func(code *frame.CloseCode) func(c *cases.Case) (cases.Verdict, cases.CloseVerdict) {
+		return func(c *cases.Case) (cases.Verdict, cases.CloseVerdict) {
+			cv := cases.CloseFailed
+			if code != nil && !slicesContains(c.Close.Codes, *code) && !slicesContains(c.Close.NonStrictCodes, *code) {
+				cv = cases.CloseWrongCode
+			}
+			if c.Close.WrongCodeFails {
+				return cases.Failed, cv
+			}
+			return cases.OK, cv
 		}
-		return cases.OK, cases.CloseFailed
 	}
 	tests := []struct {
 		name  string
@@ -176,13 +185,13 @@ func TestMalformedCloseRepliesAreJudged(t *testing.T) {
 			}
 			return cases.Failed, cases.CloseWrongCode
 		}},
-		{"answers with a one-octet body", func([]byte) []byte { return []byte("a") }, malformed},
+		{"answers with a one-octet body", func([]byte) []byte { return []byte("a") }, malformed(nil)},
 		{"answers with a reason that is not UTF-8", func([]byte) []byte {
 			return append(frame.ClosePayload(frame.CloseNormal, ""), 0xce, 0xba, 0xe1, 0xbd)
-		}, malformed},
+		}, malformed(probe.Code(frame.CloseNormal))},
 		{"answers with 126 octets", func([]byte) []byte {
 			return frame.ClosePayload(frame.CloseNormal, strings.Repeat("*", 124))
-		}, malformed},
+		}, malformed(probe.Code(frame.CloseNormal))},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

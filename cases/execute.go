@@ -386,14 +386,16 @@ func judge(r *Result, c *Case, events []probe.Event, st probe.CloseState) {
 	case badCloseFrame:
 		// A close frame that breaks a rule is judged before the clean
 		// shutdown: an UNCLEAN verdict passes a non-strict run, a broken
-		// MUST must not. A code no endpoint may send is WRONG CODE, as
-		// Autobahn has it (7.9.1 echoed); any other fault is FAILED.
+		// MUST must not. A code that no endpoint may send, or that the
+		// case does not accept, is WRONG CODE, as Autobahn has it (7.9.1
+		// echoed, 7.5.1 answered 1000 with our bad reason); any other
+		// fault is FAILED.
 		badClose = true
-		if st.RemoteCode != nil && !st.RemoteCode.ValidOnWire() {
-			r.BehaviorClose, r.CloseReason = CloseWrongCode, wrongCodeText(c, *st.RemoteCode)
+		if code := st.RemoteCode; code != nil && (!code.ValidOnWire() || !codeIn(*code, want.Codes)) && !nonStrictCode {
+			r.BehaviorClose, r.CloseReason = CloseWrongCode, wrongCodeText(c, st)
 		} else {
 			r.BehaviorClose = CloseFailed
-			r.CloseReason = sentence(weSent(c) + "the target's close frame breaks " + st.RemoteCloseViolation + "; every close frame must follow RFC 6455 §5.5 and §5.5.1")
+			r.CloseReason = sentence(weSent(c) + "the target's close frame breaks " + st.RemoteCloseViolation)
 		}
 	case want.RequireClean && !st.Clean:
 		r.BehaviorClose, r.CloseReason = CloseUnclean, sentence(weSent(c)+uncleanText(st))
@@ -404,7 +406,7 @@ func judge(r *Result, c *Case, events []probe.Event, st probe.CloseState) {
 			r.Behavior, r.Reason = NonStrict, r.CloseReason
 		}
 	case st.RemoteCode != nil && !codeIn(*st.RemoteCode, want.Codes):
-		r.BehaviorClose, r.CloseReason = CloseWrongCode, wrongCodeText(c, *st.RemoteCode)
+		r.BehaviorClose, r.CloseReason = CloseWrongCode, wrongCodeText(c, st)
 	case st.DroppedByMe:
 		r.BehaviorClose = CloseFailedByProbe
 		if st.Abandoned != "" {
@@ -426,6 +428,7 @@ func judge(r *Result, c *Case, events []probe.Event, st probe.CloseState) {
 	if want.Informational {
 		r.Behavior, r.BehaviorClose = Informational, CloseInformational
 		r.Reason = sentence(fmt.Sprintf("%s%s; %s leave%s this behaviour to the implementation, so it is recorded only", weSent(c), describeEvents(events, st), clausesText(c.Clauses), plural(c.Clauses)))
+		r.CloseReason = r.Reason
 	}
 }
 

@@ -79,8 +79,12 @@ func plainEvents(es []probe.Event) string {
 	if len(sent) > 0 {
 		s = strings.Join(sent, ", then ")
 	}
-	if len(open) > 0 {
-		s += ", with the connection still open after our pause " + strings.Join(open, " and ") + " only"
+	switch len(open) {
+	case 0:
+	case 1:
+		s += ", with the connection still open after our pause " + open[0] + " only"
+	default:
+		s += ", with the connection still open after our pauses " + strings.Join(open, " and ")
 	}
 	return s
 }
@@ -92,7 +96,7 @@ func cameBack(events []probe.Event, st probe.CloseState) string {
 		s = "the target sent nothing back"
 	}
 	if st.PeerViolation != "" && st.RemoteCloseViolation == "" {
-		s += ", and a frame that breaks " + st.PeerViolation
+		s += ", and broke " + st.PeerViolation
 	}
 	return s
 }
@@ -181,8 +185,8 @@ func whatWeDid(c *Case, st probe.CloseState) string {
 	switch {
 	case st.Abandoned != "":
 		return "the target had not ended the connection when we gave up at our case deadline " + st.Abandoned
-	case st.PeerViolation != "":
-		return "the target sent a frame that breaks " + st.PeerViolation + ", so we failed the connection"
+	case st.FailedOn != "":
+		return "the target broke " + st.FailedOn + ", so we failed the connection"
 	case c.Timer.Kind == CloseAfter:
 		return fmt.Sprintf("the target had not closed the connection %v after our last frame, so we closed it", c.Timer.After)
 	}
@@ -229,11 +233,16 @@ func tcpEnd(st probe.CloseState) string {
 	return "the target closed it"
 }
 
-// wrongCodeText explains a close code the case does not accept.
-func wrongCodeText(c *Case, code frame.CloseCode) string {
+// wrongCodeText explains a close code the case does not accept (and any
+// other rule the same close frame broke).
+func wrongCodeText(c *Case, st probe.CloseState) string {
+	code := *st.RemoteCode
 	head := weSent(c) + "the target's close frame carried code " + code.String()
 	if !code.ValidOnWire() {
 		return sentence(fmt.Sprintf("%s, which no endpoint may send (RFC 6455 §7.4.1, §7.4.2); the case accepts %s or no code", head, codesText(c.Close.Codes)))
+	}
+	if st.RemoteCloseViolation != "" {
+		head += " and broke " + st.RemoteCloseViolation
 	}
 	return sentence(fmt.Sprintf("%s; %s require%s close code %s (or no code) here", head, clausesText(c.Clauses), plural(c.Clauses), codesText(c.Close.Codes)))
 }

@@ -167,8 +167,13 @@ type CloseState struct {
 	RemoteCloseRule      string `json:"remoteCloseRule,omitempty"`
 	CloseTimeout         bool   `json:"wasCloseHandshakeTimeout"`
 	DropTimeout          bool   `json:"wasServerConnectionDropTimeout"`
-	PeerViolation        string `json:"peerViolation,omitempty"` // the first rule the peer broke
-	TCPError             string `json:"tcpError,omitempty"`
+	// PeerViolation is the first rule the peer broke, PeerRule its id;
+	// FailedOn is the one that made us fail the connection ("" when a
+	// timer of ours did, or we did not fail it).
+	PeerViolation string `json:"peerViolation,omitempty"`
+	PeerRule      string `json:"peerRule,omitempty"`
+	FailedOn      string `json:"failedOnViolation,omitempty"`
+	TCPError      string `json:"tcpError,omitempty"`
 	// Abandoned says what was still outstanding when we gave up on the
 	// connection at our own deadline ("" if we did not).
 	Abandoned      string        `json:"abandoned,omitempty"`

@@ -228,7 +228,7 @@ func (c *Conn) readLoop(ext frame.Extensions) {
 			}
 			// §8.1: a text message whose payload is not UTF-8 must fail the connection with 1007.
 			if !msgBinary && !utf8.Valid(msg) {
-				c.peerBroke(*frame.TextInvalidUTF8("the target sent a text message that is not valid UTF-8"))
+				c.peerBroke(*frame.TextInvalidUTF8("a text message that is not valid UTF-8"))
 				continue
 			}
 			if cap(msg) > 1<<20 {
@@ -260,19 +260,23 @@ func (c *Conn) drain() {
 func (c *Conn) peerBroke(v frame.Violation) {
 	c.mu.Lock()
 	if c.state.PeerViolation == "" {
-		c.state.PeerViolation = violationText(v)
+		c.state.PeerViolation, c.state.PeerRule = violationText(v), v.Rule
 		c.wakeLocked()
 	}
 	fail := !c.state.SentClose && !c.state.FailedByMe
-	c.state.FailedByMe = c.state.FailedByMe || fail
+	if fail {
+		c.state.FailedByMe, c.state.FailedOn = true, violationText(v)
+	}
 	c.mu.Unlock()
 	if fail {
 		go c.sendFail(v.Code, "")
 	}
 }
 
+// violationText is a rule broken, for people: "RFC 6455 §5.4: continuation
+// frame with no fragmented message to continue [continuation-without-start]".
 func violationText(v frame.Violation) string {
-	return fmt.Sprintf("%s (%s): %s", v.Rule, v.Section, v.Detail)
+	return fmt.Sprintf("%s: %s [%s]", v.Section, v.Detail, v.Rule)
 }
 
 // closeReceived handles the peer's close frame; headerViolation is a rule

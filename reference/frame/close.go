@@ -145,7 +145,7 @@ func ParseClosePayload(p []byte) (CloseBody, *Violation) {
 	// code". One octet cannot be that.
 	if len(p) == 1 {
 		return CloseBody{}, &Violation{Rule: RuleCloseOneOctet, Section: "RFC 6455 §5.5.1", Code: CloseProtocolError,
-			Detail: "close frame body is 1 octet; a status code needs 2"}
+			Detail: "close frame body is 1 octet, too short for a 2-octet status code"}
 	}
 	b := CloseBody{Code: CloseCode(binary.BigEndian.Uint16(p)), HasCode: true, Reason: p[2:]}
 	// §7.4.2 leaves 0-999 unused and 1016-2999 to future revisions, and
