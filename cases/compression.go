@@ -252,8 +252,8 @@ func judgeCompression(r *Result, c *Case, run compressionRun) {
 	default:
 		r.Behavior, r.Reason = OK, fmt.Sprintf("all %d echoes matched within %v", p.Count, run.deadline)
 	}
-	if st.PeerViolation != "" {
-		r.Reason += "; the target broke a rule and we failed the connection: " + st.PeerViolation
+	if st.FailedOn != "" {
+		r.Reason += "; the target broke " + st.FailedOn + ", so we failed the connection"
 	}
 	if run.agreed != nil {
 		r.Observed = append(r.Observed, fmt.Sprintf("permessage-deflate accepted: %s", run.agreed),
