@@ -528,8 +528,16 @@ func judgeEchoes(r *Result, c *Case, events []probe.Event, took time.Duration) {
 		return
 	}
 	r.Behavior = OK
-	r.Reason = sentence(fmt.Sprintf("%sall %d echoes came back in %v (%.1f MB/s), as %s require%s",
-		weSent(c), got, took.Round(time.Millisecond), stats.ThroughputMBps, clausesText(c.Clauses), plural(c.Clauses)))
+	all := fmt.Sprintf("all %d echoes", got)
+	if got == 1 {
+		all = "the echo"
+	}
+	round := time.Millisecond
+	if took < 10*time.Millisecond {
+		round = time.Microsecond
+	}
+	r.Reason = sentence(fmt.Sprintf("%s%s came back in %v (%.1f MB/s), as %s require%s",
+		weSent(c), all, took.Round(round), stats.ThroughputMBps, clausesText(c.Clauses), plural(c.Clauses)))
 }
 
 func echoShape(want *EchoCheck) string {
