@@ -146,6 +146,7 @@ func (c *Conn) Fail(code frame.CloseCode, reason string) {
 	c.state.FailedByMe = true
 	c.mu.Unlock()
 	c.Log.Note(fmt.Sprintf("failing the connection: %d %s", code, reason))
+	c.Log.countOnly()
 	if err := c.SendClose(code, reason); err != nil {
 		c.Abort()
 	}
