@@ -17,9 +17,9 @@ import (
 // conforming target is written as it is), and long texts to MaxText. Every
 // cut leaves a line saying what was left out.
 const (
-	MaxWireEntries = 24000
-	MaxObserved    = 8000
-	MaxText        = 4000
+	MaxWireEntries = 16000
+	MaxObserved    = 6000
+	MaxText        = 2000
 )
 
 // bounded returns runs whose results fit the report budget; runs that fit
