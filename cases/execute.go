@@ -193,6 +193,9 @@ func runScript(ctx context.Context, c *Case, env Env, start time.Time) Result {
 func openFailed(r *Result, err error, hs *probe.Handshake, log *probe.WireLog) {
 	r.Behavior, r.BehaviorClose = Failed, CloseFailed
 	r.Reason = "no WebSocket connection: " + err.Error()
+	if hs != nil && len(hs.Violations) > 0 {
+		r.Reason = brokenAcceptReason(hs.Violations)
+	}
 	r.CloseReason = "the opening handshake did not complete"
 	var op *net.OpError
 	if hs == nil && errors.As(err, &op) && op.Op == "dial" {

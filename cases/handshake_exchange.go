@@ -152,3 +152,14 @@ func handshakeOnly(r *Result) {
 		r.BehaviorClose = CloseInformational
 	}
 }
+
+// brokenAcceptReason is the verdict text of a case whose valid opening
+// handshake got a 101 that a client must reject.
+func brokenAcceptReason(vs []handshake.Violation) string {
+	parts := make([]string, len(vs))
+	for i, v := range vs {
+		parts[i] = fmt.Sprintf("%s [%s, %s]", v.Detail, v.Rule, v.Section)
+	}
+	return fmt.Sprintf("we sent a valid opening handshake and the target answered 101, but %s; a client MUST fail such a connection (RFC 6455 §4.1), so the case's frames were never sent",
+		strings.Join(parts, "; "))
+}

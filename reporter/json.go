@@ -59,6 +59,13 @@ func WriteFiles(dir string, runs ...*cases.Run) error {
 // A file that cannot be written does not stop the others: the error names
 // every failure, and what could be written is there.
 func Write(dir string, g Gate, runs ...*cases.Run) error {
+	return WriteWithAutobahnDir(dir, filepath.Join(dir, "autobahn"), g, runs...)
+}
+
+// WriteWithAutobahnDir is Write with Autobahn's files in autobahnDir (a run
+// from Autobahn's own config file puts them in dir itself, where Autobahn
+// does).
+func WriteWithAutobahnDir(dir, autobahnDir string, g Gate, runs ...*cases.Run) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -72,7 +79,7 @@ func Write(dir string, g Gate, runs ...*cases.Run) error {
 		errs = append(errs, writeFile(filepath.Join(dir, name), func(w io.Writer) error { return WriteJSON(w, run) }))
 	}
 	errs = append(errs, WriteReports(dir, g, runs...))
-	errs = append(errs, WriteAutobahn(filepath.Join(dir, "autobahn"), runs...))
+	errs = append(errs, WriteAutobahn(autobahnDir, runs...))
 	return errors.Join(errs...)
 }
 

@@ -113,7 +113,7 @@ type Conn struct {
 
 	mu              sync.Mutex
 	state           CloseState
-	events          eventLog // bounded (record.go)
+	events          eventLog      // bounded (record.go)
 	done            chan struct{} // closed once TCP is gone and the reader has stopped
 	closeT          *time.Timer
 	dropT           *time.Timer

@@ -31,9 +31,9 @@ type Event struct {
 	Payload []byte `json:"payload,omitempty"`
 	// Digest, set when the record did not keep the payload whole, stands
 	// for it (size and SHA-256).
-	Digest *Digest        `json:"digest,omitempty"`
-	Tag    string         `json:"tag,omitempty"`
-	At     time.Duration  `json:"at_ns"`
+	Digest *Digest       `json:"digest,omitempty"`
+	Tag    string        `json:"tag,omitempty"`
+	At     time.Duration `json:"at_ns"`
 	// Omitted is set on the Omitted event only.
 	Omitted *OmittedCounts `json:"omitted,omitempty"`
 	msgNo   int            // which message (0-based), for Message events

@@ -61,13 +61,12 @@ type WireLog struct {
 
 // omitted counts what the log dropped.
 type omitted struct {
-	entries                int   // entries that fell between head and tail
-	quiet                  int   // octet and frame entries skipped while logging was off
-	readsAfterFail         int   // raw reads counted, not logged, after we failed the connection
-	octetsRx, octetsTx     int64 // octets in the dropped raw reads and writes
-	octetsRxAfterFail      int64
-	framesRx, framesTx     int
-	framesRxAfterFail      int
+	entries            int   // entries that fell between head and tail
+	readsAfterFail     int   // raw reads counted, not logged, after we failed the connection
+	octetsRx, octetsTx int64 // octets in the dropped raw reads and writes
+	octetsRxAfterFail  int64
+	framesRx, framesTx int
+	framesRxAfterFail  int
 }
 
 func NewWireLog(start time.Time) *WireLog { return &WireLog{start: start} }
@@ -115,7 +114,6 @@ func (l *WireLog) add(e Entry, always bool) {
 		return
 	}
 	if l.off && !always {
-		l.omitted.quiet++
 		return
 	}
 	e.At = time.Since(l.start)
