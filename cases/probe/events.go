@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/wsconform/wsconform/reference/frame"
@@ -161,16 +162,23 @@ func (c *Conn) readLoop(ext frame.Extensions) {
 	var seq frame.Sequence
 	for {
 		h, err := r.Next()
-		if err == nil {
-			switch {
-			case c.failedByMe():
-				err = c.afterFail(r, h)
-			case !c.accept(h, &seq, ext):
-			case h.Opcode.IsControl():
-				err = c.control(r, h)
-			default: // text or binary: Sequence refused a continuation here
-				err = c.receiveMessage(r, h, &seq, ext)
-			}
+		if err != nil {
+			c.lost(err)
+			return
+		}
+		// Every frame the peer sends is checked, also after we failed the
+		// connection or started the close; after we failed it only its
+		// close frame is read, the rest is skipped (counted by the log).
+		failed := c.failedByMe()
+		ok, err := c.checkFrame(r, h, &seq, ext)
+		switch {
+		case err != nil || !ok:
+		case h.Opcode == frame.OpClose || !failed && h.Opcode.IsControl():
+			err = c.control(r, h)
+		case failed:
+			c.Log.Frame(Received, h.String())
+		default: // text or binary: Sequence refused a continuation here
+			err = c.receiveMessage(r, h, &seq, ext)
 		}
 		if err != nil {
 			c.lost(err)
@@ -188,23 +196,38 @@ func (c *Conn) failedByMe() bool {
 	return c.state.FailedByMe || c.state.PeerViolation != ""
 }
 
-// peerBroke fails the connection because the peer broke a rule.
+// peerBroke records a rule the peer broke (the first one is kept) and
+// fails the connection, unless we already failed it or sent our close.
 func (c *Conn) peerBroke(v frame.Violation) {
 	c.mu.Lock()
 	if c.state.PeerViolation == "" {
-		c.state.PeerViolation = fmt.Sprintf("%s (%s): %s", v.Rule, v.Section, v.Detail)
+		c.state.PeerViolation, c.state.PeerRule = violationText(v), v.Rule
 		c.wakeLocked()
 	}
-	already := c.state.SentClose
+	fail := !c.state.SentClose && !c.state.FailedByMe
+	if fail {
+		c.state.FailedByMe, c.state.FailedOn = true, violationText(v)
+	}
 	c.mu.Unlock()
 	c.Log.countOnly()
-	if !already {
-		go c.Fail(v.Code, "")
+	if fail {
+		go c.sendFail(v.Code, "")
 	}
 }
 
-func (c *Conn) closeReceived(payload []byte) {
-	code, reason, v := frame.ParseClosePayload(payload)
+// violationText is a rule broken, for people: "RFC 6455 §5.4: continuation
+// frame with no fragmented message to continue [continuation-without-start]".
+func violationText(v frame.Violation) string {
+	return fmt.Sprintf("%s: %s [%s]", v.Section, v.Detail, v.Rule)
+}
+
+// closeReceived handles the peer's close frame; headerViolation is a rule
+// its header broke (checked by the caller).
+func (c *Conn) closeReceived(payload []byte, headerViolation *frame.Violation) {
+	body, v := frame.ParseClosePayload(payload)
+	if headerViolation != nil {
+		v = headerViolation
+	}
 	c.mu.Lock()
 	if c.state.ReceivedClose {
 		c.mu.Unlock()
@@ -214,26 +237,39 @@ func (c *Conn) closeReceived(payload []byte) {
 	if !c.state.SentClose {
 		c.txAtRemoteClose = c.txOctets
 	}
-	c.state.RemoteCode, c.state.RemoteReason = code, string(reason)
+	if body.HasCode {
+		c.state.RemoteCode = &body.Code
+	}
+	c.state.RemoteReason = string(body.Reason)
+	if v != nil {
+		c.state.RemoteCloseViolation, c.state.RemoteCloseRule = violationText(*v), v.Rule
+	}
 	if c.closeT != nil {
 		c.closeT.Stop()
 	}
-	reply := !c.state.SentClose
+	reply := !c.state.SentClose && !c.state.FailedByMe
 	midFrame := c.inFrame
 	c.dropT = time.AfterFunc(c.timeouts.DropWait+c.timeouts.CloseWait, c.dropWaitExpired)
 	c.wakeLocked()
 	c.mu.Unlock()
 	switch {
-	case v != nil && reply:
+	case v != nil:
+		// Whoever closed first, a malformed close frame is a rule broken:
+		// recorded, and answered by failing the connection if we have
+		// not sent our close yet. Once both close frames are exchanged we
+		// wait for the peer to close TCP as usual, so the verdict does not
+		// depend on a drop of ours.
 		c.peerBroke(*v)
 	case reply && midFrame:
 		// A close frame cannot be sent inside the frame we are writing; the
 		// peer has failed the connection, so we wait for it to drop TCP.
 		c.Log.Note("peer closed while our frame was partly sent: no close reply")
-	case reply:
+	case reply && body.HasCode:
 		// §5.5.1: the endpoint that receives a close answers with a close,
 		// typically echoing the status code it received.
-		go c.SendClose(code, "")
+		go c.SendClose(body.Code, "")
+	case reply:
+		go c.SendEmptyClose()
 	}
 }
 
@@ -268,6 +304,12 @@ func (c *Conn) lost(err error) {
 	switch {
 	case errors.Is(err, io.EOF):
 	case c.state.DroppedByMe:
+	case c.state.HandshakeDone() && errors.Is(err, syscall.ECONNRESET):
+		// A peer that closes its socket with our later octets unread (we
+		// sent frames after our close, 7.1.2-7.1.5) makes its kernel send
+		// RST. The closing handshake is complete by then, so the close is
+		// clean (as in Autobahn); the reset is only noted.
+		c.Log.Note("TCP reset by the target after the closing handshake (it closed its socket with octets of ours unread): still a clean close")
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		c.state.TCPError = "deadline exceeded"
 	default:
@@ -289,6 +331,8 @@ func (c *Conn) finish() {
 	s := &c.state
 	s.ClosedAt = time.Since(c.Log.start)
 	switch {
+	case s.Abandoned != "":
+		s.NotCleanReason = "we gave up at our case deadline " + s.Abandoned
 	case !s.SentClose && !s.ReceivedClose:
 		s.NotCleanReason = "TCP ended without a closing handshake"
 	case !s.ReceivedClose:

@@ -74,7 +74,7 @@ func (s *messageSink) finish() *frame.Violation {
 }
 
 func invalidText() *frame.Violation {
-	return frame.TextInvalidUTF8("the target sent a text message that is not valid UTF-8")
+	return frame.TextInvalidUTF8("a text message that is not valid UTF-8")
 }
 
 // event is the message as the record keeps it (l decides whether a
@@ -153,14 +153,18 @@ func (s *messageSource) next() bool {
 			s.err = err
 			return false
 		}
-		if !s.c.accept(h, s.seq, s.ext) {
+		ok, err := s.c.checkFrame(s.r, h, s.seq, s.ext)
+		if err == nil && ok && h.Opcode.IsControl() {
+			err = s.c.control(s.r, h)
+		}
+		if err != nil {
+			s.err = err
+			return false
+		}
+		if !ok {
 			return false
 		}
 		if h.Opcode.IsControl() {
-			if err := s.c.control(s.r, h); err != nil {
-				s.err = err
-				return false
-			}
 			continue
 		}
 		// A continuation: Sequence refused anything else.
@@ -258,9 +262,12 @@ func inflateViolation(err error) *frame.Violation {
 	return v
 }
 
-// accept judges a frame header from the target; false means it broke a
-// rule and we are failing the connection.
-func (c *Conn) accept(h frame.Header, seq *frame.Sequence, ext frame.Extensions) bool {
+// checkFrame judges a frame header from the target, whatever state the
+// connection is in (a close reply is judged like any other frame). A
+// broken rule is recorded and fails the connection; a close frame that
+// breaks one is still the target's close, read and judged with its
+// header's fault. ok=false: the frame is done with.
+func (c *Conn) checkFrame(r *frame.Reader, h frame.Header, seq *frame.Sequence, ext frame.Extensions) (ok bool, err error) {
 	vs := frame.Check(h, frame.FromServer, ext)
 	if v := seq.Check(h); v != nil {
 		vs = append(vs, *v)
@@ -270,51 +277,49 @@ func (c *Conn) accept(h frame.Header, seq *frame.Sequence, ext frame.Extensions)
 		}
 	}
 	if len(vs) == 0 {
-		return true
+		return true, nil
 	}
 	c.Log.Frame(Received, h.String())
 	c.peerBroke(vs[0])
-	return false
+	if h.Opcode == frame.OpClose {
+		return false, c.readClose(r, h, &vs[0])
+	}
+	return false, nil
 }
 
 // control reads and answers an accepted control frame (Check has bounded
 // its payload to 125 octets).
 func (c *Conn) control(r *frame.Reader, h frame.Header) error {
+	if h.Opcode == frame.OpClose {
+		return c.readClose(r, h, nil)
+	}
 	var buf [125]byte
 	payload := buf[:h.Length]
 	if _, err := io.ReadFull(r, payload); err != nil {
 		return err
 	}
 	c.Log.Frame(Received, describe(h, payload))
+	c.mu.Lock()
+	p, _ := c.events.keepPayload(payload)
+	c.mu.Unlock()
 	switch h.Opcode {
 	case frame.OpPing:
-		c.mu.Lock()
-		p, _ := c.events.keepPayload(payload)
-		c.mu.Unlock()
 		c.record(Event{Kind: Ping, Payload: p})
 		select {
 		case c.pongs <- p:
 		default: // a peer flooding pings gets fewer pongs; §5.5.3 allows answering only the latest
 		}
 	case frame.OpPong:
-		c.mu.Lock()
-		p, _ := c.events.keepPayload(payload)
-		c.mu.Unlock()
 		c.record(Event{Kind: Pong, Payload: p})
-	case frame.OpClose:
-		c.closeReceived(payload)
 	}
 	return nil
 }
 
-// afterFail handles a frame that arrives after we failed the connection:
-// only its close frame matters (the closing handshake); the rest is
-// skipped, counted by the wire log.
-func (c *Conn) afterFail(r *frame.Reader, h frame.Header) error {
-	if h.Opcode != frame.OpClose {
-		c.Log.Frame(Received, h.String())
-		return nil
-	}
+// readClose reads the target's close frame, at most 125 octets of it (a
+// longer one broke §5.5, headerViolation says so; the rest is skipped),
+// and hands it to the closing handshake. The first close frame is logged
+// even after we failed the connection: it is the closing handshake.
+func (c *Conn) readClose(r *frame.Reader, h frame.Header, headerViolation *frame.Violation) error {
 	var buf [125]byte
 	payload := buf[:min(h.Length, uint64(len(buf)))]
 	if _, err := io.ReadFull(r, payload); err != nil {
@@ -324,12 +329,11 @@ func (c *Conn) afterFail(r *frame.Reader, h frame.Header) error {
 	first := !c.state.ReceivedClose
 	c.mu.Unlock()
 	if first && c.Log != nil {
-		// The close reply is part of the closing handshake: logged, not counted.
 		c.Log.add(Entry{Dir: Received, Frame: describePreview(h, payload)}, true)
 	} else {
 		c.Log.Frame(Received, h.String())
 	}
-	c.closeReceived(payload)
+	c.closeReceived(payload, headerViolation)
 	return nil
 }
 
