@@ -19,8 +19,12 @@ import (
 )
 
 // discardReads reads what the probe sends (pongs, the close) so that its
-// writes never block, until the script ends.
-func discardReads(c net.Conn) { go io.Copy(io.Discard, c) }
+// writes never block; untilClosed waits until the probe has closed TCP.
+func discardReads(c net.Conn) (untilClosed func()) {
+	done := make(chan struct{})
+	go func() { io.Copy(io.Discard, c); close(done) }()
+	return func() { <-done }
+}
 
 // awaitMessage waits until the probe has recorded n messages.
 func awaitMessage(t *testing.T, conn *probe.Conn, n int) {
@@ -52,14 +56,14 @@ func TestEventRecordKeepsFirstAndLast(t *testing.T) {
 	const extra = 1000
 	pings := probe.EventHead + probe.EventTail + extra
 	target := scriptedServer(t, func(c net.Conn, r *frame.Reader) {
-		discardReads(c)
+		untilClosed := discardReads(c)
 		var b []byte
 		for i := range pings {
 			b = frame.New(frame.OpPing, fmt.Appendf(nil, "%d", i)).Append(b)
 		}
 		b = frame.New(frame.OpText, []byte("last")).Append(b)
 		c.Write(b)
-		time.Sleep(time.Second)
+		untilClosed()
 	})
 	conn := open(t, target)
 	defer conn.Abort()
@@ -129,7 +133,7 @@ func TestBigPayloadsKeptAsDigest(t *testing.T) {
 				msgs = append(msgs, pattern(n, byte(i)))
 			}
 			target := scriptedServer(t, func(c net.Conn, r *frame.Reader) {
-				discardReads(c)
+				untilClosed := discardReads(c)
 				for _, m := range msgs {
 					// Three fragments, so that the message spans frames.
 					third := len(m) / 3
@@ -143,7 +147,7 @@ func TestBigPayloadsKeptAsDigest(t *testing.T) {
 						c.Write(f.Bytes())
 					}
 				}
-				time.Sleep(time.Second)
+				untilClosed()
 			})
 			conn := open(t, target)
 			defer conn.Abort()
@@ -218,9 +222,9 @@ func TestDecompressionBombCostsLittle(t *testing.T) {
 	bomb := frame.New(frame.OpBinary, bytes.TrimSuffix(z.Bytes(), []byte{0, 0, 0xff, 0xff}))
 	bomb.Rsv = frame.RSV1
 	target := scriptedServer(t, func(c net.Conn, r *frame.Reader) {
-		discardReads(c)
+		untilClosed := discardReads(c)
 		c.Write(bomb.Bytes())
-		time.Sleep(2 * time.Second)
+		untilClosed()
 	}, handshake.Field{Name: "Sec-WebSocket-Extensions", Value: "permessage-deflate"})
 	var st probe.CloseState
 	alloc := allocated(func() {
@@ -228,7 +232,13 @@ func TestDecompressionBombCostsLittle(t *testing.T) {
 		if err != nil || accepted == nil {
 			t.Fatalf("deflate not agreed: %v", err)
 		}
-		st = waitDone(t, c)
+		// Inflating 64 MiB takes seconds under the race detector.
+		select {
+		case <-c.Done():
+		case <-time.After(time.Minute):
+			t.Fatal("connection did not end")
+		}
+		st = c.State()
 	})
 	if !strings.Contains(st.PeerViolation, "pmd-inflated-too-big") || (st.LocalCode == nil || *st.LocalCode != frame.CloseMessageTooBig) {
 		t.Errorf("state %+v, want the connection failed with 1009 (pmd-inflated-too-big)", st)
