@@ -28,9 +28,12 @@ func Execute(ctx context.Context, c *Case, env Env) Result {
 	defer cancel()
 	start := time.Now()
 	var r Result
-	if c.Custom != nil {
+	switch {
+	case c.Custom != nil:
 		r = c.Custom(ctx, env)
-	} else {
+	case c.Handshake != nil:
+		r = runHandshake(ctx, c, env)
+	default:
 		r = runScript(ctx, c, env, start)
 	}
 	fill(&r, c, start)
@@ -49,7 +52,7 @@ func fill(r *Result, c *Case, start time.Time) {
 	if r.Expected == nil {
 		r.Expected = expectedOutcomes(c.Expect)
 	}
-	if r.ExpectedClose == nil && c.Custom == nil {
+	if r.ExpectedClose == nil && c.judgesClose() {
 		r.ExpectedClose = c.Close.View()
 	}
 }
@@ -84,7 +87,7 @@ func runScript(ctx context.Context, c *Case, env Env, start time.Time) Result {
 	r.FailFastOffset = -1
 	log := probe.NewWireLog(start)
 	to := env.timeouts()
-	conn, hs, err := probe.Open(ctx, env.Target, to, log, c.Request)
+	conn, hs, err := probe.Open(ctx, env.Target, to, log, nil)
 	r.Handshake = hs
 	if err != nil {
 		openFailed(&r, err, hs, log)
