@@ -55,6 +55,13 @@ func WriteFiles(dir string, runs ...*cases.Run) error {
 // all runs in one matrix, junit.xml, and autobahn/ (index.json plus one
 // file per case). g decides what the HTML marks and JUnit counts as failing.
 func Write(dir string, g Gate, runs ...*cases.Run) error {
+	return WriteWithAutobahnDir(dir, filepath.Join(dir, "autobahn"), g, runs...)
+}
+
+// WriteWithAutobahnDir is Write with Autobahn's files in autobahnDir (a run
+// from Autobahn's own config file puts them in dir itself, where Autobahn
+// does).
+func WriteWithAutobahnDir(dir, autobahnDir string, g Gate, runs ...*cases.Run) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -70,7 +77,7 @@ func Write(dir string, g Gate, runs ...*cases.Run) error {
 	if err := WriteReports(dir, g, runs...); err != nil {
 		return err
 	}
-	return WriteAutobahn(filepath.Join(dir, "autobahn"), runs...)
+	return WriteAutobahn(autobahnDir, runs...)
 }
 
 // WriteReports writes the renderings for people and CI, index.html and

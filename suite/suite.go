@@ -88,7 +88,7 @@ func registerCase(cfg *Config, eng *Engine, c *cases.Case) {
 			}
 			return
 		}
-		ginkgo.Fail(FailureText(res, cfg.Target.URL, cfg.Strict))
+		ginkgo.Fail(FailureText(res, reproduceURL(cfg.Target), cfg.Strict))
 	})
 	ginkgo.It(SpecText(c), args...)
 }
@@ -136,7 +136,18 @@ func FailureText(r cases.Result, url string, strict bool) string {
 	return b.String()
 }
 
-// Reproduce is the command that runs one case again.
+// reproduceURL is the URL a reproduce command names: none for the
+// embedded server, whose ephemeral port is gone once the run ends (the
+// command without a URL starts a new one).
+func reproduceURL(t cases.TargetInfo) string {
+	if t.Embedded {
+		return ""
+	}
+	return t.URL
+}
+
+// Reproduce is the command that runs one case again; with no url it
+// runs it against a fresh embedded reference server.
 func Reproduce(id, url string) string {
 	if url == "" {
 		return "wsconform run --cases " + id
@@ -218,7 +229,7 @@ func Collect(cfg Config, eng *Engine, selected []*cases.Case, start time.Time) *
 			r = cases.NotRunResult(c, "not run: the run was interrupted")
 			run.Interrupted = true
 		}
-		r.Reproduce = Reproduce(c.ID, cfg.Target.URL)
+		r.Reproduce = Reproduce(c.ID, reproduceURL(cfg.Target))
 		run.Results = append(run.Results, r)
 	}
 	// Ginkgo shuffles sections; reports list cases in catalogue order.

@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"sync"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,6 +20,7 @@ func fuzzCommand() *cobra.Command {
 	var cfg netfuzz.Config
 	var replay string
 	var conn connection
+	var every time.Duration
 	cmd := &cobra.Command{
 		Use:   "fuzz [ws://host:port/path]",
 		Short: "Fuzz a live WebSocket server: crashes, hangs and protocol errors, each with a reproducer",
@@ -41,14 +45,20 @@ embedded reference server (which should find nothing).`,
 			if cfg.Iterations < 0 || cfg.Duration < 0 {
 				return badInput("--iterations and --duration must not be negative")
 			}
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+			if every <= 0 {
+				return badInput("--progress-every must be positive")
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			cfg.Logf = func(format string, a ...any) { fmt.Fprintf(os.Stderr, format+"\n", a...) }
 			cfg.Reach = conn.apply // its errors come back from Run as bad input
 			if replay != "" {
 				return replayFinding(ctx, cfg, replay)
 			}
+			prog := startFuzzProgress(os.Stderr, cfg, every)
+			cfg.OnIteration = prog.update
 			rep, err := netfuzz.Run(ctx, cfg)
+			prog.stop()
 			if err != nil {
 				return usageError{err}
 			}
@@ -63,6 +73,9 @@ embedded reference server (which should find nothing).`,
 					fmt.Printf("            reproducer %s (wsconform fuzz %s --replay %s)\n", f.Path, rep.Target, f.Path)
 				}
 			}
+			if ctx.Err() != nil {
+				return errInterrupted
+			}
 			if len(rep.Findings) > 0 {
 				return errNonConformant
 			}
@@ -76,6 +89,8 @@ embedded reference server (which should find nothing).`,
 	fl.DurationVar(&cfg.Deadline, "deadline", netfuzz.DefaultDeadline, "how long the server may take to answer or fail")
 	fl.StringVar(&cfg.Out, "out", "fuzz-findings", "directory for reproducers ('' for none)")
 	fl.StringVar(&replay, "replay", "", "send the sequence of one reproducer file again")
+	fl.DurationVar(&every, "progress-every", 2*time.Second, "how often a progress line is printed")
+	fl.MarkHidden("progress-every")
 	conn.bind(fl)
 	return cmd
 }
@@ -95,4 +110,53 @@ func replayFinding(ctx context.Context, cfg netfuzz.Config, path string) error {
 	}
 	fmt.Printf("%s: reproduced: %s %s: %s\n", path, again.Kind, again.Rule, again.Detail)
 	return errNonConformant
+}
+
+// fuzzProgress prints a line every so often while the fuzzer runs:
+// iterations done (of how many), findings, elapsed time.
+type fuzzProgress struct {
+	mu                   sync.Mutex
+	iterations, findings int
+	quit                 chan struct{}
+	done                 sync.WaitGroup
+}
+
+func startFuzzProgress(w io.Writer, cfg netfuzz.Config, every time.Duration) *fuzzProgress {
+	p := &fuzzProgress{quit: make(chan struct{})}
+	of := ""
+	switch {
+	case cfg.Iterations > 0:
+		of = fmt.Sprintf(" of %d", cfg.Iterations)
+	case cfg.Duration == 0:
+		of = fmt.Sprintf(" of %d", netfuzz.DefaultIterations)
+	}
+	start := time.Now()
+	p.done.Add(1)
+	go func() {
+		defer p.done.Done()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				p.mu.Lock()
+				fmt.Fprintf(w, "fuzz: %d iterations%s, %d findings, %.0fs\n", p.iterations, of, p.findings, time.Since(start).Seconds())
+				p.mu.Unlock()
+			case <-p.quit:
+				return
+			}
+		}
+	}()
+	return p
+}
+
+func (p *fuzzProgress) update(iterations, findings int) {
+	p.mu.Lock()
+	p.iterations, p.findings = iterations, findings
+	p.mu.Unlock()
+}
+
+func (p *fuzzProgress) stop() {
+	close(p.quit)
+	p.done.Wait()
 }

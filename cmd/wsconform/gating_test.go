@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -155,5 +156,20 @@ func TestConfigRunsAutobahnFuzzingclientJSON(t *testing.T) {
 	}
 	if !strings.Contains(r.stdout, "[Broken/1.0]") || strings.Contains(r.stdout, "[Good/1.0]") {
 		t.Errorf("the gate lines should name Broken/1.0 only:\n%s", r.stdout)
+	}
+	// Autobahn's form: index.json where Autobahn writes it, outdir itself.
+	var index map[string]map[string]map[string]any
+	b, err := os.ReadFile(filepath.Join(out, "index.json"))
+	if err != nil {
+		t.Fatalf("no index.json in outdir (where Autobahn writes it): %v", err)
+	}
+	if err := json.Unmarshal(b, &index); err != nil {
+		t.Fatal(err)
+	}
+	if len(index["Good/1.0"]) != 24 || len(index["Broken/1.0"]) != 14 {
+		t.Errorf("index.json has %d and %d cases, want 24 and 14", len(index["Good/1.0"]), len(index["Broken/1.0"]))
+	}
+	if _, err := os.Stat(filepath.Join(out, "good_1_0_case_1_1_1.json")); err != nil {
+		t.Errorf("per-case file beside index.json: %v", err)
 	}
 }

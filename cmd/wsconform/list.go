@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/onsi/ginkgo/v2/types"
 	"github.com/spf13/cobra"
 
 	"github.com/wsconform/wsconform/cases"
@@ -16,6 +18,7 @@ import (
 func listCommand() *cobra.Command {
 	var format string
 	var include, exclude []string
+	var labelFilter string
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the catalogue: ids, titles, RFC clauses, labels",
@@ -24,6 +27,19 @@ func listCommand() *cobra.Command {
 			sel, err := cases.Select(include, exclude)
 			if err != nil {
 				return usageError{err}
+			}
+			if labelFilter != "" {
+				if _, err := types.ParseLabelFilter(labelFilter); err != nil {
+					return badInput("bad --label-filter %q: %s", labelFilter, oneLine(err))
+				}
+				sel = filterLabels(sel, labelFilter)
+			}
+			if len(sel) == 0 {
+				what := selectionText(include, exclude)
+				if labelFilter != "" {
+					what = " --label-filter " + strconv.Quote(labelFilter) + what
+				}
+				return badInput("no case matches%s", strings.TrimPrefix(what, " among"))
 			}
 			switch format {
 			case "json":
@@ -42,6 +58,7 @@ func listCommand() *cobra.Command {
 	cmd.Flags().StringVar(&format, "format", "text", "text or json")
 	cmd.Flags().StringSliceVar(&include, "cases", nil, "case id globs to list (e.g. 5.*,6.4.1)")
 	cmd.Flags().StringSliceVar(&exclude, "exclude", nil, "case id globs to leave out")
+	cmd.Flags().StringVar(&labelFilter, "label-filter", "", "Ginkgo label filter, e.g. 'section:5 && !serial'")
 	return cmd
 }
 

@@ -117,6 +117,27 @@ func TestRunEmbeddedServerPasses(t *testing.T) {
 	if cell := index["wsconform-reference"]["2.10"]; cell["behavior"] != "OK" || cell["reportfile"] != "wsconform_reference_case_2_10.json" {
 		t.Errorf("autobahn/index.json cell 2.10 = %v", cell)
 	}
+	if strings.Contains(r.stdout, "--timeout-scale") {
+		t.Errorf("a passing run got a --timeout-scale hint:\n%s", r.stdout)
+	}
+}
+
+// The embedded server's port dies with the run: its reproduce command
+// must start a new one, and must work.
+func TestEmbeddedReproduceCommandWorks(t *testing.T) {
+	out := t.TempDir()
+	if r := wsconform(t, "run", "--cases", "5.1", "--out", out); r.code != 0 {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	run := readRun(t, out)
+	cmd := run.Results[0].Reproduce
+	if cmd != "wsconform run --cases 5.1" {
+		t.Fatalf("reproduce = %q, want the command that starts the embedded server", cmd)
+	}
+	args := append(strings.Fields(cmd)[1:], "--out", "")
+	if r := wsconform(t, args...); r.code != 0 || !strings.Contains(r.stdout, "1 cases against wsconform-reference") {
+		t.Errorf("%s: exit %d\n%s%s", cmd, r.code, r.stdout, r.stderr)
+	}
 }
 
 func TestBadInputExits2WithOneLine(t *testing.T) {
@@ -144,6 +165,10 @@ func TestBadInputExits2WithOneLine(t *testing.T) {
 		{"zero parallel", []string{"run", "--parallel", "0"}, "--parallel"},
 		{"unknown flag", []string{"run", "--no-such-flag"}, "unknown flag"},
 		{"list bad format", []string{"list", "--format", "yaml"}, "unknown --format"},
+		{"label filter matches nothing", []string{"run", "--label-filter", "no-such-label"}, `no case matches --label-filter "no-such-label"`},
+		{"label filter and cases match nothing", []string{"run", "--cases", "1.*", "--label-filter", "compression"}, "no case matches --label-filter"},
+		{"list: label filter matches nothing", []string{"list", "--label-filter", "no-such-label"}, "no case matches --label-filter"},
+		{"list: cases match nothing", []string{"list", "--cases", "99.*"}, "no case matches --cases 99.*"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -255,8 +280,8 @@ func TestInterruptWritesPartialReport(t *testing.T) {
 		t.Fatal("wsconform did not stop within 20 s of SIGINT")
 	case err := <-done:
 		var exit *exec.ExitError
-		if !errors.As(err, &exit) || exit.ExitCode() != 1 {
-			t.Fatalf("exit %v, want 1\n%s", err, stdout.String())
+		if !errors.As(err, &exit) || exit.ExitCode() != 130 {
+			t.Fatalf("exit %v, want 130 (interrupted)\n%s", err, stdout.String())
 		}
 	}
 	run := readRun(t, out)

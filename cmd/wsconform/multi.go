@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -51,6 +52,9 @@ func runConfigFile(f runFlags, g reporter.Gate, baselines []*cases.Run) error {
 	if !f.outSet && cfg.OutDir != "" {
 		out = cfg.OutDir
 	}
+	if err := checkOutDir("--out", out); err != nil {
+		return err
+	}
 	scale := f.scale
 	if cfg.TimeoutScale > 0 {
 		scale = cfg.TimeoutScale
@@ -67,13 +71,9 @@ func runConfigFile(f runFlags, g reporter.Gate, baselines []*cases.Run) error {
 			return usageError{err}
 		}
 		if match != nil {
-			var kept []*cases.Case
-			for _, c := range selected {
-				if match(suite.Labels(c)) {
-					kept = append(kept, c)
-				}
+			if selected = filterLabels(selected, f.labelFilter); len(selected) == 0 {
+				return badInput("target %q: no case matches --label-filter %q%s", t.Agent, f.labelFilter, selectionText(include, exclude))
 			}
-			selected = kept
 		}
 		pt, err := probe.ParseTarget(t.URL)
 		if err != nil {
@@ -126,13 +126,18 @@ func runConfigFile(f runFlags, g reporter.Gate, baselines []*cases.Run) error {
 		reporter.Summary(os.Stdout, run, g)
 		fmt.Fprintln(os.Stdout)
 	}
+	timeoutHint(os.Stdout, g, scale, runs...)
 	if out != "" {
-		if err := reporter.Write(out, g, runs...); err != nil {
+		autobahnDir := filepath.Join(out, "autobahn")
+		if cfg.autobahnForm {
+			autobahnDir = out // where Autobahn writes index.json, for scripts written against it
+		}
+		if err := reporter.WriteWithAutobahnDir(out, autobahnDir, g, runs...); err != nil {
 			return fmt.Errorf("writing reports: %v", err)
 		}
 		fmt.Fprintf(os.Stdout, "reports written to %s/ (open %s/%s)\n", out, out, reporter.HTMLFile)
 	}
-	return judge(os.Stdout, g, baselines, runs...)
+	return verdictOf(judge(os.Stdout, g, baselines, runs...), runs...)
 }
 
 // runTarget runs one target's cases on its own engine; a serial case runs

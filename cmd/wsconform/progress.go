@@ -29,6 +29,7 @@ type progress struct {
 	start    time.Time
 	nextLine int       // plain mode: the next done count that gets a line
 	lastLine time.Time // plain mode: when the last line went out
+	quit     chan struct{}
 }
 
 // interactive reports whether stderr is a terminal a person is watching.
@@ -73,6 +74,41 @@ func (p *progress) step() int {
 // lineEvery is the longest silence in plain mode, for slow cases.
 const lineEvery = 10 * time.Second
 
+// heartbeat makes plain mode print a line whenever every passes without
+// one, so a CI log shows the run is alive while slow cases run.
+func (p *progress) heartbeat(every time.Duration) {
+	if p.bar != nil {
+		return
+	}
+	quit := make(chan struct{})
+	p.quit = quit
+	go func() {
+		for {
+			p.mu.Lock()
+			wait := every - time.Since(p.lastLine)
+			if wait <= 0 {
+				p.line("still running")
+				wait = every
+			}
+			p.mu.Unlock()
+			select {
+			case <-time.After(wait):
+			case <-quit:
+				return
+			}
+		}
+	}()
+}
+
+// line prints a plain progress line; p.mu is held.
+func (p *progress) line(note string) {
+	p.lastLine = time.Now()
+	if note != "" {
+		note = ", " + note
+	}
+	fmt.Fprintf(p.w, "%s: %s done, %d failing, %.1fs%s\n", p.label, p.count(), p.failing, time.Since(p.start).Seconds(), note)
+}
+
 func (p *progress) add(r cases.Result) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -95,8 +131,7 @@ func (p *progress) add(r cases.Result) {
 		for p.nextLine <= p.done {
 			p.nextLine += p.step()
 		}
-		p.lastLine = time.Now()
-		fmt.Fprintf(p.w, "%s: %s done, %d failing, %.1fs\n", p.label, p.count(), p.failing, time.Since(p.start).Seconds())
+		p.line("")
 	}
 }
 
@@ -111,6 +146,10 @@ func (p *progress) count() string {
 func (p *progress) finish() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.quit != nil {
+		close(p.quit)
+		p.quit = nil
+	}
 	if p.bar != nil {
 		p.bar.Finish()
 		p.bar.Exit()

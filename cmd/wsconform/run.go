@@ -1,10 +1,15 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"regexp"
 	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
 	"github.com/spf13/cobra"
@@ -29,6 +34,9 @@ type runFlags struct {
 	gateFlags
 	config   string // multi-target run (Autobahn's fuzzingclient.json or native)
 	progress string // auto, bar, lines or none
+	// progressEvery is the longest silence of plain progress lines
+	// (hidden: tests shorten it).
+	progressEvery time.Duration
 	// which flags were given, so that a --config file does not override them
 	outSet, strictSet, failOnSet bool
 }
@@ -64,6 +72,8 @@ func runCommand() *cobra.Command {
 	fl.StringSliceVar(&f.baseline, "baseline", nil, "results file(s) of an earlier run: exit 1 only on cases that got worse, print improved and regressed ids")
 	fl.StringVar(&f.config, "config", "", "run several targets concurrently from a config file (Autobahn's fuzzingclient.json or wsconform's own)")
 	fl.StringVar(&f.progress, "progress", "auto", "progress display: auto (a live bar on a terminal, lines otherwise), bar, lines or none")
+	fl.DurationVar(&f.progressEvery, "progress-every", lineEvery, "plain progress: the longest silence between two lines")
+	fl.MarkHidden("progress-every")
 	return cmd
 }
 
@@ -92,6 +102,9 @@ func runSuite(f runFlags, rawURL string) error {
 	default:
 		return badInput("unknown --progress %q (auto, bar, lines or none)", f.progress)
 	}
+	if f.progressEvery <= 0 {
+		return badInput("--progress-every must be positive")
+	}
 	if f.config != "" {
 		if rawURL != "" {
 			return badInput("give either a target URL or --config, not both")
@@ -104,6 +117,12 @@ func runSuite(f runFlags, rawURL string) error {
 	}
 	if len(selected) == 0 {
 		return badInput("no case matches --cases %s --exclude %s", strings.Join(f.include, ","), strings.Join(f.exclude, ","))
+	}
+	if selected = filterLabels(selected, f.labelFilter); len(selected) == 0 {
+		return badInput("no case matches --label-filter %q%s", f.labelFilter, selectionText(f.include, f.exclude))
+	}
+	if err := checkOutDir("--out", f.out); err != nil {
+		return err
 	}
 
 	target := cases.TargetInfo{URL: rawURL, Agent: f.agent}
@@ -138,15 +157,17 @@ func runSuite(f runFlags, rawURL string) error {
 	} else {
 		fmt.Fprintf(os.Stderr, "wsconform %s: %d cases against the embedded reference server (%s)\n", version, len(selected), target.URL)
 	}
-	total := len(selected)
-	if f.labelFilter != "" {
-		total = 0 // the label filter decides it inside Ginkgo
-	}
-	prog := newProgress(target.Agent, total, g, f.progress == "bar" || f.progress == "auto" && interactive() && !f.verbose)
+	prog := newProgress(target.Agent, len(selected), g, f.progress == "bar" || f.progress == "auto" && interactive() && !f.verbose)
 	onResult := prog.add
 	if f.progress == "none" {
 		onResult = nil
+	} else {
+		prog.heartbeat(f.progressEvery)
 	}
+	// Ginkgo stops the specs on SIGINT/SIGTERM; this records that it
+	// happened, for the report and the exit code.
+	interrupted, stopWatching := watchInterrupt()
+	defer stopWatching()
 	run := suite.Run(suite.Config{
 		Env: env, Cases: selected, LabelFilter: f.labelFilter, Parallel: f.parallel, Strict: f.strict,
 		Target: target, Tool: "wsconform " + version, Quiet: !f.verbose, OnResult: onResult,
@@ -154,14 +175,109 @@ func runSuite(f runFlags, rawURL string) error {
 			Strict: f.strict, Parallel: f.parallel, Scale: f.scale},
 	})
 	prog.finish()
+	if interrupted() {
+		run.Interrupted = true
+	}
 	reporter.Summary(os.Stdout, run, g)
+	timeoutHint(os.Stdout, g, f.scale, run)
 	if f.out != "" {
 		if err := reporter.Write(f.out, g, run); err != nil {
 			return fmt.Errorf("writing reports: %v", err)
 		}
 		fmt.Fprintf(os.Stdout, "reports written to %s/\n", f.out)
 	}
-	return judge(os.Stdout, g, baselines, run)
+	return verdictOf(judge(os.Stdout, g, baselines, run), run)
+}
+
+// verdictOf turns judge's answer into the exit: an interrupted run is
+// 130 whatever its partial results say.
+func verdictOf(judged error, runs ...*cases.Run) error {
+	for _, run := range runs {
+		if run.Interrupted {
+			return errInterrupted
+		}
+	}
+	return judged
+}
+
+// watchInterrupt reports, once the run is over, whether SIGINT or SIGTERM
+// arrived during it.
+func watchInterrupt() (interrupted func() bool, stop func()) {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	var got atomic.Bool
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sig:
+			got.Store(true)
+		case <-done:
+		}
+	}()
+	return got.Load, func() { signal.Stop(sig); close(done) }
+}
+
+// filterLabels keeps the cases a Ginkgo label filter selects, the way
+// Ginkgo matches them (on suite.Labels), so that an empty selection is
+// known before the run.
+func filterLabels(cs []*cases.Case, filter string) []*cases.Case {
+	if filter == "" {
+		return cs
+	}
+	match, err := types.ParseLabelFilter(filter)
+	if err != nil {
+		return nil // checked before
+	}
+	var kept []*cases.Case
+	for _, c := range cs {
+		if match(suite.Labels(c)) {
+			kept = append(kept, c)
+		}
+	}
+	return kept
+}
+
+// selectionText names the id globs that narrowed a selection, for the
+// line that says it is empty.
+func selectionText(include, exclude []string) string {
+	var s string
+	if len(include) > 0 {
+		s += " --cases " + strings.Join(include, ",")
+	}
+	if len(exclude) > 0 {
+		s += " --exclude " + strings.Join(exclude, ",")
+	}
+	if s != "" {
+		s = " among" + s
+	}
+	return s
+}
+
+// checkOutDir makes sure reports can be written to dir before a run
+// starts: it creates dir and a scratch file in it.
+func checkOutDir(flag, dir string) error {
+	if dir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return badInput("%s %s: cannot create the report directory: %v", flag, dir, unwrapPath(err))
+	}
+	f, err := os.CreateTemp(dir, ".wsconform-write-check-*")
+	if err != nil {
+		return badInput("%s %s: cannot write reports there: %v", flag, dir, unwrapPath(err))
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return nil
+}
+
+// unwrapPath drops the path that *PathError repeats.
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 var ansiEscape = regexp.MustCompile("\x1b\\[[0-9;]*m")

@@ -51,6 +51,9 @@ type Config struct {
 	Out string
 	// Logf, if set, gets one line per finding.
 	Logf func(format string, args ...any)
+	// OnIteration, if set, is called after every iteration with the
+	// counts so far (progress display).
+	OnIteration func(iterations, findings int)
 	// Reach, if set, adjusts how the target is reached (TLS trust, proxy,
 	// opening-handshake fields such as a token) once its URL is parsed.
 	Reach func(*probe.Target) error
@@ -117,6 +120,7 @@ func Run(ctx context.Context, cfg Config) (rep Report, err error) {
 			return rep, fmt.Errorf("iteration %d: %w", i, err)
 		}
 		if f == nil {
+			cfg.OnIteration(rep.Iterations, len(rep.Findings))
 			continue
 		}
 		f.Target, f.Seed, f.Iteration = cfg.Target, cfg.Seed, i
@@ -132,6 +136,7 @@ func Run(ctx context.Context, cfg Config) (rep Report, err error) {
 			cfg.Logf("netfuzz: iteration %d: %s: %s", i, f.Kind, f.Detail)
 			rep.Findings = append(rep.Findings, *f)
 		}
+		cfg.OnIteration(rep.Iterations, len(rep.Findings))
 		if f.Kind == KindCrash {
 			rep.Stopped = fmt.Sprintf("target down after iteration %d", i)
 			break
@@ -153,6 +158,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Logf == nil {
 		c.Logf = func(string, ...any) {}
+	}
+	if c.OnIteration == nil {
+		c.OnIteration = func(int, int) {}
 	}
 	return c
 }
