@@ -2,7 +2,6 @@ package cases
 
 import (
 	"context"
-	"iter"
 	"time"
 
 	"github.com/wsconform/wsconform/cases/probe"
@@ -28,6 +27,10 @@ type Case struct {
 	// OK when every expected echo arrived with the right type and length
 	// before the timer, and the duration is the real output (Autobahn 9.x).
 	Echoes *EchoCheck
+	// Compression, when set, makes this a permessage-deflate case
+	// (sections 12 and 13): the plan says what is offered and sent, and
+	// replaces Steps and Expect.
+	Compression *CompressionPlan
 	// Custom runs cases a script cannot express (handshake probes). It
 	// returns a finished result; Execute fills the bookkeeping fields.
 	Custom func(ctx context.Context, env Env) Result
@@ -99,16 +102,28 @@ type Step struct {
 	Pause  time.Duration
 	Marker string
 	// AwaitEcho waits (up to the timer) until this many messages have come
-	// back before the next step (sequential round trips, 9.7/9.8).
+	// back before the next step.
 	AwaitEcho int
+	// RoundTrips sends Frame this many times, each only once the previous
+	// one came back (sequential round trips, 9.7/9.8).
+	RoundTrips int
 	// Corked holds this step's octets back so that they go out in one TCP
 	// write with the next steps', up to and including the first step that
 	// is not corked (Autobahn's frames sent in one reactor turn).
 	Corked bool
-	// Frames, when set, generates this step's frames as the step runs, each
-	// sent as Frame would be (with Chop): section 9's megabytes are made per
-	// run and streamed, never held by the catalogue.
-	Frames iter.Seq[frame.Frame]
+	// Message, when set, is a message generated as the step runs, each of
+	// its frames sent as Frame would be (with Chop): section 9's megabytes
+	// are made per run and streamed, never held by the catalogue.
+	Message *Bulk
+}
+
+// Bulk is a message of Size octets of Pattern repeated, sent as frames of
+// Fragment octets (split as Autobahn's fragmenter splits them).
+type Bulk struct {
+	Opcode   frame.Opcode
+	Pattern  []byte
+	Size     int
+	Fragment int
 }
 
 // Cut pauses inside a frame after At octets of it (header included).
@@ -162,9 +177,9 @@ type CloseExpect struct {
 
 // EchoCheck describes the echoes a performance-style case waits for.
 type EchoCheck struct {
-	Count  int  // messages expected back
-	Binary bool // their type
-	Length int  // octets each
+	Count  int  `json:"count"`  // messages expected back
+	Binary bool `json:"binary"` // their type
+	Length int  `json:"length"` // octets each
 }
 
 // Env is where and how cases run.

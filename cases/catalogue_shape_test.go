@@ -119,19 +119,25 @@ func TestPerformanceCasesGenerateTheirPayloads(t *testing.T) {
 			t.Errorf("%s: want Serial, Echoes and label performance", c.ID)
 		}
 		if c.Group() == "9.7" || c.Group() == "9.8" {
+			if len(c.Steps) != 1 || c.Steps[0].RoundTrips != c.Echoes.Count || c.Steps[0].Frame == nil || len(c.Steps[0].Frame.Payload) != c.Echoes.Length {
+				t.Errorf("%s: want one step of %d round trips of %d octets", c.ID, c.Echoes.Count, c.Echoes.Length)
+			}
 			continue
 		}
-		if len(c.Steps) != 1 || c.Steps[0].Frames == nil || c.Steps[0].Frame != nil {
+		if len(c.Steps) != 1 || c.Steps[0].Message == nil || c.Steps[0].Frame != nil {
 			t.Fatalf("%s: want one generated step", c.ID)
 		}
 		var seq frame.Sequence
 		size, frames := 0, 0
-		for f := range c.Steps[0].Frames {
+		for f := range c.Steps[0].Message.Frames() {
 			if v := seq.Check(f.Header); v != nil {
 				t.Fatalf("%s: frame %d: %v", c.ID, frames, v)
 			}
 			size += len(f.Payload)
 			frames++
+		}
+		if shown := cases.Describe([]*cases.Case{c})[0].Steps[0].Message.Frames; shown != frames {
+			t.Errorf("%s: the catalogue shows %d frames, %d are sent", c.ID, shown, frames)
 		}
 		if size != c.Echoes.Length || seq.InMessage() {
 			t.Errorf("%s: generated %d octets in %d frames (message open: %t), want %d", c.ID, size, frames, seq.InMessage(), c.Echoes.Length)

@@ -2,7 +2,7 @@ package cases
 
 import (
 	"bytes"
-	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -22,6 +22,24 @@ const (
 
 // compressionMessages is how many messages each compression case sends.
 const compressionMessages = 1000
+
+// CompressionPlan is a permessage-deflate case (sections 12 and 13) as
+// data: offer Offers; if the target accepts one, send Count messages, each
+// the next Size characters (text) or octets (binary) of the payload
+// document (wrapping at its end), compressed with RSV1 on the first frame,
+// the compressed octets split into frames of Fragment octets, strictly one
+// at a time (the next only after the previous echo). Every echo must equal
+// its message, all within the case's timer.
+type CompressionPlan struct {
+	Offers   []deflate.Params // in order of preference (RFC 7692 §5.1)
+	Payload  payloadKind      // the document messages are sliced from
+	Size     int              // characters (text) or octets (binary) per message
+	Fragment int              // octets per frame of the compressed payload; 0: one frame
+	Count    int              // messages sent
+	// Declined is the verdict when the target accepts no offer:
+	// UNIMPLEMENTED, as RFC 7692 is optional.
+	Declined Verdict
+}
 
 // compressionVariant is one of the 18 size/fragmentation variants every
 // subsection of 12 and 13 runs (Autobahn's x.y.1 to x.y.18).
@@ -56,20 +74,11 @@ func compressionVariants() []compressionVariant {
 	return vs
 }
 
-// compressionPlan is one case of sections 12 and 13: offer
-// permessage-deflate, then send count messages, each a consecutive slice
-// of the document (wrapping), compressed, strictly one at a time, and
-// check each echo.
-type compressionPlan struct {
-	offers  []deflate.Params
-	kind    payloadKind
-	variant compressionVariant
-	count   int
-}
-
-// compressionCase builds the Case for a plan.
-func compressionCase(id string, p compressionPlan, subsection string) *Case {
-	v, k := p.variant, p.kind
+// compressionCase builds the case that runs plan p within the variant's
+// deadline; subsection introduces the description and departure, if any,
+// says where the case is stricter than Autobahn.
+func compressionCase(id string, k payloadKind, offers []deflate.Params, v compressionVariant, subsection, departure string) *Case {
+	p := &CompressionPlan{Offers: offers, Payload: k, Size: v.size, Fragment: v.fragment, Count: compressionMessages, Declined: Unimplemented}
 	typ, unit := "binary", "octets"
 	if k.text {
 		typ, unit = "text", "characters"
@@ -78,22 +87,27 @@ func compressionCase(id string, p compressionPlan, subsection string) *Case {
 	if v.fragment > 0 {
 		framing = fmt.Sprintf("the compressed payload split into frames of %d octets", v.fragment)
 	}
-	title := fmt.Sprintf("%d compressed %s messages of %d %s, %s", p.count, typ, v.size, unit, strings.TrimPrefix(framing, "the compressed payload "))
+	title := fmt.Sprintf("%d compressed %s messages of %d %s, %s", p.Count, typ, v.size, unit, strings.TrimPrefix(framing, "the compressed payload "))
 	desc := fmt.Sprintf("%s. Offers %s. If the target accepts, sends %d %s messages, each the next %d %s of %s (%d octets; wrapping at its end), "+
 		"compressed (RSV1 on the first frame), %s, the next only after the previous echo. "+
 		"OK when every echo has the right type, length and content and all arrive within %v (Autobahn's deadline); a target that declines permessage-deflate is UNIMPLEMENTED (RFC 7692 is optional). "+
+		"An acceptance that answers none of the offers as RFC 7692 §7.1 requires is FAILED at the opening handshake, as the client must fail the connection (§7.1); Autobahn's client runs the messages whatever the answer. "+
 		"The duration and both compression ratios are reported. Autobahn sends its %s here; its files are not shipped, so the octets differ (sizes and kinds match).",
-		subsection, offersText(p.offers), p.count, typ, v.size, unit, k.standIn, k.size, framing, v.deadline, k.name)
+		subsection, offersText(offers), p.Count, typ, v.size, unit, k.standIn, k.size, framing, v.deadline, k.name)
 	if k.text {
 		desc += " Slices are cut in characters and UTF-8-encoded, so a message may be longer than its size in octets."
 	}
+	if departure != "" {
+		desc += " " + departure
+	}
 	return &Case{
 		ID: id, Title: title, Description: desc,
-		Clauses: []string{rfcPMDNegotiation, rfcPMDBits, rfcPMDCompress, rfcPMDDecompress},
-		Level:   Must,
-		Timer:   closeAfter(v.deadline),
-		Custom:  p.run,
-		Labels:  []string{"compression", "performance", "permessage-deflate", "autobahn"},
+		Clauses:     []string{rfcPMDNegotiation, rfcPMDBits, rfcPMDCompress, rfcPMDDecompress},
+		Level:       Must,
+		Timer:       closeAfter(v.deadline),
+		Close:       normalClose,
+		Compression: p,
+		Labels:      []string{"compression", "performance", "permessage-deflate", "autobahn"},
 	}
 }
 
@@ -105,88 +119,22 @@ func offersText(offers []deflate.Params) string {
 	return strings.Join(parts, ", then ")
 }
 
-func (p compressionPlan) run(ctx context.Context, env Env) Result {
-	start := time.Now()
-	r := Result{FailFastOffset: -1, Observed: []string{}}
-	r.ExpectedClose = normalClose.View()
-	r.Expected = []ExpectedOutcome{
-		{Verdict: OK, Events: []string{fmt.Sprintf("%d compressed echoes, each equal to the message sent", p.count)}},
-		{Verdict: Unimplemented, Events: []string{"permessage-deflate declined in the opening handshake"}},
-	}
-	log := probe.NewWireLog(start)
-	conn, hs, accepted, err := probe.OpenDeflate(ctx, env.Target, env.timeouts(), log, p.offers)
-	r.Handshake = hs
-	if err != nil {
-		openFailed(&r, err, hs, log)
-		return r
-	}
+// binary reports whether the plan's messages are binary.
+func (p *CompressionPlan) binary() bool { return !p.Payload.text }
 
-	verdict, reason := Unimplemented, "the target declined permessage-deflate (offered "+offersText(p.offers)+"): RFC 7692 is optional, so the case does not apply"
-	var took time.Duration
-	if accepted != nil {
-		conn.Quiet(true) // megabytes of compressed previews tell nobody anything
-		var echoed int
-		deadline := env.scaled(p.variant.deadline)
-		begin := time.Now()
-		verdict, reason, echoed = p.exchange(ctx, conn, deadline)
-		took = time.Since(begin)
-		conn.Quiet(false)
-		r.Perf = compressionStats(conn.DeflateStats(), echoed, took)
-		r.Observed = append(r.Observed, fmt.Sprintf("permessage-deflate accepted: %s", accepted),
-			fmt.Sprintf("%d of %d echoes matched", echoed, p.count))
+// expected renders the plan's acceptable outcomes for reports.
+func (p *CompressionPlan) expected() []ExpectedOutcome {
+	return []ExpectedOutcome{
+		{Verdict: OK, Events: []string{fmt.Sprintf("permessage-deflate accepted as one of the offers allows (RFC 7692 §7.1), then %d compressed echoes, each equal to the message sent", p.Count)}},
+		{Verdict: p.Declined, Events: []string{"permessage-deflate declined in the opening handshake"}},
 	}
-	closeNormally(ctx, conn, &r)
-	st := conn.State()
-	r.Close = &st
-	judge(&r, &Case{Close: normalClose}, nil, st)
-	r.Behavior, r.Reason = verdict, reason
-	if st.PeerViolation != "" {
-		r.Reason += "; the target broke a rule and we failed the connection: " + st.PeerViolation
-	}
-	r.WireLog = log.Entries()
-	if took > 0 {
-		r.Duration = took
-	}
-	return r
 }
 
-// exchange sends the messages one at a time and checks each echo; it
-// returns the verdict and how many echoes matched.
-func (p compressionPlan) exchange(ctx context.Context, conn *probe.Conn, deadline time.Duration) (Verdict, string, int) {
-	timer := time.NewTimer(deadline)
-	defer timer.Stop()
-	data := p.kind.data()
-	op := frame.OpBinary
-	if p.kind.text {
-		op = frame.OpText
-	}
-	var msg, z []byte
-	pos := 0
-	for i := range p.count {
-		msg, pos = p.slice(msg[:0], data, pos)
-		var err error
-		if z, err = conn.Compress(z[:0], msg); err != nil {
-			return Failed, fmt.Sprintf("compressing message %d: %v", i+1, err), i
-		}
-		if err := sendCompressed(conn, op, z, p.variant.fragment); err != nil {
-			return Failed, fmt.Sprintf("%d of %d echoes matched; sending message %d failed: %v", i, p.count, i+1, err), i
-		}
-		if why := awaitEcho(ctx, conn, i+1, timer.C); why != "" {
-			return Failed, fmt.Sprintf("%d of %d echoes arrived: %s", i, p.count, why), i
-		}
-		e, _ := conn.TakeMessage(i)
-		if why := echoMismatch(e, op == frame.OpBinary, msg); why != "" {
-			return Failed, fmt.Sprintf("echo %d of %d is wrong: %s", i+1, p.count, why), i
-		}
-	}
-	return OK, fmt.Sprintf("all %d echoes matched within %v", p.count, deadline), p.count
-}
-
-// slice appends the next message to dst: size characters (text) or octets
+// slice appends the next message to dst: Size characters (text) or octets
 // of data from pos, wrapping at the end; it returns the next position.
-func (p compressionPlan) slice(dst, data []byte, pos int) ([]byte, int) {
-	if !p.kind.text {
-		for need := p.variant.size; need > 0; {
+func (p *CompressionPlan) slice(dst, data []byte, pos int) ([]byte, int) {
+	if !p.Payload.text {
+		for need := p.Size; need > 0; {
 			if pos == len(data) {
 				pos = 0
 			}
@@ -197,7 +145,7 @@ func (p compressionPlan) slice(dst, data []byte, pos int) ([]byte, int) {
 		}
 		return dst, pos
 	}
-	for range p.variant.size {
+	for range p.Size {
 		if pos == len(data) {
 			pos = 0
 		}
@@ -208,13 +156,14 @@ func (p compressionPlan) slice(dst, data []byte, pos int) ([]byte, int) {
 	return dst, pos
 }
 
-// sendCompressed sends a compressed message: RSV1 on the first frame
-// only (RFC 7692 §6), split as Autobahn's auto-fragmentation splits it.
-func sendCompressed(conn *probe.Conn, op frame.Opcode, z []byte, fragment int) error {
+// compressedFrames splits a compressed message into its frames: RSV1 on
+// the first only (RFC 7692 §6), cut as Autobahn's auto-fragmentation cuts.
+func compressedFrames(op frame.Opcode, z []byte, fragment int) []frame.Frame {
 	if fragment <= 0 {
 		fragment = len(z)
 	}
 	pieces := autobahnFragments(z, fragment)
+	out := make([]frame.Frame, len(pieces))
 	for i, piece := range pieces {
 		f := frame.New(op, piece)
 		if i == 0 {
@@ -223,38 +172,43 @@ func sendCompressed(conn *probe.Conn, op frame.Opcode, z []byte, fragment int) e
 			f.Opcode = frame.OpContinuation
 		}
 		f.Fin = i == len(pieces)-1
-		if err := conn.SendFrame(f, probe.Piece{}); err != nil {
-			return err
-		}
+		out[i] = f
 	}
-	return nil
+	return out
 }
 
-// awaitEcho waits until n messages have come back; it says why not
-// otherwise.
-func awaitEcho(ctx context.Context, conn *probe.Conn, n int, deadline <-chan time.Time) string {
-	for {
-		wake := conn.Wake()
-		if conn.MessageCount() >= n {
-			return ""
-		}
-		select {
-		case <-wake:
-		case <-deadline:
-			return "the deadline passed"
-		case <-ctx.Done():
-			return "the case was abandoned"
-		case <-conn.Done():
-			if conn.MessageCount() >= n {
-				return ""
-			}
-			return "the connection ended"
-		}
-	}
+// Judging: pure functions of what a run observed.
+
+// answerVerdict is how the target answered the offers.
+type answerVerdict struct {
+	agreed  *deflate.Params // the accepted parameters (nil: declined or invalid)
+	invalid *deflate.Error  // why the acceptance answers no offer (nil: valid or declined)
+	reason  string          // one sentence, for an invalid answer
 }
 
+// judgeAnswer reads the target's Sec-WebSocket-Extensions values as an
+// answer to offers (RFC 7692 §7.1): declined, accepted, or an acceptance a
+// client must fail the connection over.
+func judgeAnswer(offers []deflate.Params, values []string) answerVerdict {
+	agreed, err := deflate.Agreement(offers, values)
+	if err == nil {
+		return answerVerdict{agreed: agreed}
+	}
+	v := answerVerdict{invalid: &deflate.Error{Rule: "pmd-invalid-response", Section: "RFC 7692 §7.1", Detail: err.Error()}}
+	why := err.Error()
+	if errors.As(err, &v.invalid) && len(offers) == 1 {
+		why = fmt.Sprintf("%s (%s)", v.invalid.Detail, v.invalid.Section)
+	}
+	v.reason = fmt.Sprintf("we offered %s; the target accepted with %q, which answers no offer as RFC 7692 §7.1 requires: %s; a client must fail such a connection",
+		offersText(offers), strings.Join(values, ", "), strings.ReplaceAll(why, "\n", "; "))
+	return v
+}
+
+// echoMismatch says how echo e differs from the message sent ("" if not).
 func echoMismatch(e probe.Event, binary bool, want []byte) string {
 	switch {
+	case e.Kind != probe.Message:
+		return fmt.Sprintf("got %s, want a message", e.String())
 	case e.Binary != binary:
 		return fmt.Sprintf("got %s, want binary=%t", e.String(), binary)
 	case len(e.Payload) != len(want):
@@ -267,6 +221,68 @@ func echoMismatch(e probe.Event, binary bool, want []byte) string {
 		return fmt.Sprintf("content differs from the message sent at octet %d", i)
 	}
 	return ""
+}
+
+// compressionRun is what running a plan observed once the connection was
+// open.
+type compressionRun struct {
+	agreed   *deflate.Params // nil: the target declined every offer
+	echoed   int             // echoes that matched, in order
+	failure  string          // what ended the exchange before every echo matched ("" if none)
+	deadline time.Duration   // the deadline the echoes had (scaled)
+	took     time.Duration   // first message to last echo
+	stats    probe.DeflateStats
+	close    probe.CloseState
+}
+
+// judgeCompression sets both verdicts of a compression case from what its
+// run observed.
+func judgeCompression(r *Result, c *Case, run compressionRun) {
+	p := c.Compression
+	st := run.close
+	r.Close = &st
+	judge(r, c, nil, st)
+	switch {
+	case run.agreed == nil:
+		r.Behavior, r.Reason = p.Declined, "the target declined permessage-deflate (offered "+offersText(p.Offers)+"): RFC 7692 is optional, so the case does not apply"
+	case run.failure != "":
+		r.Behavior, r.Reason = Failed, run.failure
+	case run.echoed < p.Count:
+		r.Behavior, r.Reason = Failed, fmt.Sprintf("%d of %d echoes matched", run.echoed, p.Count)
+	default:
+		r.Behavior, r.Reason = OK, fmt.Sprintf("all %d echoes matched within %v", p.Count, run.deadline)
+	}
+	if st.PeerViolation != "" {
+		r.Reason += "; the target broke a rule and we failed the connection: " + st.PeerViolation
+	}
+	if run.agreed != nil {
+		r.Observed = append(r.Observed, fmt.Sprintf("permessage-deflate accepted: %s", run.agreed),
+			fmt.Sprintf("%d of %d echoes matched", run.echoed, p.Count))
+		r.Perf = compressionStats(run.stats, run.echoed, run.took)
+		if run.took > 0 {
+			r.Duration = run.took
+		}
+	}
+}
+
+// judgeRefusedAnswer fills r for a connection the probe refused over the
+// target's answer to the offers; false if the answer is not why.
+func judgeRefusedAnswer(r *Result, c *Case, hs *probe.Handshake) bool {
+	if hs == nil || len(hs.Violations) > 0 {
+		return false
+	}
+	_, resp := hs.Parsed()
+	if resp == nil || resp.Status != 101 {
+		return false
+	}
+	v := judgeAnswer(c.Compression.Offers, resp.Values("Sec-WebSocket-Extensions"))
+	if v.invalid == nil {
+		return false
+	}
+	r.Behavior, r.BehaviorClose = Failed, CloseFailed
+	r.Reason = v.reason
+	r.CloseReason = "the opening handshake did not complete: we failed the connection over the target's permessage-deflate answer"
+	return true
 }
 
 func compressionStats(s probe.DeflateStats, echoed int, took time.Duration) *PerfStats {

@@ -58,7 +58,7 @@ func TestPayloadKinds(t *testing.T) {
 func TestCompressionSlices(t *testing.T) {
 	k := payloadKind{text: true}
 	data := []byte("aκb") // κ is 2 octets
-	p := compressionPlan{kind: k, variant: compressionVariant{size: 2}}
+	p := &CompressionPlan{Payload: k, Size: 2}
 	var got []string
 	var msg []byte
 	pos := 0
@@ -69,8 +69,8 @@ func TestCompressionSlices(t *testing.T) {
 	if want := []string{"aκ", "ba", "κb"}; got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
 		t.Errorf("text slices %q, want %q (characters, wrapping)", got, want)
 	}
-	p.kind.text = false
-	p.variant.size = 3
+	p.Payload.text = false
+	p.Size = 3
 	got = got[:0]
 	pos = 0
 	for range 2 {
@@ -93,8 +93,8 @@ func TestCompressionCatalogue(t *testing.T) {
 		default:
 			continue
 		}
-		if c.Serial || c.Custom == nil || c.Timer.After < 60e9 {
-			t.Errorf("%s: serial %t, custom %t, timer %v", c.ID, c.Serial, c.Custom != nil, c.Timer.After)
+		if p := c.Compression; c.Serial || p == nil || c.Timer.After < 60e9 || p.Count != 1000 || p.Declined != Unimplemented || len(c.Steps) > 0 || c.Custom != nil {
+			t.Errorf("%s: serial %t, plan %+v, steps %d, timer %v", c.ID, c.Serial, p, len(c.Steps), c.Timer.After)
 		}
 	}
 	if n12 != 90 || n13 != 126 {

@@ -1,12 +1,17 @@
 package cases_test
 
 import (
+	"bufio"
+	"io"
+	"net"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/wsconform/wsconform/cases"
+	"github.com/wsconform/wsconform/reference/handshake"
 	"github.com/wsconform/wsconform/reference/server"
 )
 
@@ -116,5 +121,64 @@ func TestCompressionVerdicts(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// plainDeflateServer accepts every connection with a bare
+// "permessage-deflate", whatever was offered (what eight of eleven
+// deflate-capable servers tried answered 13.2-13.6), then reads until the
+// client goes.
+func plainDeflateServer(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(10 * time.Second))
+				br := bufio.NewReader(c)
+				if _, ok, _ := handshake.Answer(c, br, handshake.Field{Name: "Sec-WebSocket-Extensions", Value: "permessage-deflate"}); ok {
+					io.Copy(io.Discard, br)
+				}
+			}()
+		}
+	}()
+	return "ws://" + ln.Addr().String() + "/"
+}
+
+// An acceptance that does not echo server_no_context_takeover or answer
+// server_max_window_bits answers no offer (RFC 7692 §7.1.1.1, §7.1.2.1):
+// FAILED at the opening handshake, with the clause, in 13.2-13.6.
+func TestCompressionAnswerWithoutServerParams(t *testing.T) {
+	url := plainDeflateServer(t)
+	want := map[string]string{
+		"13.2.1": "RFC 7692 §7.1.1.1", "13.3.1": "RFC 7692 §7.1.2.1", "13.4.1": "RFC 7692 §7.1.2.1",
+		"13.5.1": "RFC 7692 §7.1.1.1", "13.6.1": "RFC 7692 §7.1.1.1",
+	}
+	var ids []string
+	for id := range want {
+		ids = append(ids, id)
+	}
+	results := runCases(t, url, selectCases(t, ids, nil))
+	for id, clause := range want {
+		r := results[id]
+		if r.Behavior != cases.Failed || r.BehaviorClose != cases.CloseFailed || !strings.Contains(r.Reason, clause) || !strings.Contains(r.Reason, `"permessage-deflate"`) {
+			t.Errorf("want FAILED naming %s and the answer: %s", clause, describeResult(r))
+		}
+		if r.Perf != nil || r.Handshake == nil || r.Handshake.Status != 101 {
+			t.Errorf("%s: perf %+v, handshake %+v", id, r.Perf, r.Handshake)
+		}
 	}
 }

@@ -25,16 +25,25 @@ type Entry struct {
 	Informational      bool   `json:"informational,omitempty"`
 	FailFastAt         int64  `json:"failFastAt,omitempty"`
 	Timer              string `json:"timer,omitempty"`
+	// What goes on the wire: the script, or the compression plan, and
+	// the echoes a performance case counts.
+	Steps       []StepView       `json:"steps,omitempty"`
+	Compression *CompressionView `json:"compression,omitempty"`
+	Echoes      *EchoCheck       `json:"echoes,omitempty"`
 	// Handshake is an opening-handshake case's request as written and its
 	// status-to-verdict table.
 	Handshake *HandshakeView `json:"handshake,omitempty"`
 }
 
 // CatalogueDigest identifies the whole catalogue, as the golden file shows
-// it (ids, titles, clauses, expectations): results carry it, so two runs
-// can be told to have been judged by the same rules.
-func CatalogueDigest() string {
-	b, err := json.Marshal(Describe(All()))
+// it (ids, titles, clauses, what is sent, expectations): results carry it,
+// so two runs can be told to have been judged by the same rules.
+func CatalogueDigest() string { return Digest(Describe(All())) }
+
+// Digest identifies catalogue entries: any change to what they render
+// (one octet of one payload included) changes it.
+func Digest(entries []Entry) string {
+	b, err := json.Marshal(entries)
 	if err != nil {
 		panic("cases: catalogue does not marshal: " + err.Error())
 	}
@@ -60,6 +69,11 @@ func Describe(cs []*Case) []Entry {
 			if c.Timer.After > 0 {
 				e.Timer = fmt.Sprintf("%s after %v", timerName(c.Timer.Kind), c.Timer.After)
 			}
+		}
+		e.Steps, e.Echoes = describeSteps(c.Steps), c.Echoes
+		if c.Compression != nil {
+			e.Compression = describeCompression(c.Compression)
+			e.Expect = c.Compression.expected()
 		}
 		out = append(out, e)
 	}

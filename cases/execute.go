@@ -33,6 +33,8 @@ func Execute(ctx context.Context, c *Case, env Env) Result {
 		r = c.Custom(ctx, env)
 	case c.Handshake != nil:
 		r = runHandshake(ctx, c, env)
+	case c.Compression != nil:
+		r = runCompression(ctx, c, env, start)
 	default:
 		r = runScript(ctx, c, env, start)
 	}
@@ -245,15 +247,21 @@ func runStep(ctx context.Context, conn *probe.Conn, s Step) bool {
 			p.Cuts = append(p.Cuts, cut.At)
 		}
 		p.Between = func(i int) bool { return pause(ctx, conn, s.Cuts[i].Pause, s.Cuts[i].Marker) }
-		if err := conn.SendFrame(*s.Frame, p); err != nil {
-			return false
+		base := conn.MessageCount()
+		for i := range max(1, s.RoundTrips) {
+			if err := conn.SendFrame(*s.Frame, p); err != nil {
+				return false
+			}
+			if s.RoundTrips > 0 && !awaitMessages(ctx, conn, base+i+1) {
+				return false
+			}
 		}
 	case s.Close != nil:
 		if err := conn.SendCloseRaw(s.Close, 0, ""); err != nil {
 			return false
 		}
-	case s.Frames != nil:
-		for f := range s.Frames {
+	case s.Message != nil:
+		for f := range s.Message.Frames() {
 			if err := conn.SendFrame(f, probe.Piece{Chop: s.Chop, Unmasked: s.Unmasked, Force: true, Raw: true}); err != nil {
 				return false
 			}

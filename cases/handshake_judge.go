@@ -121,10 +121,10 @@ func (acc Acceptance) NeedsControl(a HandshakeAnswer) bool {
 	return ok && acc.Control && declines[r.Answer] && (r.Verdict == Failed || r.Verdict == NonStrict)
 }
 
-// JudgeAnswer is the verdict on the answer to x's request, and why in one
+// JudgeHandshakeAnswer is the verdict on the answer to x's request, and why in one
 // sentence: what we sent, what came back, what the RFC requires. A valid
 // 101 that the rules call OK is judged further by the session, if any.
-func JudgeAnswer(x *HandshakeExchange, a HandshakeAnswer, c Control) (Verdict, string) {
+func JudgeHandshakeAnswer(x *HandshakeExchange, a HandshakeAnswer, c Control) (Verdict, string) {
 	got := a.describe()
 	r, ok := x.Accept.Rule(a)
 	if !ok {

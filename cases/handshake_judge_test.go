@@ -83,7 +83,7 @@ func caseByID(t *testing.T, id string) *Case {
 
 // TestJudgeAnswer pins the status-to-verdict tables of section 15 against
 // the RFC clause that decides each row.
-func TestJudgeAnswer(t *testing.T) {
+func TestJudgeHandshakeAnswer(t *testing.T) {
 	accepted := Control{Ran: true, Accepted: true, Observed: "response 101 Switching Protocols"}
 	declined := Control{Ran: true, Observed: "response 403 Forbidden"}
 	tests := []struct {
@@ -138,7 +138,7 @@ func TestJudgeAnswer(t *testing.T) {
 		if c.Handshake.Accept.NeedsControl(a) != tc.control.Ran {
 			t.Errorf("%s / %s: NeedsControl %t, want %t", tc.id, tc.answer, !tc.control.Ran, tc.control.Ran)
 		}
-		v, why := JudgeAnswer(c.Handshake, a, tc.control)
+		v, why := JudgeHandshakeAnswer(c.Handshake, a, tc.control)
 		if v != tc.want || !strings.Contains(why, tc.says) {
 			t.Errorf("%s / %s: %s %q, want %s saying %q", tc.id, tc.answer, v, why, tc.want, tc.says)
 		}

@@ -12,7 +12,7 @@ import (
 // HandshakeExchange is an opening-handshake case (section 15) as data: one
 // request, a valid RFC 6455 request changed by Edits, written to the wire
 // in a particular way, and the table that turns the answer into a verdict.
-// Execute runs it; JudgeAnswer and the other judging functions need no
+// Execute runs it; JudgeHandshakeAnswer and the other judging functions need no
 // socket.
 type HandshakeExchange struct {
 	Sent  string        // the request in words, for the verdict text

@@ -18,7 +18,7 @@ const helloText = "Hello, handshake"
 const handshakeTimeout = 20 * time.Second
 
 // runHandshake runs a HandshakeExchange case: the request as the case
-// writes it, the answer judged by JudgeAnswer, then (for a valid 101 the
+// writes it, the answer judged by JudgeHandshakeAnswer, then (for a valid 101 the
 // rules call OK) the session, or (for a decline that would count against
 // the target) the control handshake.
 func runHandshake(ctx context.Context, c *Case, env Env) (r Result) {
@@ -51,7 +51,7 @@ func runHandshake(ctx context.Context, c *Case, env Env) (r Result) {
 		r.Observed = append(r.Observed, "then, on a new connection, the minimal valid request: "+ctl.Observed)
 		ex.log.Note("control handshake on a new connection: " + ctl.Observed)
 	}
-	r.Behavior, r.Reason = JudgeAnswer(x, ans, ctl)
+	r.Behavior, r.Reason = JudgeHandshakeAnswer(x, ans, ctl)
 	if x.StopAfter != "" {
 		held := ex.hs.Duration.Round(10 * time.Millisecond)
 		r.Reason += fmt.Sprintf(" (the connection was held for %v)", held)

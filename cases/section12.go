@@ -21,9 +21,8 @@ func compressionPayloadCases() []*Case {
 	for i, k := range payloadKinds {
 		sub := fmt.Sprintf("12.%d", i+1)
 		for j, v := range compressionVariants() {
-			p := compressionPlan{offers: []deflate.Params{autobahnOffer()}, kind: k, variant: v, count: compressionMessages}
-			out = append(out, compressionCase(fmt.Sprintf("%s.%d", sub, j+1), p,
-				fmt.Sprintf("Compression of %s (Autobahn %s: %s)", k.standIn, sub, k.name)))
+			out = append(out, compressionCase(fmt.Sprintf("%s.%d", sub, j+1), k, []deflate.Params{autobahnOffer()}, v,
+				fmt.Sprintf("Compression of %s (Autobahn %s: %s)", k.standIn, sub, k.name), ""))
 		}
 	}
 	return out

@@ -2,6 +2,7 @@ package cases
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/wsconform/wsconform/reference/deflate"
 )
@@ -52,11 +53,34 @@ func compressionParameterCases() []*Case {
 			}
 			tuples += fmt.Sprintf("(%t, %d)", o.serverNoContextTakeover, o.serverMaxWindowBits)
 		}
+		departure := answerDeparture(offers)
 		for j, v := range compressionVariants() {
-			p := compressionPlan{offers: offers, kind: payloadKinds[0], variant: v, count: compressionMessages}
-			out = append(out, compressionCase(fmt.Sprintf("%s.%d", sub, j+1), p,
-				fmt.Sprintf("Compression with offer set %s [%s] (Autobahn's (noContextTakeover, maxWindowBits) tuples)", sub, tuples)))
+			out = append(out, compressionCase(fmt.Sprintf("%s.%d", sub, j+1), payloadKinds[0], offers, v,
+				fmt.Sprintf("Compression with offer set %s [%s] (Autobahn's (noContextTakeover, maxWindowBits) tuples)", sub, tuples), departure))
 		}
 	}
 	return out
+}
+
+// answerDeparture says, for offer sets where every offer asks something of
+// the server's answer, which clause a plain acceptance breaks: a common
+// server bug, FAILED here, that Autobahn's client does not look for.
+func answerDeparture(offers []deflate.Params) string {
+	var needs []string
+	for _, o := range offers {
+		var n []string
+		if o.ServerNoContextTakeover {
+			n = append(n, "echo server_no_context_takeover (RFC 7692 §7.1.1.1)")
+		}
+		if o.ServerMaxWindowBits != 0 {
+			n = append(n, fmt.Sprintf("answer server_max_window_bits of at most %d (RFC 7692 §7.1.2.1)", o.ServerMaxWindowBits))
+		}
+		if len(n) == 0 {
+			return ""
+		}
+		needs = append(needs, strings.Join(n, " and "))
+	}
+	return fmt.Sprintf("Departure from Autobahn: a server that accepts must %s; many servers accept with a plain \"permessage-deflate\" instead, which answers no offer, "+
+		"so the case FAILS at the opening handshake (strict clients such as Python's websockets refuse the same answer), while Autobahn's client never compares the answer with its offer and runs the messages.",
+		strings.Join(needs, ", or for a later offer "))
 }

@@ -95,7 +95,7 @@ func perfCase(id, title, desc string, op frame.Opcode, pattern string, size, fra
 		Description: desc + fmt.Sprintf(" OK when the echo, of the same type and length, arrives within %v (Autobahn's deadline; content is not compared, as in Autobahn). §10.4 lets a server limit message size, so a target that refuses with 1009 is reported, not excused: Autobahn fails it too. The duration and throughput are reported.", deadline),
 		Clauses:     []string{rfcFragments, rfcData, "RFC 6455 §10.4"},
 		Serial:      true,
-		Steps:       []Step{{Frames: messageFrames(op, pattern, size, fragment), Chop: chop}},
+		Steps:       []Step{{Message: &Bulk{Opcode: op, Pattern: []byte(pattern), Size: size, Fragment: fragment}, Chop: chop}},
 		Timer:       closeAfter(deadline),
 		Echoes:      &EchoCheck{Count: 1, Binary: op == frame.OpBinary, Length: size},
 		Close:       normalClose,
@@ -103,18 +103,17 @@ func perfCase(id, title, desc string, op frame.Opcode, pattern string, size, fra
 	}
 }
 
-// messageFrames generates a message of size octets of pattern, split as
-// autobahnFragments splits it, all frames slicing one buffer made when
-// iteration starts.
-func messageFrames(op frame.Opcode, pattern string, size, fragment int) iter.Seq[frame.Frame] {
+// Frames generates the message, split as autobahnFragments splits it,
+// all frames slicing one buffer made when iteration starts.
+func (b *Bulk) Frames() iter.Seq[frame.Frame] {
 	return func(yield func(frame.Frame) bool) {
-		pieces := autobahnFragments(repeat(pattern, size), fragment)
+		pieces := autobahnFragments(repeat(string(b.Pattern), b.Size), b.Fragment)
 		for i, p := range pieces {
-			fop := op
+			op := b.Opcode
 			if i > 0 {
-				fop = frame.OpContinuation
+				op = frame.OpContinuation
 			}
-			f := frame.New(fop, p)
+			f := frame.New(op, p)
 			f.Fin = i == len(pieces)-1
 			if !yield(f) {
 				return
@@ -127,11 +126,7 @@ func messageFrames(op frame.Opcode, pattern string, size, fragment int) iter.Seq
 // sent only once the previous one came back.
 func roundTripCase(id string, op frame.Opcode, pattern string, size int, deadline time.Duration) *Case {
 	const count = 1000
-	f := dataFrame(op, repeat(pattern, size), true, 0)
-	steps := make([]Step, 0, 2*count)
-	for i := range count {
-		steps = append(steps, send(f), Step{AwaitEcho: i + 1})
-	}
+	steps := []Step{{Frame: dataFrame(op, repeat(pattern, size), true, 0), RoundTrips: count}}
 	kind := "text"
 	if op == frame.OpBinary {
 		kind = "binary"

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/wsconform/wsconform/reference/deflate"
@@ -37,40 +36,15 @@ func OpenDeflate(ctx context.Context, t Target, to Timeouts, log *WireLog, offer
 	return open(ctx, t, to, log, nil, offers)
 }
 
-// acceptedDeflate reads the target's answer to the offers: nil when it has
-// no permessage-deflate element, an error when the answer is one a client
-// must fail the connection over (RFC 7692 §7.1: invalid, or answering no
-// offer; §5.1: at most one permessage-deflate element).
+// acceptedDeflate reads the target's answer to the offers
+// (deflate.Agreement): nil when declined, an error when the client must
+// fail the connection over it.
 func acceptedDeflate(offers []deflate.Params, resp *handshake.Response) (*deflate.Params, error) {
-	values := resp.Values("Sec-WebSocket-Extensions")
-	if len(values) == 0 {
-		return nil, nil
-	}
-	exts, err := handshake.ParseExtensions(strings.Join(values, ", "))
-	if err != nil {
-		return nil, fmt.Errorf("opening handshake rejected: Sec-WebSocket-Extensions: %w", err)
-	}
-	var found []handshake.Extension
-	for _, e := range exts {
-		if strings.EqualFold(e.Name, deflate.ExtensionName) {
-			found = append(found, e)
-		}
-	}
-	switch len(found) {
-	case 0:
-		return nil, nil
-	case 1:
-	default:
-		return nil, errors.New("opening handshake rejected: permessage-deflate accepted more than once")
-	}
-	p, err := deflate.ParseParams(found[0])
-	if err == nil {
-		err = deflate.ValidateResponse(offers, p)
-	}
+	p, err := deflate.Agreement(offers, resp.Values("Sec-WebSocket-Extensions"))
 	if err != nil {
 		return nil, fmt.Errorf("opening handshake rejected: %w", err)
 	}
-	return &p, nil
+	return p, nil
 }
 
 // Deflate is the permessage-deflate agreement, or nil when none.
