@@ -81,7 +81,7 @@ func caseByID(t *testing.T, id string) *Case {
 	return nil
 }
 
-// TestJudgeAnswer pins the status-to-verdict tables of section 15 against
+// TestJudgeHandshakeAnswer pins the status-to-verdict tables of section 15 against
 // the RFC clause that decides each row.
 func TestJudgeHandshakeAnswer(t *testing.T) {
 	accepted := Control{Ran: true, Accepted: true, Observed: "response 101 Switching Protocols"}
