@@ -59,12 +59,7 @@ func WriteAutobahn(dir string, runs ...*cases.Run) error {
 				Duration: r.Duration.Milliseconds(), ReportFile: AutobahnFileStem(agent, r.ID) + ".json",
 			}
 			if r.Close != nil && r.Close.ReceivedClose {
-				code := int(r.Close.RemoteCode)
-				if code == 0 {
-					e.RemoteCloseCode = nil
-				} else {
-					e.RemoteCloseCode = &code
-				}
+				e.RemoteCloseCode = closeCode(r.Close.RemoteCode)
 			}
 			m[r.ID] = e
 		}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -153,23 +154,24 @@ func (c *Conn) readLoop(ext frame.Extensions) {
 			c.lost(err)
 			return
 		}
+		// Every frame the peer sends is checked, also after we failed the
+		// connection or started the close: a close reply is judged like
+		// any other frame.
 		failed := c.failedByMe()
-		if !failed {
-			vs := frame.Check(h, frame.FromServer, ext)
-			if v := seq.Check(h); v != nil {
-				vs = append(vs, *v)
-			}
-			if len(vs) > 0 {
-				c.Log.Frame(Received, h.String())
-				c.peerBroke(vs[0])
-				failed = true
-			}
+		vs := frame.Check(h, frame.FromServer, ext)
+		if v := seq.Check(h); v != nil {
+			vs = append(vs, *v)
+		}
+		var headerViolation *frame.Violation
+		if len(vs) > 0 {
+			c.Log.Frame(Received, h.String())
+			c.peerBroke(vs[0])
+			headerViolation = &vs[0]
+			failed = true
 		}
 		if v := frame.CheckMessageSize(max(h.Length, uint64(len(msg))+h.Length), MaxMessage); v != nil {
 			c.Log.Frame(Received, h.String())
-			if !failed {
-				c.peerBroke(*v)
-			}
+			c.peerBroke(*v)
 			c.drain()
 			return
 		}
@@ -195,10 +197,11 @@ func (c *Conn) readLoop(ext frame.Extensions) {
 			return
 		}
 		c.Log.Frame(Received, describe(h, payload))
+		if h.Opcode == frame.OpClose {
+			c.closeReceived(payload, headerViolation)
+			continue
+		}
 		if failed {
-			if h.Opcode == frame.OpClose {
-				c.closeReceived(payload)
-			}
 			continue
 		}
 		switch h.Opcode {
@@ -211,8 +214,6 @@ func (c *Conn) readLoop(ext frame.Extensions) {
 			}
 		case frame.OpPong:
 			c.record(Event{Kind: Pong, Payload: append([]byte(nil), payload...)})
-		case frame.OpClose:
-			c.closeReceived(payload)
 		case frame.OpText, frame.OpBinary, frame.OpContinuation:
 			if !h.Fin {
 				continue
@@ -227,7 +228,7 @@ func (c *Conn) readLoop(ext frame.Extensions) {
 			}
 			// §8.1: a text message whose payload is not UTF-8 must fail the connection with 1007.
 			if !msgBinary && !utf8.Valid(msg) {
-				c.peerBroke(*frame.TextInvalidUTF8("the target sent a text message that is not valid UTF-8"))
+				c.peerBroke(*frame.TextInvalidUTF8("a text message that is not valid UTF-8"))
 				continue
 			}
 			if cap(msg) > 1<<20 {
@@ -254,22 +255,37 @@ func (c *Conn) drain() {
 	io.Copy(io.Discard, c.br)
 }
 
-// peerBroke fails the connection because the peer broke a rule.
+// peerBroke records a rule the peer broke (the first one is kept) and
+// fails the connection, unless we already failed it or sent our close.
 func (c *Conn) peerBroke(v frame.Violation) {
 	c.mu.Lock()
 	if c.state.PeerViolation == "" {
-		c.state.PeerViolation = fmt.Sprintf("%s (%s): %s", v.Rule, v.Section, v.Detail)
+		c.state.PeerViolation, c.state.PeerRule = violationText(v), v.Rule
 		c.wakeLocked()
 	}
-	already := c.state.SentClose
+	fail := !c.state.SentClose && !c.state.FailedByMe
+	if fail {
+		c.state.FailedByMe, c.state.FailedOn = true, violationText(v)
+	}
 	c.mu.Unlock()
-	if !already {
-		go c.Fail(v.Code, "")
+	if fail {
+		go c.sendFail(v.Code, "")
 	}
 }
 
-func (c *Conn) closeReceived(payload []byte) {
-	code, reason, v := frame.ParseClosePayload(payload)
+// violationText is a rule broken, for people: "RFC 6455 §5.4: continuation
+// frame with no fragmented message to continue [continuation-without-start]".
+func violationText(v frame.Violation) string {
+	return fmt.Sprintf("%s: %s [%s]", v.Section, v.Detail, v.Rule)
+}
+
+// closeReceived handles the peer's close frame; headerViolation is a rule
+// its header broke (checked by the caller).
+func (c *Conn) closeReceived(payload []byte, headerViolation *frame.Violation) {
+	body, v := frame.ParseClosePayload(payload)
+	if headerViolation != nil {
+		v = headerViolation
+	}
 	c.mu.Lock()
 	if c.state.ReceivedClose {
 		c.mu.Unlock()
@@ -279,26 +295,39 @@ func (c *Conn) closeReceived(payload []byte) {
 	if !c.state.SentClose {
 		c.txAtRemoteClose = c.txOctets
 	}
-	c.state.RemoteCode, c.state.RemoteReason = code, string(reason)
+	if body.HasCode {
+		c.state.RemoteCode = &body.Code
+	}
+	c.state.RemoteReason = string(body.Reason)
+	if v != nil {
+		c.state.RemoteCloseViolation, c.state.RemoteCloseRule = violationText(*v), v.Rule
+	}
 	if c.closeT != nil {
 		c.closeT.Stop()
 	}
-	reply := !c.state.SentClose
+	reply := !c.state.SentClose && !c.state.FailedByMe
 	midFrame := c.inFrame
 	c.dropT = time.AfterFunc(c.timeouts.DropWait+c.timeouts.CloseWait, c.dropWaitExpired)
 	c.wakeLocked()
 	c.mu.Unlock()
 	switch {
-	case v != nil && reply:
+	case v != nil:
+		// Whoever closed first, a malformed close frame is a rule broken:
+		// recorded, and answered by failing the connection if we have
+		// not sent our close yet. Once both close frames are exchanged we
+		// wait for the peer to close TCP as usual, so the verdict does not
+		// depend on a drop of ours.
 		c.peerBroke(*v)
 	case reply && midFrame:
 		// A close frame cannot be sent inside the frame we are writing; the
 		// peer has failed the connection, so we wait for it to drop TCP.
 		c.Log.Note("peer closed while our frame was partly sent: no close reply")
-	case reply:
+	case reply && body.HasCode:
 		// §5.5.1: the endpoint that receives a close answers with a close,
 		// typically echoing the status code it received.
-		go c.SendClose(code, "")
+		go c.SendClose(body.Code, "")
+	case reply:
+		go c.SendEmptyClose()
 	}
 }
 
@@ -333,6 +362,12 @@ func (c *Conn) lost(err error) {
 	switch {
 	case errors.Is(err, io.EOF):
 	case c.state.DroppedByMe:
+	case c.state.HandshakeDone() && errors.Is(err, syscall.ECONNRESET):
+		// A peer that closes its socket with our later octets unread (we
+		// sent frames after our close, 7.1.2-7.1.5) makes its kernel send
+		// RST. The closing handshake is complete by then, so the close is
+		// clean (as in Autobahn); the reset is only noted.
+		c.Log.Note("TCP reset by the target after the closing handshake (it closed its socket with octets of ours unread): still a clean close")
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		c.state.TCPError = "deadline exceeded"
 	default:
@@ -354,6 +389,8 @@ func (c *Conn) finish() {
 	s := &c.state
 	s.ClosedAt = time.Since(c.Log.start)
 	switch {
+	case s.Abandoned != "":
+		s.NotCleanReason = "we gave up at our case deadline " + s.Abandoned
 	case !s.SentClose && !s.ReceivedClose:
 		s.NotCleanReason = "TCP ended without a closing handshake"
 	case !s.ReceivedClose:

@@ -125,7 +125,7 @@ func TestCloseHandshakes(t *testing.T) {
 				c.Write(frame.New(frame.OpClose, frame.ClosePayload(1000, "")).Bytes())
 			},
 			check: func(t *testing.T, s probe.CloseState) {
-				if !s.Clean || !s.ClosedByMe || s.DroppedByMe || s.RemoteCode != 1000 {
+				if !s.Clean || !s.ClosedByMe || s.DroppedByMe || s.RemoteCode == nil || *s.RemoteCode != 1000 {
 					t.Errorf("state %+v, want a clean close we started, code 1000", s)
 				}
 			},
@@ -150,7 +150,7 @@ func TestCloseHandshakes(t *testing.T) {
 				time.Sleep(time.Second)
 			},
 			check: func(t *testing.T, s probe.CloseState) {
-				if s.Clean || !s.DropTimeout || !s.DroppedByMe || s.RemoteCode != 0 {
+				if s.Clean || !s.DropTimeout || !s.DroppedByMe || s.RemoteCode != nil {
 					t.Errorf("state %+v, want a drop timeout, no close code", s)
 				}
 			},
@@ -187,9 +187,9 @@ func TestPeerViolationsFailTheConnection(t *testing.T) {
 				c.Write(tc.send.Bytes())
 				f, err := frame.ReadFrame(r, 1<<10)
 				if err == nil && f.Opcode == frame.OpClose {
-					code, _, _ := frame.ParseClosePayload(f.Payload)
-					closeCode <- code
-					c.Write(frame.New(frame.OpClose, frame.ClosePayload(code, "")).Bytes())
+					body, _ := frame.ParseClosePayload(f.Payload)
+					closeCode <- body.Code
+					c.Write(frame.New(frame.OpClose, frame.ClosePayload(body.Code, "")).Bytes())
 				}
 				close(closeCode)
 			})
