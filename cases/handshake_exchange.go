@@ -139,7 +139,7 @@ func handshakeOnly(r *Result) {
 // brokenAcceptReason is the verdict text of a case whose valid opening
 // handshake got a 101 that a client must reject.
 func brokenAcceptReason(vs []handshake.Violation) string {
-	return "we sent a valid opening handshake and the target answered 101, but " + violationDetails(vs) +
+	return "We sent a valid opening handshake and the target answered 101, but " + violationDetails(vs) +
 		"; a client MUST fail such a connection (RFC 6455 §4.1), so the case's frames were never sent"
 }
 

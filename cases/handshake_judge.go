@@ -128,11 +128,11 @@ func JudgeHandshakeAnswer(x *HandshakeExchange, a HandshakeAnswer, c Control) (V
 	got := a.describe()
 	r, ok := x.Accept.Rule(a)
 	if !ok {
-		return Informational, fmt.Sprintf("sent %s; %s, an answer this case has no rule for (recorded only)", x.Sent, got)
+		return Informational, fmt.Sprintf("We sent %s; %s, an answer this case has no rule for (recorded only)", x.Sent, got)
 	}
 	if x.Accept.NeedsControl(a) && c.Ran && !c.Accepted {
-		return Informational, fmt.Sprintf("sent %s; %s, but the minimal valid request on a new connection was declined too (%s), "+
+		return Informational, fmt.Sprintf("We sent %s; %s, but the minimal valid request on a new connection was declined too (%s), "+
 			"so the refusal says nothing about this request; §4.2.2 lets a server refuse a handshake (recorded only)", x.Sent, got, c.Observed)
 	}
-	return r.Verdict, fmt.Sprintf("sent %s; %s. %s", x.Sent, got, r.Rule)
+	return r.Verdict, fmt.Sprintf("We sent %s; %s. %s", x.Sent, got, r.Rule)
 }
