@@ -195,13 +195,40 @@ func judgeAnswer(offers []deflate.Params, values []string) answerVerdict {
 		return answerVerdict{agreed: agreed}
 	}
 	v := answerVerdict{invalid: &deflate.Error{Rule: "pmd-invalid-response", Section: "RFC 7692 §7.1", Detail: err.Error()}}
-	why := err.Error()
-	if errors.As(err, &v.invalid) && len(offers) == 1 {
-		why = fmt.Sprintf("%s (%s)", v.invalid.Detail, v.invalid.Section)
+	why := strings.ReplaceAll(err.Error(), "\n", "; ")
+	if errors.As(err, &v.invalid) {
+		why = requirement(v.invalid)
 	}
-	v.reason = fmt.Sprintf("we offered %s; the target accepted with %q, which answers no offer as RFC 7692 §7.1 requires: %s; a client must fail such a connection",
-		offersText(offers), strings.Join(values, ", "), strings.ReplaceAll(why, "\n", "; "))
+	if joined, ok := err.(interface{ Unwrap() []error }); ok && len(offers) > 1 {
+		var parts []string
+		for i, e := range joined.Unwrap() {
+			var de *deflate.Error
+			if errors.As(e, &de) {
+				parts = append(parts, fmt.Sprintf("for offer %d, %s", i+1, requirement(de)))
+			}
+		}
+		if len(parts) == len(offers) {
+			why = strings.Join(parts, "; ")
+		}
+	}
+	v.reason = fmt.Sprintf("we offered %s; the target accepted with %q, which answers no offer: %s, and a client must then fail the connection (RFC 7692 §7.1)",
+		offersText(offers), strings.Join(values, ", "), why)
 	return v
+}
+
+// requirement is the RFC's requirement a response breaks, in words.
+func requirement(e *deflate.Error) string {
+	switch e.Rule {
+	case "pmd-response-server-no-context-takeover-missing":
+		return "a server that accepts an offer carrying server_no_context_takeover must echo it (" + e.Section + ")"
+	case "pmd-response-server-max-window-bits-missing", "pmd-response-server-max-window-bits-too-large":
+		return "a server that accepts an offer carrying server_max_window_bits must answer it with the same or a smaller value (" + e.Section + ")"
+	case "pmd-response-client-max-window-bits-not-offered":
+		return "a response must not carry client_max_window_bits unless the offer did (" + e.Section + ")"
+	case "pmd-response-client-max-window-bits-no-value", "pmd-response-client-max-window-bits-too-large":
+		return "client_max_window_bits in a response must have a value no larger than the offered one (" + e.Section + ")"
+	}
+	return e.Detail + " (" + e.Section + ")"
 }
 
 // echoMismatch says how echo e differs from the message sent ("" if not).

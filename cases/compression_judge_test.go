@@ -43,6 +43,8 @@ func TestJudgeAnswer(t *testing.T) {
 			"pmd-response-client-max-window-bits-no-value", "RFC 7692 §7.1.2.2"},
 		{"unknown parameter", []deflate.Params{autobahnOffer()}, []string{"permessage-deflate; foo=1"}, "", "pmd-unknown-param", "RFC 7692 §7"},
 		{"13.7 plain acceptance answers the third offer", set13_7, []string{"permessage-deflate"}, "permessage-deflate", "", ""},
+		{"13.7 an answer to none of three offers", set13_7, []string{"permessage-deflate; client_max_window_bits"}, "",
+			"pmd-response-server-no-context-takeover-missing", "RFC 7692 §7.1.1.1"},
 		{"accepted twice", []deflate.Params{autobahnOffer()}, []string{"permessage-deflate", "permessage-deflate"}, "", "pmd-invalid-response", "RFC 7692 §7.1"},
 		{"malformed header", []deflate.Params{autobahnOffer()}, []string{"permessage-deflate;;"}, "", "pmd-invalid-response", "RFC 7692 §7.1"},
 	}
@@ -62,6 +64,9 @@ func TestJudgeAnswer(t *testing.T) {
 			}
 			if tc.rule != "" && (!strings.Contains(v.reason, tc.answer[0]) || !strings.Contains(v.reason, "RFC 7692 §7.1")) {
 				t.Errorf("reason %q does not say what was answered and which clause decides", v.reason)
+			}
+			if tc.rule != "" && len(tc.offers) > 1 && !strings.Contains(v.reason, "for offer 3, client_max_window_bits in a response must have a value") {
+				t.Errorf("reason %q does not say what each offer required", v.reason)
 			}
 		})
 	}

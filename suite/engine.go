@@ -2,7 +2,6 @@ package suite
 
 import (
 	"context"
-	"net"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -30,6 +29,7 @@ type Engine struct {
 	exclusive sync.RWMutex
 	down      atomic.Pointer[cases.TargetDown]
 	running   sync.Map // case id -> struct{}: in flight
+	crash     crashRecord
 	stop      context.CancelFunc
 	ctx       context.Context
 }
@@ -79,10 +79,11 @@ func (e *Engine) Prefetch(cs []*cases.Case) {
 			}
 		}()
 	}
+	go e.runIsolated(cs)
 	go func() {
 		defer close(queue)
 		for _, c := range cs {
-			if c.Serial {
+			if c.Serial || mustReject(c) {
 				continue
 			}
 			s := e.slot(c)
@@ -139,11 +140,11 @@ func (e *Engine) claimAndRun(ctx context.Context, s *slot) bool {
 		return true
 	}
 	e.running.Store(s.c.ID, struct{}{})
+	release := e.isolate(s.c)
 	s.res = cases.Execute(ctx, s.c, e.env)
+	e.afterCase(s) // while still listed as running: a crash names it in flight
+	release()
 	e.running.Delete(s.c.ID)
-	if s.res.Unreachable {
-		e.targetMaybeDown(s)
-	}
 	e.report(s.res)
 	return true
 }
@@ -153,32 +154,6 @@ func (e *Engine) report(r cases.Result) {
 		e.OnResult(r)
 	}
 }
-
-// targetMaybeDown double-checks a refused connection: if the target really
-// stopped listening, the run says so, and what has not started is NOT RUN.
-func (e *Engine) targetMaybeDown(s *slot) {
-	if e.down.Load() != nil {
-		s.res = cases.NotRunResult(s.c, "not run: the target stopped accepting connections")
-		return
-	}
-	time.Sleep(100 * time.Millisecond) // a listener backlog overflow is not a crash
-	conn, err := net.DialTimeout("tcp", e.env.Target.Address(), 2*time.Second)
-	if err == nil {
-		conn.Close()
-		return
-	}
-	var inflight []string
-	e.running.Range(func(k, _ any) bool { inflight = append(inflight, k.(string)); return true })
-	inflight = append(inflight, s.c.ID)
-	sort.Slice(inflight, func(i, j int) bool { return cases.LessID(inflight[i], inflight[j]) })
-	d := &cases.TargetDown{At: time.Now(), Error: err.Error(), InFlight: inflight}
-	if e.down.CompareAndSwap(nil, d) {
-		s.res = cases.NotRunResult(s.c, "not run: the target stopped accepting connections ("+err.Error()+")")
-	}
-}
-
-// Down reports whether the target went down during the run.
-func (e *Engine) Down() *cases.TargetDown { return e.down.Load() }
 
 // Close stops feeding the pool; running cases finish under their deadlines.
 func (e *Engine) Close() { e.stop() }
