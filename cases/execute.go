@@ -30,6 +30,8 @@ func Execute(ctx context.Context, c *Case, env Env) Result {
 	switch {
 	case c.Custom != nil:
 		r = c.Custom(ctx, env)
+	case c.Handshake != nil:
+		r = runHandshake(ctx, c, env)
 	case c.Compression != nil:
 		r = runCompression(ctx, c, env, start)
 	default:
@@ -51,7 +53,7 @@ func fill(r *Result, c *Case, start time.Time) {
 	if r.Expected == nil {
 		r.Expected = expectedOutcomes(c.Expect)
 	}
-	if r.ExpectedClose == nil && c.Custom == nil {
+	if r.ExpectedClose == nil && c.judgesClose() {
 		r.ExpectedClose = c.Close.View()
 	}
 }
@@ -106,7 +108,7 @@ func runScript(ctx context.Context, c *Case, env Env, start time.Time) Result {
 	r.FailFastOffset = -1
 	log := probe.NewWireLog(start)
 	to := env.timeouts()
-	conn, hs, err := probe.Open(ctx, env.Target, to, log, c.Request)
+	conn, hs, err := probe.Open(ctx, env.Target, to, log, nil)
 	r.Handshake = hs
 	if err != nil {
 		openFailed(&r, err, hs, log)
