@@ -238,8 +238,12 @@ func echoMismatch(e probe.Event, binary bool, want []byte) string {
 		return fmt.Sprintf("got %s, want a message", e.String())
 	case e.Binary != binary:
 		return fmt.Sprintf("got %s, want binary=%t", e.String(), binary)
-	case len(e.Payload) != len(want):
-		return fmt.Sprintf("%d octets, want %d", len(e.Payload), len(want))
+	case e.PayloadLen() != len(want):
+		return fmt.Sprintf("%d octets, want %d", e.PayloadLen(), len(want))
+	case e.Digest != nil:
+		if !e.SamePayload(want) {
+			return "content differs from the message sent (SHA-256)"
+		}
 	case !bytes.Equal(e.Payload, want):
 		i := 0
 		for e.Payload[i] == want[i] {
