@@ -274,8 +274,8 @@ func judgeCompression(r *Result, c *Case, run compressionRun) {
 	r.Close = &st
 	judge(r, c, nil, st)
 	broke := ""
-	if st.PeerViolation != "" {
-		broke = ", and the target broke " + st.PeerViolation + " so we failed the connection"
+	if st.FailedOn != "" {
+		broke = ", and the target broke " + st.FailedOn + " so we failed the connection"
 	}
 	switch {
 	case run.agreed == nil:

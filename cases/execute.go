@@ -542,8 +542,8 @@ func judgeEchoes(r *Result, c *Case, events []probe.Event, took time.Duration) {
 		}
 		if e.Binary != want.Binary || e.PayloadLen() != want.Length {
 			r.Behavior = Failed
-			r.Reason = fmt.Sprintf("echo %d has the wrong type or length: got %s, want %d octets binary=%t",
-				got+1, e.String(), want.Length, want.Binary)
+			r.Reason = sentence(fmt.Sprintf("%secho %d came back as %s; %s require%s each message back with its type and length (%s)",
+				weSent(c), got+1, e.String(), clausesText(c.Clauses), plural(c.Clauses), echoShape(want)))
 			return
 		}
 		got++
@@ -557,9 +557,27 @@ func judgeEchoes(r *Result, c *Case, events []probe.Event, took time.Duration) {
 	r.Perf = stats
 	if got < want.Count {
 		r.Behavior = Failed
-		r.Reason = fmt.Sprintf("%d of %d echoes arrived before the deadline", got, want.Count)
+		r.Reason = sentence(fmt.Sprintf("%s%d of %d echoes came back within our %v deadline; %s require%s every message back (%s)",
+			weSent(c), got, want.Count, c.Timer.After, clausesText(c.Clauses), plural(c.Clauses), echoShape(want)))
 		return
 	}
 	r.Behavior = OK
-	r.Reason = fmt.Sprintf("all %d echoes arrived in %v (%.1f MB/s)", got, took.Round(time.Millisecond), stats.ThroughputMBps)
+	all := fmt.Sprintf("all %d echoes", got)
+	if got == 1 {
+		all = "the echo"
+	}
+	round := time.Millisecond
+	if took < 10*time.Millisecond {
+		round = time.Microsecond
+	}
+	r.Reason = sentence(fmt.Sprintf("%s%s came back in %v (%.1f MB/s), as %s require%s",
+		weSent(c), all, took.Round(round), stats.ThroughputMBps, clausesText(c.Clauses), plural(c.Clauses)))
+}
+
+func echoShape(want *EchoCheck) string {
+	kind := "text"
+	if want.Binary {
+		kind = "binary"
+	}
+	return fmt.Sprintf("%s, %d octets", kind, want.Length)
 }
