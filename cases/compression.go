@@ -205,13 +205,40 @@ func judgeAnswer(offers []deflate.Params, values []string) answerVerdict {
 		return answerVerdict{agreed: agreed}
 	}
 	v := answerVerdict{invalid: &deflate.Error{Rule: "pmd-invalid-response", Section: "RFC 7692 §7.1", Detail: err.Error()}}
-	why := err.Error()
-	if errors.As(err, &v.invalid) && len(offers) == 1 {
-		why = fmt.Sprintf("%s (%s)", v.invalid.Detail, v.invalid.Section)
+	why := strings.ReplaceAll(err.Error(), "\n", "; ")
+	if errors.As(err, &v.invalid) {
+		why = requirement(v.invalid)
 	}
-	v.reason = fmt.Sprintf("we offered %s; the target accepted with %q, which answers no offer as RFC 7692 §7.1 requires: %s; a client must fail such a connection",
-		offersText(offers), strings.Join(values, ", "), strings.ReplaceAll(why, "\n", "; "))
+	if joined, ok := err.(interface{ Unwrap() []error }); ok && len(offers) > 1 {
+		var parts []string
+		for i, e := range joined.Unwrap() {
+			var de *deflate.Error
+			if errors.As(e, &de) {
+				parts = append(parts, fmt.Sprintf("for offer %d, %s", i+1, requirement(de)))
+			}
+		}
+		if len(parts) == len(offers) {
+			why = strings.Join(parts, "; ")
+		}
+	}
+	v.reason = fmt.Sprintf("We offered %s; the target accepted with %q, which answers no offer: %s, and a client must then fail the connection (RFC 7692 §7.1)",
+		offersText(offers), strings.Join(values, ", "), why)
 	return v
+}
+
+// requirement is the RFC's requirement a response breaks, in words.
+func requirement(e *deflate.Error) string {
+	switch e.Rule {
+	case "pmd-response-server-no-context-takeover-missing":
+		return "a server that accepts an offer carrying server_no_context_takeover must echo it (" + e.Section + ")"
+	case "pmd-response-server-max-window-bits-missing", "pmd-response-server-max-window-bits-too-large":
+		return "a server that accepts an offer carrying server_max_window_bits must answer it with the same or a smaller value (" + e.Section + ")"
+	case "pmd-response-client-max-window-bits-not-offered":
+		return "a response must not carry client_max_window_bits unless the offer did (" + e.Section + ")"
+	case "pmd-response-client-max-window-bits-no-value", "pmd-response-client-max-window-bits-too-large":
+		return "client_max_window_bits in a response must have a value no larger than the offered one (" + e.Section + ")"
+	}
+	return e.Detail + " (" + e.Section + ")"
 }
 
 // echoMismatch says how echo e differs from the message sent ("" if not).
@@ -221,8 +248,12 @@ func echoMismatch(e probe.Event, binary bool, want []byte) string {
 		return fmt.Sprintf("got %s, want a message", e.String())
 	case e.Binary != binary:
 		return fmt.Sprintf("got %s, want binary=%t", e.String(), binary)
-	case len(e.Payload) != len(want):
-		return fmt.Sprintf("%d octets, want %d", len(e.Payload), len(want))
+	case e.PayloadLen() != len(want):
+		return fmt.Sprintf("%d octets, want %d", e.PayloadLen(), len(want))
+	case e.Digest != nil:
+		if !e.SamePayload(want) {
+			return "content differs from the message sent (SHA-256)"
+		}
 	case !bytes.Equal(e.Payload, want):
 		i := 0
 		for e.Payload[i] == want[i] {
@@ -252,18 +283,24 @@ func judgeCompression(r *Result, c *Case, run compressionRun) {
 	st := run.close
 	r.Close = &st
 	judge(r, c, nil, st)
+	broke := ""
+	if st.FailedOn != "" {
+		broke = ", and the target broke " + st.FailedOn + " so we failed the connection"
+	}
 	switch {
 	case run.agreed == nil:
-		r.Behavior, r.Reason = p.Declined, "the target declined permessage-deflate (offered "+offersText(p.Offers)+"): RFC 7692 is optional, so the case does not apply"
-	case run.failure != "":
-		r.Behavior, r.Reason = Failed, run.failure
-	case run.echoed < p.Count:
-		r.Behavior, r.Reason = Failed, fmt.Sprintf("%d of %d echoes matched", run.echoed, p.Count)
+		r.Behavior = p.Declined
+		r.Reason = "We offered " + offersText(p.Offers) + "; the target declined permessage-deflate, which RFC 7692 allows (the extension is optional), so the case does not apply"
+	case run.failure != "" || run.echoed < p.Count:
+		what := run.failure
+		if what == "" {
+			what = fmt.Sprintf("%d of %d echoes matched", run.echoed, p.Count)
+		}
+		r.Behavior = Failed
+		r.Reason = sentence(weSent(c) + what + broke + "; an echo server must send every message back as it was sent, and a compressed one must inflate to it (RFC 7692 §7.2.2)")
 	default:
-		r.Behavior, r.Reason = OK, fmt.Sprintf("all %d echoes matched within %v", p.Count, run.deadline)
-	}
-	if st.PeerViolation != "" {
-		r.Reason += "; the target broke a rule and we failed the connection: " + st.PeerViolation
+		r.Behavior = OK
+		r.Reason = sentence(fmt.Sprintf("%sall %d echoes came back equal to the messages within %v%s, as RFC 7692 §7.2 requires", weSent(c), p.Count, run.deadline, broke))
 	}
 	if run.agreed != nil {
 		r.Observed = append(r.Observed, fmt.Sprintf("permessage-deflate accepted: %s", run.agreed),

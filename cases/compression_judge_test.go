@@ -43,6 +43,8 @@ func TestJudgeAnswer(t *testing.T) {
 			"pmd-response-client-max-window-bits-no-value", "RFC 7692 §7.1.2.2"},
 		{"unknown parameter", []deflate.Params{autobahnOffer()}, []string{"permessage-deflate; foo=1"}, "", "pmd-unknown-param", "RFC 7692 §7"},
 		{"13.7 plain acceptance answers the third offer", set13_7, []string{"permessage-deflate"}, "permessage-deflate", "", ""},
+		{"13.7 an answer to none of three offers", set13_7, []string{"permessage-deflate; client_max_window_bits"}, "",
+			"pmd-response-server-no-context-takeover-missing", "RFC 7692 §7.1.1.1"},
 		{"accepted twice", []deflate.Params{autobahnOffer()}, []string{"permessage-deflate", "permessage-deflate"}, "", "pmd-invalid-response", "RFC 7692 §7.1"},
 		{"malformed header", []deflate.Params{autobahnOffer()}, []string{"permessage-deflate;;"}, "", "pmd-invalid-response", "RFC 7692 §7.1"},
 	}
@@ -62,6 +64,9 @@ func TestJudgeAnswer(t *testing.T) {
 			}
 			if tc.rule != "" && (!strings.Contains(v.reason, tc.answer[0]) || !strings.Contains(v.reason, "RFC 7692 §7.1")) {
 				t.Errorf("reason %q does not say what was answered and which clause decides", v.reason)
+			}
+			if tc.rule != "" && len(tc.offers) > 1 && !strings.Contains(v.reason, "for offer 3, client_max_window_bits in a response must have a value") {
+				t.Errorf("reason %q does not say what each offer required", v.reason)
 			}
 		})
 	}
@@ -99,7 +104,7 @@ func TestEchoMismatch(t *testing.T) {
 func TestJudgeCompression(t *testing.T) {
 	c, _ := Lookup("13.2.1")
 	agreed := &deflate.Params{ServerNoContextTakeover: true}
-	clean := probe.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, Clean: true, RemoteCode: 1000}
+	clean := probe.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, Clean: true, RemoteCode: probe.Code(1000)}
 	tests := []struct {
 		name      string
 		run       compressionRun
@@ -107,14 +112,14 @@ func TestJudgeCompression(t *testing.T) {
 		closeWant CloseVerdict
 		reason    string
 	}{
-		{"every echo matched", compressionRun{agreed: agreed, echoed: 1000, deadline: time.Minute, took: time.Second, close: clean}, OK, CloseOK, "all 1000 echoes matched"},
-		{"declined", compressionRun{close: clean}, Unimplemented, CloseOK, "declined permessage-deflate"},
+		{"every echo matched", compressionRun{agreed: agreed, echoed: 1000, deadline: time.Minute, took: time.Second, close: clean}, OK, CloseOK, "all 1000 echoes came back equal"},
+		{"declined", compressionRun{close: clean}, Unimplemented, CloseOK, "declined permessage-deflate, which RFC 7692 allows"},
 		{"an echo was wrong", compressionRun{agreed: agreed, echoed: 3, failure: "echo 4 of 1000 is wrong: 3 octets, want 16", close: clean}, Failed, CloseOK, "echo 4 of 1000"},
 		{"fewer echoes, no failure named", compressionRun{agreed: agreed, echoed: 999, close: clean}, Failed, CloseOK, "999 of 1000"},
 		{"the target broke a rule", compressionRun{agreed: agreed, echoed: 0, failure: "0 of 1000 echoes arrived: the connection ended",
-			close: probe.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, FailedByMe: true, PeerViolation: "pmd-invalid-compressed-data", RemoteCode: 1007}},
+			close: probe.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, FailedByMe: true, PeerViolation: "pmd-invalid-compressed-data", FailedOn: "pmd-invalid-compressed-data", RemoteCode: probe.Code(1007)}},
 			Failed, CloseUnclean, "pmd-invalid-compressed-data"},
-		{"the target closed first", compressionRun{agreed: agreed, echoed: 1000, close: probe.CloseState{SentClose: true, ReceivedClose: true, Clean: true, RemoteCode: 1000}},
+		{"the target closed first", compressionRun{agreed: agreed, echoed: 1000, close: probe.CloseState{SentClose: true, ReceivedClose: true, Clean: true, RemoteCode: probe.Code(1000)}},
 			OK, CloseFailed, "all 1000"},
 	}
 	for _, tc := range tests {

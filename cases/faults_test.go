@@ -25,9 +25,9 @@ type violation struct {
 	// about the frame: a pong, or a reserved opcode it skips.
 	silent bool
 	// onClose is set when the offending frame is a close frame; a server
-	// that waives the rule answers it with closeReply.
+	// that waives the rule answers it with closeReply (nil: no code).
 	onClose    bool
-	closeReply frame.CloseCode
+	closeReply *frame.CloseCode
 }
 
 // firstViolation is the first rule c's script breaks ("" if none).
@@ -58,19 +58,19 @@ func violations(c *cases.Case) []violation {
 			}
 		}
 		if h.Opcode == frame.OpClose {
-			code, _, cv := frame.ParseClosePayload(payload)
+			body, cv := frame.ParseClosePayload(payload)
 			if cv != nil {
 				vs = append(vs, *cv)
 			}
 			if len(vs) > 0 {
 				// As the reference server answers a close it was told to
 				// accept: no body, no code; a code it may not echo, 1000.
-				var reply frame.CloseCode
-				if len(payload) > 0 {
-					reply = code
-					if !code.ValidOnWire() {
-						reply = 1000
-					}
+				var reply *frame.CloseCode
+				switch {
+				case body.HasCode && body.Code.ValidOnWire():
+					reply = probe.Code(body.Code)
+				case len(payload) > 0:
+					reply = probe.Code(1000)
 				}
 				return violation{rule: vs[0].Rule, onClose: true, closeReply: reply}, true
 			}
@@ -179,7 +179,7 @@ func (ff faultFamily) expectFailure(c *cases.Case) bool {
 		if v.onClose {
 			// The server obeys the close it should have rejected: the case
 			// catches that only if the reply's code is not acceptable.
-			return v.closeReply != 0 && !slices.Contains(c.Close.Codes, v.closeReply) && !slices.Contains(c.Close.NonStrictCodes, v.closeReply)
+			return v.closeReply != nil && !slices.Contains(c.Close.Codes, *v.closeReply) && !slices.Contains(c.Close.NonStrictCodes, *v.closeReply)
 		}
 		if !v.silent {
 			return true
@@ -196,7 +196,7 @@ func (ff faultFamily) expectNonStrict(c *cases.Case) bool {
 		return true
 	}
 	v, rule := firstViolation(c)
-	return slices.Contains(ff.rules, rule) && v.onClose && slices.Contains(c.Close.NonStrictCodes, v.closeReply)
+	return slices.Contains(ff.rules, rule) && v.onClose && v.closeReply != nil && slices.Contains(c.Close.NonStrictCodes, *v.closeReply)
 }
 
 func expectsPong(c *cases.Case) bool {

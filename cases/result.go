@@ -48,6 +48,14 @@ type TargetDown struct {
 	At       time.Time `json:"at"`
 	Error    string    `json:"error"`
 	InFlight []string  `json:"inFlight"`
+	// CutOff are the cases in flight whose connection the target dropped
+	// without a close frame as it went down.
+	CutOff []string `json:"cutOff,omitempty"`
+	// KilledBy is the case that crashed the target (FAILED): the one among
+	// CutOff that sent something the target must reject, or, when there
+	// is none, every case cut off, one of which did. The rest of CutOff is
+	// NOT RUN.
+	KilledBy []string `json:"killedBy,omitempty"`
 }
 
 // Result is one case's outcome.

@@ -1,7 +1,6 @@
 package cases
 
 import (
-	"encoding/binary"
 	"fmt"
 	"time"
 
@@ -115,9 +114,7 @@ func closeCases() []*Case {
 		}
 		out = append(out, closeCase(fmt.Sprintf("7.9.%d", i+1), fmt.Sprintf("Close with invalid code %d", code),
 			fmt.Sprintf("Sends close %d without a reason. %s The target must answer with 1002 or drop TCP.%s", code, invalidCodeRule(code), note),
-			// The code is written as two octets even when it is 0:
-			// frame.ClosePayload(0, ...) means "no code" (an empty body).
-			[]Step{sendCloseRaw(binary.BigEndian.AppendUint16(nil, uint16(code)))}, ce))
+			[]Step{sendClose(code, "")}, ce))
 	}
 	for i, code := range []frame.CloseCode{5000, 65535} {
 		out = append(out, &Case{

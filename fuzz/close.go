@@ -23,14 +23,15 @@ import (
 //     RuleCloseReasonUTF8 (1007).
 //  2. ClosePayload(code, reason) rebuilds data octet for octet, whatever the
 //     verdict (it writes bad codes and reasons as given, so cases can send
-//     them), except for code 0, which it defines as the empty body.
+//     them), code 0 included: "no code" is HasCode false, never code 0.
 //  3. The close-code classes are a partition: ValidOnWire holds exactly for
 //     the standard, registered and private classes, and String starts with
 //     the decimal code.
 //
 // It returns 1 for a payload a peer must accept, else 0.
 func ClosePayload(data []byte) int {
-	code, reason, v := frame.ParseClosePayload(data)
+	body, v := frame.ParseClosePayload(data)
+	code, reason := body.Code, body.Reason
 	if v != nil {
 		checkViolation(*v)
 	}
@@ -44,6 +45,9 @@ func ClosePayload(data []byte) int {
 		panic(fmt.Sprintf("ParseClosePayload(% x): rule %q code %v, want rule %q code %v", data, gotRule, gotCode, wantRule, wantCode))
 	}
 
+	if body.HasCode != (len(data) >= 2) {
+		panic(fmt.Sprintf("ParseClosePayload(% x): HasCode %t", data, body.HasCode))
+	}
 	if len(data) >= 2 {
 		if want := frame.CloseCode(binary.BigEndian.Uint16(data)); code != want {
 			panic(fmt.Sprintf("ParseClosePayload(% x): code %d, want %d", data, code, want))
@@ -51,16 +55,11 @@ func ClosePayload(data []byte) int {
 		if !bytes.Equal(reason, data[2:]) || (len(reason) > 0 && &reason[0] != &data[2]) {
 			panic(fmt.Sprintf("ParseClosePayload(% x): reason % x does not alias the body after the code", data, reason))
 		}
-		if code != 0 {
-			if re := frame.ClosePayload(code, string(reason)); !bytes.Equal(re, data) {
-				panic(fmt.Sprintf("ClosePayload(%d, %q) = % x, want % x", code, reason, re, data))
-			}
+		if re := frame.ClosePayload(code, string(reason)); !bytes.Equal(re, data) {
+			panic(fmt.Sprintf("ClosePayload(%d, %q) = % x, want % x", code, reason, re, data))
 		}
 	} else if code != 0 || reason != nil {
 		panic(fmt.Sprintf("ParseClosePayload(% x): code %d reason %q from a body without a code", data, code, reason))
-	}
-	if re := frame.ClosePayload(0, string(data)); len(re) != 0 {
-		panic(fmt.Sprintf("ClosePayload(0, ...) = % x, want an empty body", re))
 	}
 
 	checkCloseClass(code)

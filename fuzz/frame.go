@@ -229,14 +229,18 @@ func checkSequence(seq *frame.Sequence, h frame.Header) {
 // checkClose compares ParseClosePayload with the §5.5.1/§7.4 rules and
 // ClosePayload.
 func checkClose(p []byte) {
-	code, reason, v := frame.ParseClosePayload(p)
+	body, v := frame.ParseClosePayload(p)
+	code, reason := body.Code, body.Reason
 	if v != nil {
 		checkViolation(*v)
 	}
+	if body.HasCode != (len(p) >= 2) {
+		panic(fmt.Sprintf("close % x: HasCode %t", p, body.HasCode))
+	}
 	switch {
 	case len(p) == 0:
-		if code != 0 || v != nil {
-			panic(fmt.Sprintf("empty close: code %v, %v", code, v))
+		if v != nil {
+			panic(fmt.Sprintf("empty close: %v", v))
 		}
 	case len(p) == 1:
 		if v == nil || v.Rule != frame.RuleCloseOneOctet {

@@ -42,6 +42,7 @@ func WriteAutobahn(dir string, runs ...*cases.Run) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
+	runs = bounded(runs)
 	index := map[string]map[string]autobahnEntry{}
 	for _, run := range runs {
 		agent := run.Target.Agent
@@ -59,12 +60,7 @@ func WriteAutobahn(dir string, runs ...*cases.Run) error {
 				Duration: r.Duration.Milliseconds(), ReportFile: AutobahnFileStem(agent, r.ID) + ".json",
 			}
 			if r.Close != nil && r.Close.ReceivedClose {
-				code := int(r.Close.RemoteCode)
-				if code == 0 {
-					e.RemoteCloseCode = nil
-				} else {
-					e.RemoteCloseCode = &code
-				}
+				e.RemoteCloseCode = closeCode(r.Close.RemoteCode)
 			}
 			m[r.ID] = e
 		}

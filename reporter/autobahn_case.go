@@ -8,6 +8,7 @@ import (
 
 	"github.com/wsconform/wsconform/cases"
 	"github.com/wsconform/wsconform/cases/probe"
+	"github.com/wsconform/wsconform/reference/frame"
 )
 
 // autobahnCase is Autobahn's per-case report: exactly its 39 keys, in its
@@ -99,10 +100,10 @@ func autobahnCaseOf(agent string, n int, r cases.Result) autobahnCase {
 			a.WasNotCleanReason = &c.NotCleanReason
 		}
 		if c.SentClose {
-			a.LocalCloseCode, a.LocalCloseReason = closeCode(int(c.LocalCode)), &c.LocalReason
+			a.LocalCloseCode, a.LocalCloseReason = closeCode(c.LocalCode), &c.LocalReason
 		}
 		if c.ReceivedClose {
-			a.RemoteCloseCode, a.RemoteCloseReason = closeCode(int(c.RemoteCode)), &c.RemoteReason
+			a.RemoteCloseCode, a.RemoteCloseReason = closeCode(c.RemoteCode), &c.RemoteReason
 		}
 	}
 	if h := r.Handshake; h != nil {
@@ -112,12 +113,14 @@ func autobahnCaseOf(agent string, n int, r cases.Result) autobahnCase {
 	return a
 }
 
-// closeCode is Autobahn's rendering: null when the close frame had no code.
-func closeCode(c int) *int {
-	if c == 0 {
+// closeCode is Autobahn's rendering: null when the close frame had no code
+// (a code 0 that was on the wire is 0).
+func closeCode(c *frame.CloseCode) *int {
+	if c == nil {
 		return nil
 	}
-	return &c
+	n := int(*c)
+	return &n
 }
 
 // expectation is Autobahn's one-paragraph expectation text.

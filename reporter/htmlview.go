@@ -168,8 +168,8 @@ func closeCell(r cases.Result) string {
 	switch {
 	case r.Close == nil || !r.Close.ReceivedClose:
 		return "-"
-	case r.Close.RemoteCode == 0:
+	case r.Close.RemoteCode == nil:
 		return "none"
 	}
-	return fmt.Sprint(int(r.Close.RemoteCode))
+	return fmt.Sprint(int(*r.Close.RemoteCode))
 }

@@ -49,8 +49,8 @@ func Summary(w io.Writer, run *cases.Run, g Gate) {
 		fmt.Fprintln(w)
 	}
 	if d := run.TargetDown; d != nil {
-		fmt.Fprintf(w, "The target stopped accepting connections at %s (%s); cases in flight then: %s\n\n",
-			d.At.Format("15:04:05"), d.Error, strings.Join(d.InFlight, ", "))
+		fmt.Fprintln(w, TargetDownLine(d, total[cases.NotRun]))
+		fmt.Fprintln(w)
 	}
 	fmt.Fprintf(w, "%-4s %-44s %s\n", "", "section", "verdicts")
 	for _, s := range order {
@@ -89,4 +89,22 @@ func section(id string) string {
 		return id[:i]
 	}
 	return id
+}
+
+// TargetDownLine says plainly that the target went down, when, on which
+// case, and what that left NOT RUN.
+func TargetDownLine(d *cases.TargetDown, notRun int) string {
+	line := fmt.Sprintf("The target stopped accepting connections at %s (%s)", d.At.Format("15:04:05"), d.Error)
+	switch len(d.KilledBy) {
+	case 0:
+		line += fmt.Sprintf("; cases in flight then: %s", strings.Join(d.InFlight, ", "))
+	case 1:
+		line += fmt.Sprintf(": it crashed on case %s (FAILED)", d.KilledBy[0])
+	default:
+		line += fmt.Sprintf(": it crashed on one of %s, which ran at the same time (FAILED; run them with --parallel 1 to tell which)", strings.Join(d.KilledBy, ", "))
+	}
+	if notRun > 0 {
+		line += fmt.Sprintf("; %d cases could not run after it (NOT RUN)", notRun)
+	}
+	return line + "."
 }

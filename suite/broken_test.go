@@ -78,8 +78,11 @@ func brokenSession(c net.Conn, rewrite frameRewrite) {
 		op := h.Opcode
 		switch {
 		case op == frame.OpClose:
-			code, _, _ := frame.ParseClosePayload(payload)
-			c.Write(frame.New(frame.OpClose, frame.ClosePayload(code, "")).Bytes())
+			var reply []byte
+			if body, _ := frame.ParseClosePayload(payload); body.HasCode {
+				reply = frame.ClosePayload(body.Code, "")
+			}
+			c.Write(frame.New(frame.OpClose, reply).Bytes())
 			return
 		case op == frame.OpPing:
 			op = frame.OpPong

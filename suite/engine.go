@@ -2,7 +2,6 @@ package suite
 
 import (
 	"context"
-	"net"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -29,6 +28,7 @@ type Engine struct {
 
 	down    atomic.Pointer[cases.TargetDown]
 	running sync.Map // case id -> struct{}: in flight
+	crash   crashRecord
 	stop    context.CancelFunc
 	ctx     context.Context
 }
@@ -144,10 +144,8 @@ func (e *Engine) claimAndRun(ctx context.Context, s *slot) bool {
 	}
 	e.running.Store(s.c.ID, struct{}{})
 	s.res = cases.Execute(ctx, s.c, e.env)
+	e.afterCase(s) // while still listed as running: a crash names it in flight
 	e.running.Delete(s.c.ID)
-	if s.res.Unreachable {
-		e.targetMaybeDown(s)
-	}
 	e.report(s.res)
 	return true
 }
@@ -157,32 +155,6 @@ func (e *Engine) report(r cases.Result) {
 		e.OnResult(r)
 	}
 }
-
-// targetMaybeDown double-checks a refused connection: if the target really
-// stopped listening, the run says so, and what has not started is NOT RUN.
-func (e *Engine) targetMaybeDown(s *slot) {
-	if e.down.Load() != nil {
-		s.res = cases.NotRunResult(s.c, "not run: the target stopped accepting connections")
-		return
-	}
-	time.Sleep(100 * time.Millisecond) // a listener backlog overflow is not a crash
-	conn, err := net.DialTimeout("tcp", e.env.Target.Address(), 2*time.Second)
-	if err == nil {
-		conn.Close()
-		return
-	}
-	var inflight []string
-	e.running.Range(func(k, _ any) bool { inflight = append(inflight, k.(string)); return true })
-	inflight = append(inflight, s.c.ID)
-	sort.Slice(inflight, func(i, j int) bool { return cases.LessID(inflight[i], inflight[j]) })
-	d := &cases.TargetDown{At: time.Now(), Error: err.Error(), InFlight: inflight}
-	if e.down.CompareAndSwap(nil, d) {
-		s.res = cases.NotRunResult(s.c, "not run: the target stopped accepting connections ("+err.Error()+")")
-	}
-}
-
-// Down reports whether the target went down during the run.
-func (e *Engine) Down() *cases.TargetDown { return e.down.Load() }
 
 // Close stops starting cases and tells running ones to stop; what never
 // started has no result (NOT RUN in the run).

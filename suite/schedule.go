@@ -12,8 +12,9 @@ import (
 // each get an eighth of a CPU, and the small cases beside them miss their
 // timers: the verdicts would then measure our load, not the target. So a
 // case has a weight, and the engine admits at most `workers` cases at once,
-// of which at most one per CPU may be heavy, while a case that must run
-// alone waits for the pool to drain with nothing new admitted.
+// of which at most one per CPU may be heavy and one may be risky (a likely
+// killer of a fragile target), while a case that must run alone waits for
+// the pool to drain with nothing new admitted.
 
 // weight is what a case costs the machine running the suite.
 type weight int
@@ -21,6 +22,7 @@ type weight int
 const (
 	light weight = iota // mostly waits on the network and its timers
 	heavy               // keeps a CPU busy on our side (compression, bulk data)
+	risky               // sends what the target must reject: one at a time, so a crash names its killer (crash.go)
 	alone               // timing-sensitive: runs with nothing else in flight
 )
 
@@ -28,6 +30,8 @@ func weightOf(c *cases.Case) weight {
 	switch {
 	case c.Serial:
 		return alone
+	case mustReject(c):
+		return risky
 	case c.Compression != nil || slices.Contains(c.Labels, "performance"):
 		return heavy
 	}
@@ -47,6 +51,7 @@ type scheduler struct {
 	queue            []*slot // not started, in run order
 	promoted         []*slot // awaited by someone: they go first
 	inFlight, heavy  int
+	risky            int  // 0 or 1
 	aloneRunning     bool // a case that must run alone is in flight
 	alonePhase       bool // cases that must run alone go one after another
 }
@@ -72,6 +77,8 @@ func (s *scheduler) admissible(sl *slot) bool {
 		return s.inFlight == 0
 	case sl.weight == heavy:
 		return s.inFlight < s.maxAll && s.heavy < s.maxHeavy
+	case sl.weight == risky:
+		return s.inFlight < s.maxAll && s.risky == 0
 	}
 	return s.inFlight < s.maxAll
 }
@@ -134,6 +141,8 @@ func (s *scheduler) take(sl *slot) *slot {
 	switch sl.weight {
 	case heavy:
 		s.heavy++
+	case risky:
+		s.risky++
 	case alone:
 		s.aloneRunning, s.alonePhase = true, true
 	}
@@ -146,6 +155,8 @@ func (s *scheduler) release(sl *slot) {
 	switch sl.weight {
 	case heavy:
 		s.heavy--
+	case risky:
+		s.risky--
 	case alone:
 		s.aloneRunning = false
 	}

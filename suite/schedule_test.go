@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/wsconform/wsconform/cases"
+	"github.com/wsconform/wsconform/cases/probe"
+	"github.com/wsconform/wsconform/reference/frame"
 )
 
 func TestWeightOf(t *testing.T) {
@@ -20,6 +22,8 @@ func TestWeightOf(t *testing.T) {
 		{cases.Case{ID: "12.1.1", Compression: &cases.CompressionPlan{}}, heavy},
 		{cases.Case{ID: "x", Labels: []string{"performance"}}, heavy},
 		{cases.Case{ID: "9.1.1", Serial: true, Labels: []string{"performance"}}, alone},
+		{cases.Case{ID: "5.1", Close: cases.CloseExpect{Codes: []frame.CloseCode{1002}}}, risky},
+		{cases.Case{ID: "7.1.1", Close: cases.CloseExpect{Codes: []frame.CloseCode{1000}}}, light},
 	} {
 		if got := weightOf(&tc.c); got != tc.want {
 			t.Errorf("%s: weight %d, want %d", tc.c.ID, got, tc.want)
@@ -43,6 +47,7 @@ func TestSchedulerNext(t *testing.T) {
 		{"light passes heavy with no slot", []weight{heavy, light}, nil, []weight{heavy, heavy}, []int{1}},
 		{"awaited goes first", []weight{light, light, light}, []int{2}, []weight{light, light}, []int{2, 0}},
 		{"awaited heavy is not overtaken by a queued heavy", []weight{heavy, heavy}, []int{1}, []weight{heavy}, []int{1}},
+		{"one risky case at a time", []weight{risky, risky, light}, nil, nil, []int{0, 2}},
 		{"serial not started unawaited while others are queued", []weight{alone, light}, nil, nil, []int{1}},
 		{"serial unawaited when nothing else is queued, alone", []weight{alone, alone}, nil, nil, []int{0}},
 		{"awaited serial drains the pool first", []weight{light, alone}, []int{1}, []weight{light}, nil},
@@ -101,11 +106,12 @@ func TestSchedulerSerialPhase(t *testing.T) {
 	}
 }
 
-// TestEngineRunsByCost runs a mix of light, heavy and serial cases on the
-// engine, awaited in a shuffled order as Ginkgo's randomised sections
-// await them: the pool never exceeds the workers, heavy cases never exceed
-// the heavy slots, a serial case has nothing beside it, and every case
-// gets its own result (none NOT RUN).
+// TestEngineRunsByCost runs a mix of light, heavy, risky and serial cases
+// on the engine, awaited in a shuffled order as Ginkgo's randomised
+// sections await them: the pool never exceeds the workers, heavy cases
+// never exceed the heavy slots, risky cases run one at a time, a serial
+// case has nothing beside it, and every case gets its own result (none
+// NOT RUN).
 func TestEngineRunsByCost(t *testing.T) {
 	const workers = 6
 	var mu sync.Mutex
@@ -118,8 +124,12 @@ func TestEngineRunsByCost(t *testing.T) {
 			inFlight[w]++
 			all := inFlight[light] + inFlight[heavy] + inFlight[alone]
 			peakAll, peakHeavy = max(peakAll, all), max(peakHeavy, inFlight[heavy])
+			all += inFlight[risky]
 			if inFlight[alone] > 0 && all > 1 {
 				violations = append(violations, fmt.Sprintf("a serial case ran beside %d others", all-1))
+			}
+			if inFlight[risky] > 1 {
+				violations = append(violations, fmt.Sprintf("%d cases that must be rejected ran at once", inFlight[risky]))
 			}
 			mu.Unlock()
 			select {
@@ -129,7 +139,8 @@ func TestEngineRunsByCost(t *testing.T) {
 			mu.Lock()
 			inFlight[w]--
 			mu.Unlock()
-			return cases.Result{Behavior: cases.OK, BehaviorClose: cases.CloseOK}
+			// The target closed: no liveness check after the case (crash.go).
+			return cases.Result{Behavior: cases.OK, BehaviorClose: cases.CloseOK, Close: &probe.CloseState{ReceivedClose: true}}
 		}
 	}
 	var cs []*cases.Case
@@ -141,6 +152,9 @@ func TestEngineRunsByCost(t *testing.T) {
 	}
 	for i := range 3 {
 		cs = append(cs, &cases.Case{ID: fmt.Sprintf("9.%d", i+1), Serial: true, Custom: run(alone, 20*time.Millisecond)})
+	}
+	for i := range 5 {
+		cs = append(cs, &cases.Case{ID: fmt.Sprintf("5.%d", i+1), Close: cases.CloseExpect{Codes: []frame.CloseCode{1002}}, Custom: run(risky, 5*time.Millisecond)})
 	}
 	eng := NewEngine(cases.Env{}, workers)
 	defer eng.Close()
@@ -173,7 +187,7 @@ func TestEngineCloseLeavesQueuedCasesUnrun(t *testing.T) {
 	block := func(ctx context.Context, env cases.Env) cases.Result {
 		started <- struct{}{}
 		<-ctx.Done()
-		return cases.Result{Behavior: cases.Failed}
+		return cases.Result{Behavior: cases.Failed, Close: &probe.CloseState{ReceivedClose: true}}
 	}
 	var cs []*cases.Case
 	for i := range 3 {

@@ -233,6 +233,7 @@ func Collect(cfg Config, eng *Engine, selected []*cases.Case, start time.Time) *
 		r.Reproduce = Reproduce(c.ID, reproduceURL(cfg.Target))
 		run.Results = append(run.Results, r)
 	}
+	attributeCrash(run.TargetDown, selected, run.Results)
 	// Ginkgo shuffles sections; reports list cases in catalogue order.
 	sort.Slice(run.Results, func(i, j int) bool { return cases.LessID(run.Results[i].ID, run.Results[j].ID) })
 	return run

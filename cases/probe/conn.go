@@ -113,7 +113,7 @@ type Conn struct {
 
 	mu              sync.Mutex
 	state           CloseState
-	events          []Event
+	events          eventLog      // bounded (record.go)
 	done            chan struct{} // closed once TCP is gone and the reader has stopped
 	closeT          *time.Timer
 	dropT           *time.Timer
@@ -125,6 +125,11 @@ type Conn struct {
 	messages        int           // Message events so far; guarded by mu
 	wake            chan struct{} // closed at the next event or the end; guarded by mu
 	deflate         *deflateState // permessage-deflate, nil unless negotiated (deflate.go)
+
+	// The reader's buffers, reused message after message (message.go).
+	src   messageSource
+	sink  messageSink
+	chunk []byte
 }
 
 func (c *Conn) sent(b []byte) {
@@ -148,23 +153,45 @@ func (c *Conn) OctetsSentAtRemoteClose() int64 {
 
 // CloseState is how the connection ended, in Autobahn's terms.
 type CloseState struct {
-	SentClose      bool            `json:"sentClose"`
-	ReceivedClose  bool            `json:"receivedClose"`
-	ClosedByMe     bool            `json:"closedByMe"`  // we sent the first close frame
-	FailedByMe     bool            `json:"failedByMe"`  // we failed the connection (peer broke a rule or a kill timer fired)
-	DroppedByMe    bool            `json:"droppedByMe"` // we closed TCP first
-	LocalCode      frame.CloseCode `json:"localCloseCode,omitempty"`
-	LocalReason    string          `json:"localCloseReason,omitempty"`
-	RemoteCode     frame.CloseCode `json:"remoteCloseCode,omitempty"` // 0: no code in the peer's close frame
-	RemoteReason   string          `json:"remoteCloseReason,omitempty"`
-	CloseTimeout   bool            `json:"wasCloseHandshakeTimeout"`
-	DropTimeout    bool            `json:"wasServerConnectionDropTimeout"`
-	PeerViolation  string          `json:"peerViolation,omitempty"` // the rule the peer broke, if we failed it
-	TCPError       string          `json:"tcpError,omitempty"`
-	NotCleanReason string          `json:"wasNotCleanReason,omitempty"`
-	Clean          bool            `json:"wasClean"`
-	ClosedAt       time.Duration   `json:"closedAt_ns,omitempty"` // when TCP ended, since start
+	SentClose     bool `json:"sentClose"`
+	ReceivedClose bool `json:"receivedClose"`
+	ClosedByMe    bool `json:"closedByMe"`  // we sent the first close frame
+	FailedByMe    bool `json:"failedByMe"`  // we failed the connection (peer broke a rule or a kill timer fired)
+	DroppedByMe   bool `json:"droppedByMe"` // we closed TCP first
+	// LocalCode and RemoteCode are the status codes of our and the peer's
+	// close frames; nil when the frame had no code (or was not sent). A
+	// code that is present can be 0: that is a code no endpoint may send.
+	LocalCode    *frame.CloseCode `json:"localCloseCode,omitempty"`
+	LocalReason  string           `json:"localCloseReason,omitempty"`
+	RemoteCode   *frame.CloseCode `json:"remoteCloseCode,omitempty"`
+	RemoteReason string           `json:"remoteCloseReason,omitempty"`
+	// RemoteCloseViolation is the rule the peer's close frame broke (its
+	// header or its body), whoever closed first; RemoteCloseRule is that
+	// rule's id.
+	RemoteCloseViolation string `json:"remoteCloseViolation,omitempty"`
+	RemoteCloseRule      string `json:"remoteCloseRule,omitempty"`
+	CloseTimeout         bool   `json:"wasCloseHandshakeTimeout"`
+	DropTimeout          bool   `json:"wasServerConnectionDropTimeout"`
+	// PeerViolation is the first rule the peer broke, PeerRule its id;
+	// FailedOn is the one that made us fail the connection ("" when a
+	// timer of ours did, or we did not fail it).
+	PeerViolation string `json:"peerViolation,omitempty"`
+	PeerRule      string `json:"peerRule,omitempty"`
+	FailedOn      string `json:"failedOnViolation,omitempty"`
+	TCPError      string `json:"tcpError,omitempty"`
+	// Abandoned says what was still outstanding when we gave up on the
+	// connection at our own deadline ("" if we did not).
+	Abandoned      string        `json:"abandoned,omitempty"`
+	NotCleanReason string        `json:"wasNotCleanReason,omitempty"`
+	Clean          bool          `json:"wasClean"`
+	ClosedAt       time.Duration `json:"closedAt_ns,omitempty"` // when TCP ended, since start
 }
+
+// Code is a present close code, for CloseState's code fields.
+func Code(c frame.CloseCode) *frame.CloseCode { return &c }
+
+// HandshakeDone reports whether both close frames were exchanged.
+func (s CloseState) HandshakeDone() bool { return s.SentClose && s.ReceivedClose }
 
 // Dial opens TCP (and TLS for wss) to the target. The connection's deadline
 // follows ctx: cancelling ctx unblocks every pending read and write.
@@ -284,6 +311,18 @@ func (c *Conn) SetDeadline(t time.Time) error { return c.nc.SetDeadline(t) }
 // NetConn is the underlying connection, for the handshake cases that speak
 // plain HTTP.
 func (c *Conn) NetConn() net.Conn { return c.nc }
+
+// Abandon gives up on the connection at our own deadline: outstanding says
+// what we were still doing or waiting for, for the report.
+func (c *Conn) Abandon(outstanding string) {
+	c.mu.Lock()
+	if !c.closedLocked() {
+		c.state.Abandoned = outstanding
+	}
+	c.mu.Unlock()
+	c.Log.Note("our case deadline was reached " + outstanding + ": abandoning the connection")
+	c.Abort()
+}
 
 // Abort closes TCP at once without a closing handshake.
 func (c *Conn) Abort() {

@@ -94,7 +94,7 @@ func TestOpenDeflateEcho(t *testing.T) {
 	}
 	c.SendClose(1000, "")
 	<-c.Done()
-	if s := c.State(); !s.Clean || s.RemoteCode != 1000 || s.PeerViolation != "" {
+	if s := c.State(); !s.Clean || s.RemoteCode == nil || *s.RemoteCode != 1000 || s.PeerViolation != "" {
 		t.Errorf("close %+v", s)
 	}
 }

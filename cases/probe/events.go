@@ -5,9 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
+	"syscall"
 	"time"
-	"unicode/utf8"
 
 	"github.com/wsconform/wsconform/reference/frame"
 )
@@ -26,31 +25,47 @@ const (
 
 // Event is one thing the peer did (or a script marker).
 type Event struct {
-	Kind    EventKind     `json:"kind"`
-	Binary  bool          `json:"binary,omitempty"`
-	Payload []byte        `json:"payload,omitempty"`
-	Tag     string        `json:"tag,omitempty"`
-	At      time.Duration `json:"at_ns"`
+	Kind   EventKind `json:"kind"`
+	Binary bool      `json:"binary,omitempty"`
+	// Payload is the whole payload, or its first octets when Digest is set
+	// (see PayloadLen and SamePayload).
+	Payload []byte `json:"payload,omitempty"`
+	// Digest, set when the record did not keep the payload whole, stands
+	// for it (size and SHA-256).
+	Digest *Digest       `json:"digest,omitempty"`
+	Tag    string        `json:"tag,omitempty"`
+	At     time.Duration `json:"at_ns"`
+	// Omitted is set on the Omitted event only.
+	Omitted *OmittedCounts `json:"omitted,omitempty"`
+	msgNo   int            // which message (0-based), for Message events
 }
 
 func (e Event) String() string {
 	switch e.Kind {
 	case Marker:
 		return fmt.Sprintf("timeout %s", e.Tag)
+	case Omitted:
+		return "… " + e.Omitted.String() + " …"
 	case Message:
 		typ := "text"
 		if e.Binary {
 			typ = "binary"
 		}
-		return fmt.Sprintf("%s message %s", typ, preview(e.Payload))
+		return fmt.Sprintf("%s message %s", typ, e.preview())
 	}
-	return fmt.Sprintf("%s %s", e.Kind, preview(e.Payload))
+	return fmt.Sprintf("%s %s", e.Kind, e.preview())
 }
 
-func preview(p []byte) string {
-	const max = 64
-	if len(p) > max {
-		return fmt.Sprintf("(%d octets) %q…", len(p), p[:max])
+func (e Event) preview() string {
+	p := e.Payload
+	if len(p) > previewLen {
+		p = p[:previewLen]
+	}
+	switch {
+	case e.Digest != nil:
+		return fmt.Sprintf("(%d octets, sha256 %x) %q…", e.Digest.Size, e.Digest.SHA256[:8], p)
+	case len(p) < len(e.Payload):
+		return fmt.Sprintf("(%d octets) %q…", len(e.Payload), p)
 	}
 	return fmt.Sprintf("(%d octets) %q", len(p), p)
 }
@@ -69,7 +84,7 @@ func (c *Conn) Start(ext frame.Extensions) {
 func (c *Conn) Events() []Event {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return append([]Event(nil), c.events...)
+	return c.events.all()
 }
 
 // Done is closed when TCP is gone and the reader has stopped.
@@ -101,10 +116,11 @@ func (c *Conn) Quiet(on bool) { c.Log.SetEnabled(!on) }
 func (c *Conn) record(e Event) {
 	c.mu.Lock()
 	e.At = time.Since(c.Log.start)
-	c.events = append(c.events, e)
 	if e.Kind == Message {
+		e.msgNo = c.messages
 		c.messages++
 	}
+	c.events.add(e)
 	c.wakeLocked()
 	c.mu.Unlock()
 }
@@ -144,132 +160,74 @@ func (c *Conn) readLoop(ext frame.Extensions) {
 	defer c.finish()
 	r := frame.NewReader(c.br)
 	var seq frame.Sequence
-	var msg []byte
-	var msgBinary, msgCompressed bool
-	var buf []byte
 	for {
 		h, err := r.Next()
 		if err != nil {
 			c.lost(err)
 			return
 		}
+		// Every frame the peer sends is checked, also after we failed the
+		// connection or started the close; after we failed it only its
+		// close frame is read, the rest is skipped (counted by the log).
 		failed := c.failedByMe()
-		if !failed {
-			vs := frame.Check(h, frame.FromServer, ext)
-			if v := seq.Check(h); v != nil {
-				vs = append(vs, *v)
-			}
-			if len(vs) > 0 {
-				c.Log.Frame(Received, h.String())
-				c.peerBroke(vs[0])
-				failed = true
-			}
-		}
-		if v := frame.CheckMessageSize(max(h.Length, uint64(len(msg))+h.Length), MaxMessage); v != nil {
+		ok, err := c.checkFrame(r, h, &seq, ext)
+		switch {
+		case err != nil || !ok:
+		case h.Opcode == frame.OpClose || !failed && h.Opcode.IsControl():
+			err = c.control(r, h)
+		case failed:
 			c.Log.Frame(Received, h.String())
-			if !failed {
-				c.peerBroke(*v)
-			}
-			c.drain()
-			return
+		default: // text or binary: Sequence refused a continuation here
+			err = c.receiveMessage(r, h, &seq, ext)
 		}
-		var payload []byte
-		if !failed && (h.Opcode.IsData() || h.Opcode == frame.OpContinuation) {
-			// Data is read straight into the message being reassembled:
-			// a 16 MiB echo (section 9) is held once, not three times.
-			if h.Opcode != frame.OpContinuation {
-				msg, msgBinary = msg[:0], h.Opcode == frame.OpBinary
-				msgCompressed = c.compressedStart(h)
-			}
-			start := len(msg)
-			msg = slices.Grow(msg, int(h.Length))[:start+int(h.Length)]
-			payload = msg[start:]
-		} else {
-			if cap(buf) < int(h.Length) {
-				buf = make([]byte, h.Length)
-			}
-			payload = buf[:h.Length]
-		}
-		if _, err := io.ReadFull(r, payload); err != nil {
+		if err != nil {
 			c.lost(err)
 			return
 		}
-		c.Log.Frame(Received, describe(h, payload))
-		if failed {
-			if h.Opcode == frame.OpClose {
-				c.closeReceived(payload)
-			}
-			continue
-		}
-		switch h.Opcode {
-		case frame.OpPing:
-			p := append([]byte(nil), payload...)
-			c.record(Event{Kind: Ping, Payload: p})
-			select {
-			case c.pongs <- p:
-			default: // a peer flooding pings gets fewer pongs; §5.5.3 allows answering only the latest
-			}
-		case frame.OpPong:
-			c.record(Event{Kind: Pong, Payload: append([]byte(nil), payload...)})
-		case frame.OpClose:
-			c.closeReceived(payload)
-		case frame.OpText, frame.OpBinary, frame.OpContinuation:
-			if !h.Fin {
-				continue
-			}
-			if msgCompressed {
-				inflated, v := c.inflate(msg)
-				if v != nil {
-					c.peerBroke(*v)
-					continue
-				}
-				msg = inflated
-			}
-			// §8.1: a text message whose payload is not UTF-8 must fail the connection with 1007.
-			if !msgBinary && !utf8.Valid(msg) {
-				c.peerBroke(*frame.TextInvalidUTF8("the target sent a text message that is not valid UTF-8"))
-				continue
-			}
-			if cap(msg) > 1<<20 {
-				// A big message is handed over rather than copied.
-				c.record(Event{Kind: Message, Binary: msgBinary, Payload: msg})
-				msg = nil
-			} else {
-				c.record(Event{Kind: Message, Binary: msgBinary, Payload: append([]byte(nil), msg...)})
-			}
-		}
 	}
 }
 
-// failedByMe reports whether we have failed the connection: from then on
-// frames are only read for the close reply.
+// failedByMe reports whether we have failed the connection, or are about
+// to because the peer broke a rule: from then on frames are only read for
+// the close reply.
 func (c *Conn) failedByMe() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.state.FailedByMe
+	return c.state.FailedByMe || c.state.PeerViolation != ""
 }
 
-// drain reads and discards until TCP ends (the connection is being failed).
-func (c *Conn) drain() {
-	io.Copy(io.Discard, c.br)
-}
-
-// peerBroke fails the connection because the peer broke a rule.
+// peerBroke records a rule the peer broke (the first one is kept) and
+// fails the connection, unless we already failed it or sent our close.
 func (c *Conn) peerBroke(v frame.Violation) {
 	c.mu.Lock()
 	if c.state.PeerViolation == "" {
-		c.state.PeerViolation = fmt.Sprintf("%s (%s): %s", v.Rule, v.Section, v.Detail)
+		c.state.PeerViolation, c.state.PeerRule = violationText(v), v.Rule
 		c.wakeLocked()
 	}
-	already := c.state.SentClose
+	fail := !c.state.SentClose && !c.state.FailedByMe
+	if fail {
+		c.state.FailedByMe, c.state.FailedOn = true, violationText(v)
+	}
 	c.mu.Unlock()
-	if !already {
-		go c.Fail(v.Code, "")
+	c.Log.countOnly()
+	if fail {
+		go c.sendFail(v.Code, "")
 	}
 }
 
-func (c *Conn) closeReceived(payload []byte) {
-	code, reason, v := frame.ParseClosePayload(payload)
+// violationText is a rule broken, for people: "RFC 6455 §5.4: continuation
+// frame with no fragmented message to continue [continuation-without-start]".
+func violationText(v frame.Violation) string {
+	return fmt.Sprintf("%s: %s [%s]", v.Section, v.Detail, v.Rule)
+}
+
+// closeReceived handles the peer's close frame; headerViolation is a rule
+// its header broke (checked by the caller).
+func (c *Conn) closeReceived(payload []byte, headerViolation *frame.Violation) {
+	body, v := frame.ParseClosePayload(payload)
+	if headerViolation != nil {
+		v = headerViolation
+	}
 	c.mu.Lock()
 	if c.state.ReceivedClose {
 		c.mu.Unlock()
@@ -279,26 +237,39 @@ func (c *Conn) closeReceived(payload []byte) {
 	if !c.state.SentClose {
 		c.txAtRemoteClose = c.txOctets
 	}
-	c.state.RemoteCode, c.state.RemoteReason = code, string(reason)
+	if body.HasCode {
+		c.state.RemoteCode = &body.Code
+	}
+	c.state.RemoteReason = string(body.Reason)
+	if v != nil {
+		c.state.RemoteCloseViolation, c.state.RemoteCloseRule = violationText(*v), v.Rule
+	}
 	if c.closeT != nil {
 		c.closeT.Stop()
 	}
-	reply := !c.state.SentClose
+	reply := !c.state.SentClose && !c.state.FailedByMe
 	midFrame := c.inFrame
 	c.dropT = time.AfterFunc(c.timeouts.DropWait+c.timeouts.CloseWait, c.dropWaitExpired)
 	c.wakeLocked()
 	c.mu.Unlock()
 	switch {
-	case v != nil && reply:
+	case v != nil:
+		// Whoever closed first, a malformed close frame is a rule broken:
+		// recorded, and answered by failing the connection if we have
+		// not sent our close yet. Once both close frames are exchanged we
+		// wait for the peer to close TCP as usual, so the verdict does not
+		// depend on a drop of ours.
 		c.peerBroke(*v)
 	case reply && midFrame:
 		// A close frame cannot be sent inside the frame we are writing; the
 		// peer has failed the connection, so we wait for it to drop TCP.
 		c.Log.Note("peer closed while our frame was partly sent: no close reply")
-	case reply:
+	case reply && body.HasCode:
 		// §5.5.1: the endpoint that receives a close answers with a close,
 		// typically echoing the status code it received.
-		go c.SendClose(code, "")
+		go c.SendClose(body.Code, "")
+	case reply:
+		go c.SendEmptyClose()
 	}
 }
 
@@ -333,6 +304,12 @@ func (c *Conn) lost(err error) {
 	switch {
 	case errors.Is(err, io.EOF):
 	case c.state.DroppedByMe:
+	case c.state.HandshakeDone() && errors.Is(err, syscall.ECONNRESET):
+		// A peer that closes its socket with our later octets unread (we
+		// sent frames after our close, 7.1.2-7.1.5) makes its kernel send
+		// RST. The closing handshake is complete by then, so the close is
+		// clean (as in Autobahn); the reset is only noted.
+		c.Log.Note("TCP reset by the target after the closing handshake (it closed its socket with octets of ours unread): still a clean close")
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		c.state.TCPError = "deadline exceeded"
 	default:
@@ -354,6 +331,8 @@ func (c *Conn) finish() {
 	s := &c.state
 	s.ClosedAt = time.Since(c.Log.start)
 	switch {
+	case s.Abandoned != "":
+		s.NotCleanReason = "we gave up at our case deadline " + s.Abandoned
 	case !s.SentClose && !s.ReceivedClose:
 		s.NotCleanReason = "TCP ended without a closing handshake"
 	case !s.ReceivedClose:

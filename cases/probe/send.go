@@ -113,19 +113,18 @@ func (c *Conn) SendFrame(f frame.Frame, p Piece) error {
 }
 
 // SendClose starts (or answers) the closing handshake with a close frame
-// carrying code and reason; code 0 sends an empty close payload. If the peer
-// does not answer within the close timeout, TCP is dropped.
+// carrying code and reason (any code, 0 included, is written as given). If
+// the peer does not answer within the close timeout, TCP is dropped.
 func (c *Conn) SendClose(code frame.CloseCode, reason string) error {
-	var payload []byte
-	if code != 0 {
-		payload = frame.ClosePayload(code, reason)
-	}
-	return c.SendCloseRaw(payload, code, reason)
+	return c.SendCloseRaw(frame.ClosePayload(code, reason))
 }
 
+// SendEmptyClose is SendClose with no status code: an empty close body.
+func (c *Conn) SendEmptyClose() error { return c.SendCloseRaw(nil) }
+
 // SendCloseRaw sends a close frame with any payload (cases send invalid
-// ones on purpose). code and reason are only recorded.
-func (c *Conn) SendCloseRaw(payload []byte, code frame.CloseCode, reason string) error {
+// ones on purpose); the code and reason recorded are read back from it.
+func (c *Conn) SendCloseRaw(payload []byte) error {
 	c.mu.Lock()
 	first := !c.state.SentClose
 	c.mu.Unlock()
@@ -133,8 +132,12 @@ func (c *Conn) SendCloseRaw(payload []byte, code frame.CloseCode, reason string)
 	if err != nil || !first {
 		return err
 	}
+	body, _ := frame.ParseClosePayload(payload)
 	c.mu.Lock()
-	c.state.LocalCode, c.state.LocalReason = code, reason
+	if body.HasCode {
+		c.state.LocalCode = &body.Code
+	}
+	c.state.LocalReason = string(body.Reason)
 	if !c.state.ReceivedClose {
 		c.closeT = time.AfterFunc(c.timeouts.CloseWait, c.closeWaitExpired)
 	}
@@ -143,11 +146,22 @@ func (c *Conn) SendCloseRaw(payload []byte, code frame.CloseCode, reason string)
 }
 
 // Fail fails the connection (§7.1.7): a close frame with code, then TCP.
+// Only the first call (or close frame) counts.
 func (c *Conn) Fail(code frame.CloseCode, reason string) {
 	c.mu.Lock()
+	first := !c.state.FailedByMe && !c.state.SentClose
 	c.state.FailedByMe = true
 	c.mu.Unlock()
+	if first {
+		c.sendFail(code, reason)
+	}
+}
+
+// sendFail sends the close frame that fails the connection; the caller has
+// set FailedByMe.
+func (c *Conn) sendFail(code frame.CloseCode, reason string) {
 	c.Log.Note(fmt.Sprintf("failing the connection: %d %s", code, reason))
+	c.Log.countOnly()
 	if err := c.SendClose(code, reason); err != nil {
 		c.Abort()
 	}

@@ -23,6 +23,10 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
+	if os.Getenv(crashServerEnv) != "" {
+		serveUntilCrash() // this process is the crashing target of TestTargetCrashNamesTheKiller
+		return
+	}
 	dir, err := os.MkdirTemp("", "wsconform-cli")
 	if err != nil {
 		panic(err)

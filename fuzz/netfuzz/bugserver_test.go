@@ -101,7 +101,7 @@ func (s *bugServer) serve(c net.Conn) {
 			c.Write(pong.Bytes())
 		case frame.OpClose:
 			code := frame.CloseNormal
-			if _, _, v := frame.ParseClosePayload(payload); v != nil {
+			if _, v := frame.ParseClosePayload(payload); v != nil {
 				code = v.Code
 			}
 			fail(code)

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/wsconform/wsconform/cases/probe"
@@ -42,8 +41,7 @@ func runSteps(ctx context.Context, t probe.Target, deadline time.Duration, steps
 	var f *Finding
 	switch {
 	case st.PeerViolation != "":
-		rule, _, _ := strings.Cut(st.PeerViolation, " ")
-		f = &Finding{Kind: KindViolation, Rule: rule, Detail: "the server broke " + st.PeerViolation}
+		f = &Finding{Kind: KindViolation, Rule: st.PeerRule, Detail: "the server broke " + st.PeerViolation}
 	case want.MustEnd && !answered:
 		f = &Finding{Kind: KindHang, Rule: want.Rule, Detail: fmt.Sprintf("no close frame and no TCP close within %v", deadline)}
 	}

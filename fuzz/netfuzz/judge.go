@@ -60,7 +60,7 @@ func judge(wire []byte) verdict {
 		}
 		switch h.Opcode {
 		case frame.OpClose:
-			if _, _, v := frame.ParseClosePayload(payload); v != nil {
+			if _, v := frame.ParseClosePayload(payload); v != nil {
 				return verdict{true, v.Rule, fmt.Sprintf("frame %d is a close frame that breaks %s, %s: fail with %v", i, v.Rule, v.Section, v.Code)}
 			}
 			return verdict{true, RuleAnswerClose, fmt.Sprintf("frame %d is a close frame, which must be answered (RFC 6455 §5.5.1)", i)}

@@ -7,7 +7,8 @@ import (
 )
 
 // CloseCode is the status code at the start of a close frame body (§5.5.1,
-// §7.4). Zero means "no status code": an empty close body.
+// §7.4). Whether a body has a code at all is said separately (CloseBody.HasCode):
+// 0 is a code like any other, one that may not be sent.
 type CloseCode uint16
 
 // Status codes of RFC 6455 §7.4.1 and the IANA "WebSocket Close Code Number
@@ -123,45 +124,50 @@ func (c CloseCode) ValidOnWire() bool {
 	return false
 }
 
+// CloseBody is a parsed close frame body. HasCode says whether the body
+// carries a status code at all: code 0 is a code (one no endpoint may send),
+// not "absent".
+type CloseBody struct {
+	Code    CloseCode
+	HasCode bool
+	Reason  []byte // aliases the parsed payload
+}
+
 // ParseClosePayload splits a close frame body into its status code and
-// reason. An empty body gives code 0 and no violation. The returned reason
-// aliases p.
-func ParseClosePayload(p []byte) (code CloseCode, reason []byte, v *Violation) {
+// reason. An empty body has no code and no violation; a one-octet body has
+// no code and a violation.
+func ParseClosePayload(p []byte) (CloseBody, *Violation) {
 	if len(p) == 0 {
-		return 0, nil, nil
+		return CloseBody{}, nil
 	}
 	// §5.5.1: "If there is a body, the first two bytes of the body MUST be a
 	// 2-byte unsigned integer (in network byte order) representing a status
 	// code". One octet cannot be that.
 	if len(p) == 1 {
-		return 0, nil, &Violation{Rule: RuleCloseOneOctet, Section: "RFC 6455 §5.5.1", Code: CloseProtocolError,
-			Detail: "close frame body is 1 octet; a status code needs 2"}
+		return CloseBody{}, &Violation{Rule: RuleCloseOneOctet, Section: "RFC 6455 §5.5.1", Code: CloseProtocolError,
+			Detail: "close frame body is 1 octet, too short for a 2-octet status code"}
 	}
-	code = CloseCode(binary.BigEndian.Uint16(p))
-	reason = p[2:]
+	b := CloseBody{Code: CloseCode(binary.BigEndian.Uint16(p)), HasCode: true, Reason: p[2:]}
 	// §7.4.2 leaves 0-999 unused and 1016-2999 to future revisions, and
 	// §7.4.1 forbids 1005, 1006 and 1015 on the wire: an endpoint that
 	// receives one has a peer that is not following the protocol.
-	if !code.ValidOnWire() {
-		return code, reason, &Violation{Rule: RuleCloseCodeInvalid, Section: "RFC 6455 §7.4", Code: CloseProtocolError,
-			Detail: "close status code " + code.String() + " is not allowed on the wire"}
+	if !b.Code.ValidOnWire() {
+		return b, &Violation{Rule: RuleCloseCodeInvalid, Section: "RFC 6455 §7.4", Code: CloseProtocolError,
+			Detail: "close status code " + b.Code.String() + " is not allowed on the wire"}
 	}
 	// §5.5.1: "Following the 2-byte integer, the body MAY contain UTF-8-encoded
 	// data"; §8.1: invalid UTF-8 fails the connection with 1007.
-	if !utf8.Valid(reason) {
-		return code, reason, &Violation{Rule: RuleCloseReasonUTF8, Section: "RFC 6455 §5.5.1", Code: CloseInvalidPayload,
+	if !utf8.Valid(b.Reason) {
+		return b, &Violation{Rule: RuleCloseReasonUTF8, Section: "RFC 6455 §5.5.1", Code: CloseInvalidPayload,
 			Detail: "close reason is not valid UTF-8"}
 	}
-	return code, reason, nil
+	return b, nil
 }
 
-// ClosePayload builds a close frame body. Code 0 gives an empty body (and
-// drops the reason, which cannot be sent without a code). Any other code and
-// reason are written as given, valid or not, so cases can send bad ones.
+// ClosePayload builds a close frame body with code and reason, written as
+// given, valid or not, so cases can send bad ones (code 0 included). A
+// close frame without a code has an empty body: send nil.
 func ClosePayload(code CloseCode, reason string) []byte {
-	if code == 0 {
-		return []byte{}
-	}
 	p := make([]byte, 2, 2+len(reason))
 	binary.BigEndian.PutUint16(p, uint16(code))
 	return append(p, reason...)

@@ -52,28 +52,31 @@ func TestParseClosePayload(t *testing.T) {
 		name     string
 		payload  []byte
 		code     CloseCode
+		hasCode  bool
 		reason   string
 		wantRule string
 		wantCode CloseCode
 	}{
-		{"empty", nil, 0, "", "", 0},
-		{"one octet", []byte{0x03}, 0, "", RuleCloseOneOctet, CloseProtocolError},
-		{"normal", []byte{0x03, 0xE8}, CloseNormal, "", "", 0},
-		{"normal with reason", []byte{0x03, 0xE8, 'b', 'y', 'e'}, CloseNormal, "bye", "", 0},
-		{"private with UTF-8 reason", append([]byte{0x0F, 0xA0}, "κόσμε"...), 4000, "κόσμε", "", 0},
-		{"service restart 1012 is valid", []byte{0x03, 0xF4}, CloseServiceRestart, "", "", 0},
-		{"no status 1005 on the wire", []byte{0x03, 0xED}, CloseNoStatus, "", RuleCloseCodeInvalid, CloseProtocolError},
-		{"reserved 1004", []byte{0x03, 0xEC}, CloseReserved, "", RuleCloseCodeInvalid, CloseProtocolError},
-		{"unassigned 999", []byte{0x03, 0xE7}, 999, "", RuleCloseCodeInvalid, CloseProtocolError},
-		{"unassigned 5000", []byte{0x13, 0x88}, 5000, "", RuleCloseCodeInvalid, CloseProtocolError},
-		{"invalid UTF-8 reason", []byte{0x03, 0xE8, 0xCE, 0xBA, 0xE1, 0xBD}, CloseNormal, "\xce\xba\xe1\xbd", RuleCloseReasonUTF8, CloseInvalidPayload},
-		{"surrogate in reason", []byte{0x03, 0xE8, 0xED, 0xA0, 0x80}, CloseNormal, "\xed\xa0\x80", RuleCloseReasonUTF8, CloseInvalidPayload},
+		{"empty", nil, 0, false, "", "", 0},
+		{"one octet", []byte{0x03}, 0, false, "", RuleCloseOneOctet, CloseProtocolError},
+		{"normal", []byte{0x03, 0xE8}, CloseNormal, true, "", "", 0},
+		{"normal with reason", []byte{0x03, 0xE8, 'b', 'y', 'e'}, CloseNormal, true, "bye", "", 0},
+		{"private with UTF-8 reason", append([]byte{0x0F, 0xA0}, "κόσμε"...), 4000, true, "κόσμε", "", 0},
+		{"service restart 1012 is valid", []byte{0x03, 0xF4}, CloseServiceRestart, true, "", "", 0},
+		{"no status 1005 on the wire", []byte{0x03, 0xED}, CloseNoStatus, true, "", RuleCloseCodeInvalid, CloseProtocolError},
+		{"reserved 1004", []byte{0x03, 0xEC}, CloseReserved, true, "", RuleCloseCodeInvalid, CloseProtocolError},
+		{"unassigned 999", []byte{0x03, 0xE7}, 999, true, "", RuleCloseCodeInvalid, CloseProtocolError},
+		{"code 0", []byte{0x00, 0x00}, 0, true, "", RuleCloseCodeInvalid, CloseProtocolError},
+		{"unassigned 5000", []byte{0x13, 0x88}, 5000, true, "", RuleCloseCodeInvalid, CloseProtocolError},
+		{"invalid UTF-8 reason", []byte{0x03, 0xE8, 0xCE, 0xBA, 0xE1, 0xBD}, CloseNormal, true, "\xce\xba\xe1\xbd", RuleCloseReasonUTF8, CloseInvalidPayload},
+		{"surrogate in reason", []byte{0x03, 0xE8, 0xED, 0xA0, 0x80}, CloseNormal, true, "\xed\xa0\x80", RuleCloseReasonUTF8, CloseInvalidPayload},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, reason, v := ParseClosePayload(tt.payload)
-			if code != tt.code || string(reason) != tt.reason {
-				t.Errorf("got code %v reason %q, want %v %q", code, reason, tt.code, tt.reason)
+			body, v := ParseClosePayload(tt.payload)
+			code, reason := body.Code, body.Reason
+			if code != tt.code || body.HasCode != tt.hasCode || string(reason) != tt.reason {
+				t.Errorf("got code %v (present %t) reason %q, want %v (present %t) %q", code, body.HasCode, reason, tt.code, tt.hasCode, tt.reason)
 			}
 			switch {
 			case tt.wantRule == "" && v != nil:
@@ -89,8 +92,10 @@ func TestParseClosePayload(t *testing.T) {
 }
 
 func TestClosePayload(t *testing.T) {
-	if p := ClosePayload(0, "ignored"); len(p) != 0 {
-		t.Errorf("code 0: % x, want empty", p)
+	// Code 0 is written like any other code: "no code" is an empty body,
+	// never a zero value.
+	if p := ClosePayload(0, "x"); !bytes.Equal(p, []byte{0x00, 0x00, 'x'}) {
+		t.Errorf("code 0: % x, want 00 00 78", p)
 	}
 	if p := ClosePayload(CloseAbnormal, "x"); !bytes.Equal(p, []byte{0x03, 0xEE, 'x'}) {
 		t.Errorf("1006 must be writable for cases: % x", p)

@@ -36,7 +36,7 @@ func (s *session) controlFrame(h frame.Header) error {
 
 // closeReceived answers a client's close frame.
 func (s *session) closeReceived(p []byte) error {
-	code, _, v := frame.ParseClosePayload(p)
+	body, v := frame.ParseClosePayload(p)
 	if v != nil && !s.cfg.Faults.waived(v.Rule) {
 		return v
 	}
@@ -45,11 +45,11 @@ func (s *session) closeReceived(p []byte) error {
 	// out; a malformed body or a code that may not be on the wire (let
 	// through only by Faults.SkipCloseCodeValidation) is answered with 1000.
 	var reply []byte
-	if len(p) > 0 {
-		reply = frame.ClosePayload(code, "")
-		if !code.ValidOnWire() {
-			reply = frame.ClosePayload(frame.CloseNormal, "")
-		}
+	switch {
+	case body.HasCode && body.Code.ValidOnWire():
+		reply = frame.ClosePayload(body.Code, "")
+	case len(p) > 0:
+		reply = frame.ClosePayload(frame.CloseNormal, "")
 	}
 	s.closeHandshake(reply)
 	return errClosed

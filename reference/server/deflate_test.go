@@ -116,8 +116,8 @@ func (c *pmdClient) transcript() []string {
 		}
 		switch {
 		case f.Opcode == frame.OpClose:
-			code, _, _ := frame.ParseClosePayload(f.Payload)
-			got = append(got, fmt.Sprintf("close:%d", code))
+			body, _ := frame.ParseClosePayload(f.Payload)
+			got = append(got, fmt.Sprintf("close:%d", body.Code))
 			c.expectEOF()
 			return got
 		case f.Rsv == frame.RSV1 && f.Fin:

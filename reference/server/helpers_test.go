@@ -126,11 +126,12 @@ func (c *rawClient) transcript() []string {
 			got = append(got, fmt.Sprintf("%s:%s", opName(f.Opcode), f.Payload))
 			continue
 		}
-		code, _, v := frame.ParseClosePayload(f.Payload)
+		body, v := frame.ParseClosePayload(f.Payload)
+		code := body.Code
 		if v != nil {
 			c.t.Fatalf("server sent a bad close frame: %v", v)
 		}
-		if code == 0 {
+		if !body.HasCode {
 			got = append(got, "close:")
 		} else {
 			got = append(got, fmt.Sprintf("close:%d", code))
