@@ -50,6 +50,9 @@ func fill(r *Result, c *Case, start time.Time) {
 	}
 	if r.Expected == nil {
 		r.Expected = expectedOutcomes(c.Expect)
+		if c.Handshake != nil && c.Handshake.Accept.Session == nil {
+			r.Expected = c.Handshake.Accept.expectedAnswers()
+		}
 	}
 	if r.ExpectedClose == nil && c.judgesClose() {
 		r.ExpectedClose = c.Close.View()

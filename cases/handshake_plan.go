@@ -275,3 +275,13 @@ func (x *HandshakeExchange) View() *HandshakeView {
 func (c *Case) judgesClose() bool {
 	return c.Handshake == nil || c.Handshake.Accept.Session != nil
 }
+
+// expectedAnswers renders the table of a handshake-only case for a result,
+// so that a report shows which answer earns which verdict.
+func (acc Acceptance) expectedAnswers() []ExpectedOutcome {
+	out := make([]ExpectedOutcome, len(acc.Rules))
+	for i, r := range acc.Rules {
+		out[i] = ExpectedOutcome{Verdict: r.Verdict, Events: []string{"answer: " + string(r.Answer)}}
+	}
+	return out
+}
