@@ -271,12 +271,9 @@ func (x *HandshakeExchange) View() *HandshakeView {
 }
 
 // judgesClose says whether the case's Close expectation is used (and so
-// shown): scripted cases, and handshake cases with a session.
+// shown): every case but a handshake case without a session.
 func (c *Case) judgesClose() bool {
-	if c.Handshake != nil {
-		return c.Handshake.Accept.Session != nil
-	}
-	return c.Custom == nil
+	return c.Handshake == nil || c.Handshake.Accept.Session != nil
 }
 
 // expectedAnswers renders the table of a handshake-only case for a result,
