@@ -146,7 +146,8 @@ func TestJudgeHandshakeAnswer(t *testing.T) {
 }
 
 // TestHandshakeTablesAreComplete: every section-15 case has a verdict for
-// every kind of answer and a session verdict when it has a session.
+// every kind of answer, a session verdict when it has a session, and a
+// description that names the requirement.
 func TestHandshakeTablesAreComplete(t *testing.T) {
 	for _, c := range handshakeSection(t) {
 		if c.Handshake == nil {
