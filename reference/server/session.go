@@ -13,7 +13,6 @@ import (
 	"github.com/wsconform/wsconform/reference/utf8stream"
 )
 
-
 // keepBufferLimit is the largest message buffer a session keeps between
 // messages; a larger one is released so idle connections stay small.
 const keepBufferLimit = 1 << 20
