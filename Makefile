@@ -15,7 +15,7 @@ GOFUZZ_SEEDS_FuzzHandshakeResponse = handshake_response
 GOFUZZ_SEEDS_FuzzExtensions        = extensions
 BIN      ?= bin
 
-.PHONY: test deps lint fmt staticcheck bench fuzz gofuzz build vet catalogue
+.PHONY: test deps lint fmt staticcheck bench fuzz gofuzz build vet catalogue hostile
 
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
@@ -75,3 +75,9 @@ gofuzz:
 # Regenerate the reviewed catalogue golden file after a deliberate change.
 catalogue:
 	$(GO) test ./cases -run TestCatalogueGolden -update
+
+# The whole catalogue against each hostile server (floods, an endless frame,
+# garbage, 5000 close frames, a decompression bomb) with the built command:
+# peak RSS and report sizes per run (make test runs a few cases of each).
+hostile:
+	$(GO) test -run TestHostileCLI -timeout 6h -v ./cmd/wsconform -hostile

@@ -6,7 +6,6 @@ import (
 
 	"github.com/wsconform/wsconform/cases/probe"
 	"github.com/wsconform/wsconform/reference/frame"
-	"github.com/wsconform/wsconform/reference/handshake"
 )
 
 // Case is one conformance test, as data.
@@ -20,12 +19,10 @@ type Case struct {
 	// Serial cases run alone: timing- and load-sensitive (section 9).
 	Serial bool
 
-	// Request edits the opening handshake request (nil: a valid one).
-	Request func(*handshake.Request)
-	Steps   []Step
-	Timer   Timer
-	Expect  []Outcome // ordered; the first whose events equal what happened wins
-	Close   CloseExpect
+	Steps  []Step
+	Timer  Timer
+	Expect []Outcome // ordered; the first whose events equal what happened wins
+	Close  CloseExpect
 	// Echoes, when set, makes this a performance-style case: the verdict is
 	// OK when every expected echo arrived with the right type and length
 	// before the timer, and the duration is the real output (Autobahn 9.x).
@@ -37,6 +34,10 @@ type Case struct {
 	// Custom runs cases a script cannot express (handshake probes). It
 	// returns a finished result; Execute fills the bookkeeping fields.
 	Custom func(ctx context.Context, env Env) Result
+	// Handshake, when set, makes this an opening-handshake case (section
+	// 15): one request and a table that judges the answer, instead of Steps.
+	// Expect and Close then judge the session on an accepted connection.
+	Handshake *HandshakeExchange
 	// Timeout is the hard limit for the whole case (0: derived from Timer).
 	Timeout time.Duration
 	// SourceFile and SourceLine locate the function that builds the case's

@@ -211,7 +211,7 @@ func judgeAnswer(offers []deflate.Params, values []string) answerVerdict {
 			why = strings.Join(parts, "; ")
 		}
 	}
-	v.reason = fmt.Sprintf("we offered %s; the target accepted with %q, which answers no offer: %s, and a client must then fail the connection (RFC 7692 §7.1)",
+	v.reason = fmt.Sprintf("We offered %s; the target accepted with %q, which answers no offer: %s, and a client must then fail the connection (RFC 7692 §7.1)",
 		offersText(offers), strings.Join(values, ", "), why)
 	return v
 }
@@ -238,8 +238,12 @@ func echoMismatch(e probe.Event, binary bool, want []byte) string {
 		return fmt.Sprintf("got %s, want a message", e.String())
 	case e.Binary != binary:
 		return fmt.Sprintf("got %s, want binary=%t", e.String(), binary)
-	case len(e.Payload) != len(want):
-		return fmt.Sprintf("%d octets, want %d", len(e.Payload), len(want))
+	case e.PayloadLen() != len(want):
+		return fmt.Sprintf("%d octets, want %d", e.PayloadLen(), len(want))
+	case e.Digest != nil:
+		if !e.SamePayload(want) {
+			return "content differs from the message sent (SHA-256)"
+		}
 	case !bytes.Equal(e.Payload, want):
 		i := 0
 		for e.Payload[i] == want[i] {
@@ -269,18 +273,24 @@ func judgeCompression(r *Result, c *Case, run compressionRun) {
 	st := run.close
 	r.Close = &st
 	judge(r, c, nil, st)
+	broke := ""
+	if st.FailedOn != "" {
+		broke = ", and the target broke " + st.FailedOn + " so we failed the connection"
+	}
 	switch {
 	case run.agreed == nil:
-		r.Behavior, r.Reason = p.Declined, "the target declined permessage-deflate (offered "+offersText(p.Offers)+"): RFC 7692 is optional, so the case does not apply"
-	case run.failure != "":
-		r.Behavior, r.Reason = Failed, run.failure
-	case run.echoed < p.Count:
-		r.Behavior, r.Reason = Failed, fmt.Sprintf("%d of %d echoes matched", run.echoed, p.Count)
+		r.Behavior = p.Declined
+		r.Reason = "We offered " + offersText(p.Offers) + "; the target declined permessage-deflate, which RFC 7692 allows (the extension is optional), so the case does not apply"
+	case run.failure != "" || run.echoed < p.Count:
+		what := run.failure
+		if what == "" {
+			what = fmt.Sprintf("%d of %d echoes matched", run.echoed, p.Count)
+		}
+		r.Behavior = Failed
+		r.Reason = sentence(weSent(c) + what + broke + "; an echo server must send every message back as it was sent, and a compressed one must inflate to it (RFC 7692 §7.2.2)")
 	default:
-		r.Behavior, r.Reason = OK, fmt.Sprintf("all %d echoes matched within %v", p.Count, run.deadline)
-	}
-	if st.PeerViolation != "" {
-		r.Reason += "; the target broke a rule and we failed the connection: " + st.PeerViolation
+		r.Behavior = OK
+		r.Reason = sentence(fmt.Sprintf("%sall %d echoes came back equal to the messages within %v%s, as RFC 7692 §7.2 requires", weSent(c), p.Count, run.deadline, broke))
 	}
 	if run.agreed != nil {
 		r.Observed = append(r.Observed, fmt.Sprintf("permessage-deflate accepted: %s", run.agreed),

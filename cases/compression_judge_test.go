@@ -112,12 +112,12 @@ func TestJudgeCompression(t *testing.T) {
 		closeWant CloseVerdict
 		reason    string
 	}{
-		{"every echo matched", compressionRun{agreed: agreed, echoed: 1000, deadline: time.Minute, took: time.Second, close: clean}, OK, CloseOK, "all 1000 echoes matched"},
-		{"declined", compressionRun{close: clean}, Unimplemented, CloseOK, "declined permessage-deflate"},
+		{"every echo matched", compressionRun{agreed: agreed, echoed: 1000, deadline: time.Minute, took: time.Second, close: clean}, OK, CloseOK, "all 1000 echoes came back equal"},
+		{"declined", compressionRun{close: clean}, Unimplemented, CloseOK, "declined permessage-deflate, which RFC 7692 allows"},
 		{"an echo was wrong", compressionRun{agreed: agreed, echoed: 3, failure: "echo 4 of 1000 is wrong: 3 octets, want 16", close: clean}, Failed, CloseOK, "echo 4 of 1000"},
 		{"fewer echoes, no failure named", compressionRun{agreed: agreed, echoed: 999, close: clean}, Failed, CloseOK, "999 of 1000"},
 		{"the target broke a rule", compressionRun{agreed: agreed, echoed: 0, failure: "0 of 1000 echoes arrived: the connection ended",
-			close: probe.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, FailedByMe: true, PeerViolation: "pmd-invalid-compressed-data", RemoteCode: probe.Code(1007)}},
+			close: probe.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, FailedByMe: true, PeerViolation: "pmd-invalid-compressed-data", FailedOn: "pmd-invalid-compressed-data", RemoteCode: probe.Code(1007)}},
 			Failed, CloseUnclean, "pmd-invalid-compressed-data"},
 		{"the target closed first", compressionRun{agreed: agreed, echoed: 1000, close: probe.CloseState{SentClose: true, ReceivedClose: true, Clean: true, RemoteCode: probe.Code(1000)}},
 			OK, CloseFailed, "all 1000"},

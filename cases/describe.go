@@ -30,6 +30,9 @@ type Entry struct {
 	Steps       []StepView       `json:"steps,omitempty"`
 	Compression *CompressionView `json:"compression,omitempty"`
 	Echoes      *EchoCheck       `json:"echoes,omitempty"`
+	// Handshake is an opening-handshake case's request as written and its
+	// status-to-verdict table.
+	Handshake *HandshakeView `json:"handshake,omitempty"`
 }
 
 // CatalogueDigest identifies the whole catalogue, as the golden file shows
@@ -53,7 +56,10 @@ func Describe(cs []*Case) []Entry {
 	for _, c := range cs {
 		e := Entry{ID: c.ID, Title: c.Title, Description: c.Description, Clauses: c.Clauses, Level: c.Level, Labels: c.Labels, Serial: c.Serial,
 			Expect: expectedOutcomes(c.Expect)}
-		if c.Custom == nil {
+		if c.Handshake != nil {
+			e.Handshake = c.Handshake.View()
+		}
+		if c.judgesClose() {
 			e.Close = c.Close.View()
 			for _, code := range c.Close.NonStrictCodes {
 				e.NonStrictCodes = append(e.NonStrictCodes, int(code))

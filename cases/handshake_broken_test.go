@@ -27,7 +27,8 @@ type fakeServer struct {
 
 // fault bends one decision of the fake server.
 type fault struct {
-	// answer may replace the status and fields the reference validator chose.
+	// answer may replace the status and fields the reference validator
+	// chose; status 0 closes the connection without an answer.
 	answer func(req *handshake.Request, status int, fields []handshake.Field) (int, []handshake.Field)
 	// dropBuffered discards octets that arrived with the request (pipelined frames).
 	dropBuffered bool
@@ -84,6 +85,9 @@ func (s *fakeServer) session(c net.Conn) {
 	status, fields, _ := handshake.ValidateRequest(req)
 	if s.fault.answer != nil {
 		status, fields = s.fault.answer(req, status, fields)
+	}
+	if status == 0 { // the fault closes without an answer
+		return
 	}
 	c.Write(handshake.BuildServerResponse(status, fields))
 	if status != 101 {
@@ -142,10 +146,20 @@ func TestHandshakeSectionCatchesBrokenServers(t *testing.T) {
 		v, _ := r.Get(name)
 		return v != ""
 	}
+	refuseIf := func(when func(r *handshake.Request) bool) fault {
+		return fault{answer: func(r *handshake.Request, st int, f []handshake.Field) (int, []handshake.Field) {
+			if st == 101 && when(r) {
+				return 400, nil
+			}
+			return st, f
+		}}
+	}
 	tests := []struct {
 		name  string
 		fault fault
-		fails []string
+		fails []string // the cases that do not pass in strict mode
+		// verdicts pins the main verdict of some cases.
+		verdicts map[string]Verdict
 	}{
 		{name: "conformant", fault: fault{}, fails: nil},
 		{
@@ -156,7 +170,8 @@ func TestHandshakeSectionCatchesBrokenServers(t *testing.T) {
 				}
 				return st, f
 			}},
-			fails: []string{"15.3.2"},
+			// §4.4 lets a server accept a version it understands.
+			verdicts: map[string]Verdict{"15.3.2": Informational},
 		},
 		{
 			name: "accepts any version",
@@ -166,7 +181,31 @@ func TestHandshakeSectionCatchesBrokenServers(t *testing.T) {
 				}
 				return st, f
 			}},
-			fails: ids("15.3", 1, 6),
+			fails:    []string{"15.3.1", "15.3.3", "15.3.4", "15.3.5", "15.3.6"},
+			verdicts: map[string]Verdict{"15.3.1": Failed, "15.3.2": Informational},
+		},
+		{
+			name: "400 with the version field on a bad version",
+			fault: fault{answer: func(r *handshake.Request, st int, f []handshake.Field) (int, []handshake.Field) {
+				if st == 426 {
+					return 400, f
+				}
+				return st, f
+			}},
+			// "such as 426": another error with the field misses only the example.
+			fails:    ids("15.3", 1, 6),
+			verdicts: map[string]Verdict{"15.3.1": NonStrict, "15.3.6": NonStrict},
+		},
+		{
+			name: "closes on a bad version without an answer",
+			fault: fault{answer: func(r *handshake.Request, st int, f []handshake.Field) (int, []handshake.Field) {
+				if st == 426 {
+					return 0, nil
+				}
+				return st, f
+			}},
+			fails:    ids("15.3", 1, 6),
+			verdicts: map[string]Verdict{"15.3.1": Failed, "15.3.5": Failed},
 		},
 		{
 			name: "no 426 on a bad version",
@@ -176,7 +215,9 @@ func TestHandshakeSectionCatchesBrokenServers(t *testing.T) {
 				}
 				return st, f
 			}},
-			fails: ids("15.3", 1, 6),
+			// §4.4: the Sec-WebSocket-Version field is a MUST.
+			fails:    ids("15.3", 1, 6),
+			verdicts: map[string]Verdict{"15.3.1": Failed, "15.3.4": Failed},
 		},
 		{
 			name: "wrong accept key",
@@ -257,7 +298,38 @@ func TestHandshakeSectionCatchesBrokenServers(t *testing.T) {
 			}},
 			fails: []string{"15.5.3", "15.5.4", "15.5.5"}, // 15.5.3 offered server_no_context_takeover, which the answer drops
 		},
-		{name: "loses a pipelined first frame", fault: fault{dropBuffered: true}, fails: []string{"15.1.11"}},
+		// §4.1: the client broke the rule first; recorded only.
+		{name: "loses a pipelined first frame", fault: fault{dropBuffered: true}, verdicts: map[string]Verdict{"15.1.11": Informational}},
+		{
+			name: "refuses lower-case field names",
+			fault: refuseIf(func(r *handshake.Request) bool {
+				_, lower := r.Get("Host")
+				return lower && r.Header[0].Name == "host"
+			}),
+			// it accepts the same request spelled canonically: RFC 7230 §3.2
+			fails: []string{"15.1.2"},
+		},
+		{
+			name:  "refuses subprotocol offers",
+			fault: refuseIf(func(r *handshake.Request) bool { return len(r.Values("Sec-WebSocket-Protocol")) > 0 }),
+			// §4.2.2 lets a server refuse
+			verdicts: map[string]Verdict{"15.4.1": Informational, "15.4.5": Informational},
+		},
+		{
+			name:  "refuses extension offers",
+			fault: refuseIf(func(r *handshake.Request) bool { return len(r.Values("Sec-WebSocket-Extensions")) > 0 }),
+			// RFC 7692 §5 / §9.1: decline the offer, not the connection
+			fails:    ids("15.5", 1, 6),
+			verdicts: map[string]Verdict{"15.5.1": NonStrict, "15.5.2": NonStrict},
+		},
+		{
+			name:  "declines every handshake",
+			fault: refuseIf(func(*handshake.Request) bool { return true }),
+			// a refusal that the minimal request also gets says nothing about
+			// the variation (§4.2.2); 15.7.1's second handshake is refused.
+			fails:    []string{"15.7.1"},
+			verdicts: map[string]Verdict{"15.1.1": Informational, "15.1.2": Informational, "15.1.9": Informational, "15.5.2": Informational},
+		},
 		{name: "dies on a huge header block", fault: fault{dieOnHugeHeader: true}, fails: []string{"15.7.1"}},
 	}
 	for _, tc := range tests {
@@ -276,6 +348,11 @@ func TestHandshakeSectionCatchesBrokenServers(t *testing.T) {
 			results := runHandshakeSection(t, url, first)
 			for id, r := range runHandshakeSection(t, url, last) {
 				results[id] = r
+			}
+			for id, want := range tc.verdicts {
+				if r := results[id]; r.Behavior != want {
+					t.Errorf("%s: %s (%s), want %s", id, r.Behavior, r.Reason, want)
+				}
 			}
 			got := failing(results)
 			if !reflect.DeepEqual(got, tc.fails) {

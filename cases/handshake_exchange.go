@@ -126,23 +126,6 @@ func (x *exchange) observed() string {
 	return fmt.Sprintf("response %d %s", x.resp.Status, x.resp.Reason)
 }
 
-// statusText says what came back, for a Reason.
-func (x *exchange) statusText() string {
-	if x.resp == nil {
-		return describeNoResponse(x.noResponse)
-	}
-	return fmt.Sprintf("the server answered %d %q", x.resp.Status, x.resp.Reason)
-}
-
-// violationsText joins handshake violations for a Reason.
-func violationsText(vs []handshake.Violation) string {
-	parts := make([]string, len(vs))
-	for i, v := range vs {
-		parts[i] = v.Error()
-	}
-	return strings.Join(parts, "; ")
-}
-
 // handshakeOnly marks the close verdict of a case that never opens a
 // WebSocket connection: there is no closing handshake to judge.
 func handshakeOnly(r *Result) {
@@ -156,10 +139,10 @@ func handshakeOnly(r *Result) {
 // brokenAcceptReason is the verdict text of a case whose valid opening
 // handshake got a 101 that a client must reject.
 func brokenAcceptReason(vs []handshake.Violation) string {
-	parts := make([]string, len(vs))
-	for i, v := range vs {
-		parts[i] = fmt.Sprintf("%s [%s, %s]", v.Detail, v.Rule, v.Section)
-	}
-	return fmt.Sprintf("we sent a valid opening handshake and the target answered 101, but %s; a client MUST fail such a connection (RFC 6455 §4.1), so the case's frames were never sent",
-		strings.Join(parts, "; "))
+	return "We sent a valid opening handshake and the target answered 101, but " + violationDetails(vs) +
+		"; a client MUST fail such a connection (RFC 6455 §4.1), so the case's frames were never sent"
 }
+
+// isTimeout reports whether no response came because our deadline (the
+// handshake timeout, the stall cap or the case's ctx) expired.
+func isTimeout(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }

@@ -77,7 +77,7 @@ func plainEvents(es []probe.Event) string {
 	}
 	s := "nothing back"
 	if len(sent) > 0 {
-		s = strings.Join(sent, ", then ")
+		s = strings.Join(eventEdges(sent), ", then ")
 	}
 	switch len(open) {
 	case 0:
@@ -245,4 +245,15 @@ func wrongCodeText(c *Case, st probe.CloseState) string {
 		head += " and broke " + st.RemoteCloseViolation
 	}
 	return sentence(fmt.Sprintf("%s; %s require%s close code %s (or no code) here", head, clausesText(c.Clauses), plural(c.Clauses), codesText(c.Close.Codes)))
+}
+
+// eventEdges keeps a sentence short when a target sent thousands of
+// events: the first 16 and the last 4, with the count of the rest.
+func eventEdges(sent []string) []string {
+	const head, tail = 16, 4
+	if len(sent) <= head+tail {
+		return sent
+	}
+	out := append(sent[:head:head], fmt.Sprintf("%d more events", len(sent)-head-tail))
+	return append(out, sent[len(sent)-tail:]...)
 }

@@ -42,6 +42,7 @@ func WriteAutobahn(dir string, runs ...*cases.Run) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
+	runs = bounded(runs)
 	index := map[string]map[string]autobahnEntry{}
 	for _, run := range runs {
 		agent := run.Target.Agent

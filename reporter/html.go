@@ -45,7 +45,7 @@ const eventsShown = 25
 // blocks that the page turns into tables only when a reader opens one, so
 // a full run against several targets still opens fast.
 func WriteHTML(w io.Writer, g Gate, runs ...*cases.Run) error {
-	return htmlTemplate.Execute(w, newHTMLView(g, runs))
+	return htmlTemplate.Execute(w, newHTMLView(g, bounded(runs)))
 }
 
 // roundDuration keeps three or four significant digits: 5.98ms, 1.003s.

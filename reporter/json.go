@@ -7,7 +7,9 @@
 package reporter
 
 import (
+	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -20,11 +22,11 @@ import (
 // JSONFile is the results file's name inside the output directory.
 const JSONFile = "wsconform.json"
 
-// WriteJSON writes run as indented JSON.
+// WriteJSON writes run as indented JSON, bounded as every report is.
 func WriteJSON(w io.Writer, run *cases.Run) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(run)
+	return enc.Encode(bounded([]*cases.Run{run})[0])
 }
 
 // ReadJSON reads a results file written by WriteJSON.
@@ -54,6 +56,8 @@ func WriteFiles(dir string, runs ...*cases.Run) error {
 // wsconform.json; several: wsconform-<agent>.json each), index.html with
 // all runs in one matrix, junit.xml, and autobahn/ (index.json plus one
 // file per case). g decides what the HTML marks and JUnit counts as failing.
+// A file that cannot be written does not stop the others: the error names
+// every failure, and what could be written is there.
 func Write(dir string, g Gate, runs ...*cases.Run) error {
 	return WriteWithAutobahnDir(dir, filepath.Join(dir, "autobahn"), g, runs...)
 }
@@ -65,19 +69,18 @@ func WriteWithAutobahnDir(dir, autobahnDir string, g Gate, runs ...*cases.Run) e
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
+	runs = bounded(runs)
+	var errs []error
 	for _, run := range runs {
 		name := JSONFile
 		if len(runs) > 1 {
 			name = JSONFileFor(run.Target.Agent)
 		}
-		if err := writeFile(filepath.Join(dir, name), func(w io.Writer) error { return WriteJSON(w, run) }); err != nil {
-			return err
-		}
+		errs = append(errs, writeFile(filepath.Join(dir, name), func(w io.Writer) error { return WriteJSON(w, run) }))
 	}
-	if err := WriteReports(dir, g, runs...); err != nil {
-		return err
-	}
-	return WriteAutobahn(autobahnDir, runs...)
+	errs = append(errs, WriteReports(dir, g, runs...))
+	errs = append(errs, WriteAutobahn(autobahnDir, runs...))
+	return errors.Join(errs...)
 }
 
 // WriteReports writes the renderings for people and CI, index.html and
@@ -86,10 +89,10 @@ func WriteReports(dir string, g Gate, runs ...*cases.Run) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if err := writeFile(filepath.Join(dir, HTMLFile), func(w io.Writer) error { return WriteHTML(w, g, runs...) }); err != nil {
-		return err
-	}
-	return writeFile(filepath.Join(dir, JUnitFile), func(w io.Writer) error { return WriteJUnit(w, g, runs...) })
+	runs = bounded(runs)
+	return errors.Join(
+		writeFile(filepath.Join(dir, HTMLFile), func(w io.Writer) error { return WriteHTML(w, g, runs...) }),
+		writeFile(filepath.Join(dir, JUnitFile), func(w io.Writer) error { return WriteJUnit(w, g, runs...) }))
 }
 
 // JSONFileFor is the results file of one target in a multi-target run.
@@ -97,16 +100,32 @@ func JSONFileFor(agent string) string {
 	return "wsconform-" + strings.TrimSuffix(AutobahnFileStem(agent, ""), "_case_") + ".json"
 }
 
+// writeFile writes path through a temporary file renamed into place, so a
+// write that fails half-way (a full disk) leaves no truncated report.
 func writeFile(path string, write func(io.Writer) error) error {
-	f, err := os.Create(path)
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err
 	}
-	if err := write(f); err != nil {
-		f.Close()
-		return err
+	w := bufio.NewWriter(f)
+	err = write(w)
+	if err == nil {
+		err = w.Flush()
 	}
-	return f.Close()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
 }
 
 func writeBytes(path string, b []byte) error {

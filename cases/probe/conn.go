@@ -113,7 +113,7 @@ type Conn struct {
 
 	mu              sync.Mutex
 	state           CloseState
-	events          []Event
+	events          eventLog      // bounded (record.go)
 	done            chan struct{} // closed once TCP is gone and the reader has stopped
 	closeT          *time.Timer
 	dropT           *time.Timer
@@ -125,6 +125,11 @@ type Conn struct {
 	messages        int           // Message events so far; guarded by mu
 	wake            chan struct{} // closed at the next event or the end; guarded by mu
 	deflate         *deflateState // permessage-deflate, nil unless negotiated (deflate.go)
+
+	// The reader's buffers, reused message after message (message.go).
+	src   messageSource
+	sink  messageSink
+	chunk []byte
 }
 
 func (c *Conn) sent(b []byte) {

@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"syscall"
 	"time"
-	"unicode/utf8"
 
 	"github.com/wsconform/wsconform/reference/frame"
 )
@@ -27,31 +25,47 @@ const (
 
 // Event is one thing the peer did (or a script marker).
 type Event struct {
-	Kind    EventKind     `json:"kind"`
-	Binary  bool          `json:"binary,omitempty"`
-	Payload []byte        `json:"payload,omitempty"`
-	Tag     string        `json:"tag,omitempty"`
-	At      time.Duration `json:"at_ns"`
+	Kind   EventKind `json:"kind"`
+	Binary bool      `json:"binary,omitempty"`
+	// Payload is the whole payload, or its first octets when Digest is set
+	// (see PayloadLen and SamePayload).
+	Payload []byte `json:"payload,omitempty"`
+	// Digest, set when the record did not keep the payload whole, stands
+	// for it (size and SHA-256).
+	Digest *Digest       `json:"digest,omitempty"`
+	Tag    string        `json:"tag,omitempty"`
+	At     time.Duration `json:"at_ns"`
+	// Omitted is set on the Omitted event only.
+	Omitted *OmittedCounts `json:"omitted,omitempty"`
+	msgNo   int            // which message (0-based), for Message events
 }
 
 func (e Event) String() string {
 	switch e.Kind {
 	case Marker:
 		return fmt.Sprintf("timeout %s", e.Tag)
+	case Omitted:
+		return "… " + e.Omitted.String() + " …"
 	case Message:
 		typ := "text"
 		if e.Binary {
 			typ = "binary"
 		}
-		return fmt.Sprintf("%s message %s", typ, preview(e.Payload))
+		return fmt.Sprintf("%s message %s", typ, e.preview())
 	}
-	return fmt.Sprintf("%s %s", e.Kind, preview(e.Payload))
+	return fmt.Sprintf("%s %s", e.Kind, e.preview())
 }
 
-func preview(p []byte) string {
-	const max = 64
-	if len(p) > max {
-		return fmt.Sprintf("(%d octets) %q…", len(p), p[:max])
+func (e Event) preview() string {
+	p := e.Payload
+	if len(p) > previewLen {
+		p = p[:previewLen]
+	}
+	switch {
+	case e.Digest != nil:
+		return fmt.Sprintf("(%d octets, sha256 %x) %q…", e.Digest.Size, e.Digest.SHA256[:8], p)
+	case len(p) < len(e.Payload):
+		return fmt.Sprintf("(%d octets) %q…", len(e.Payload), p)
 	}
 	return fmt.Sprintf("(%d octets) %q", len(p), p)
 }
@@ -70,7 +84,7 @@ func (c *Conn) Start(ext frame.Extensions) {
 func (c *Conn) Events() []Event {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return append([]Event(nil), c.events...)
+	return c.events.all()
 }
 
 // Done is closed when TCP is gone and the reader has stopped.
@@ -102,10 +116,11 @@ func (c *Conn) Quiet(on bool) { c.Log.SetEnabled(!on) }
 func (c *Conn) record(e Event) {
 	c.mu.Lock()
 	e.At = time.Since(c.Log.start)
-	c.events = append(c.events, e)
 	if e.Kind == Message {
+		e.msgNo = c.messages
 		c.messages++
 	}
+	c.events.add(e)
 	c.wakeLocked()
 	c.mu.Unlock()
 }
@@ -145,9 +160,6 @@ func (c *Conn) readLoop(ext frame.Extensions) {
 	defer c.finish()
 	r := frame.NewReader(c.br)
 	var seq frame.Sequence
-	var msg []byte
-	var msgBinary, msgCompressed bool
-	var buf []byte
 	for {
 		h, err := r.Next()
 		if err != nil {
@@ -155,104 +167,33 @@ func (c *Conn) readLoop(ext frame.Extensions) {
 			return
 		}
 		// Every frame the peer sends is checked, also after we failed the
-		// connection or started the close: a close reply is judged like
-		// any other frame.
+		// connection or started the close; after we failed it only its
+		// close frame is read, the rest is skipped (counted by the log).
 		failed := c.failedByMe()
-		vs := frame.Check(h, frame.FromServer, ext)
-		if v := seq.Check(h); v != nil {
-			vs = append(vs, *v)
-		}
-		var headerViolation *frame.Violation
-		if len(vs) > 0 {
+		ok, err := c.checkFrame(r, h, &seq, ext)
+		switch {
+		case err != nil || !ok:
+		case h.Opcode == frame.OpClose || !failed && h.Opcode.IsControl():
+			err = c.control(r, h)
+		case failed:
 			c.Log.Frame(Received, h.String())
-			c.peerBroke(vs[0])
-			headerViolation = &vs[0]
-			failed = true
+		default: // text or binary: Sequence refused a continuation here
+			err = c.receiveMessage(r, h, &seq, ext)
 		}
-		if v := frame.CheckMessageSize(max(h.Length, uint64(len(msg))+h.Length), MaxMessage); v != nil {
-			c.Log.Frame(Received, h.String())
-			c.peerBroke(*v)
-			c.drain()
-			return
-		}
-		var payload []byte
-		if !failed && (h.Opcode.IsData() || h.Opcode == frame.OpContinuation) {
-			// Data is read straight into the message being reassembled:
-			// a 16 MiB echo (section 9) is held once, not three times.
-			if h.Opcode != frame.OpContinuation {
-				msg, msgBinary = msg[:0], h.Opcode == frame.OpBinary
-				msgCompressed = c.compressedStart(h)
-			}
-			start := len(msg)
-			msg = slices.Grow(msg, int(h.Length))[:start+int(h.Length)]
-			payload = msg[start:]
-		} else {
-			if cap(buf) < int(h.Length) {
-				buf = make([]byte, h.Length)
-			}
-			payload = buf[:h.Length]
-		}
-		if _, err := io.ReadFull(r, payload); err != nil {
+		if err != nil {
 			c.lost(err)
 			return
-		}
-		c.Log.Frame(Received, describe(h, payload))
-		if h.Opcode == frame.OpClose {
-			c.closeReceived(payload, headerViolation)
-			continue
-		}
-		if failed {
-			continue
-		}
-		switch h.Opcode {
-		case frame.OpPing:
-			p := append([]byte(nil), payload...)
-			c.record(Event{Kind: Ping, Payload: p})
-			select {
-			case c.pongs <- p:
-			default: // a peer flooding pings gets fewer pongs; §5.5.3 allows answering only the latest
-			}
-		case frame.OpPong:
-			c.record(Event{Kind: Pong, Payload: append([]byte(nil), payload...)})
-		case frame.OpText, frame.OpBinary, frame.OpContinuation:
-			if !h.Fin {
-				continue
-			}
-			if msgCompressed {
-				inflated, v := c.inflate(msg)
-				if v != nil {
-					c.peerBroke(*v)
-					continue
-				}
-				msg = inflated
-			}
-			// §8.1: a text message whose payload is not UTF-8 must fail the connection with 1007.
-			if !msgBinary && !utf8.Valid(msg) {
-				c.peerBroke(*frame.TextInvalidUTF8("a text message that is not valid UTF-8"))
-				continue
-			}
-			if cap(msg) > 1<<20 {
-				// A big message is handed over rather than copied.
-				c.record(Event{Kind: Message, Binary: msgBinary, Payload: msg})
-				msg = nil
-			} else {
-				c.record(Event{Kind: Message, Binary: msgBinary, Payload: append([]byte(nil), msg...)})
-			}
 		}
 	}
 }
 
-// failedByMe reports whether we have failed the connection: from then on
-// frames are only read for the close reply.
+// failedByMe reports whether we have failed the connection, or are about
+// to because the peer broke a rule: from then on frames are only read for
+// the close reply.
 func (c *Conn) failedByMe() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.state.FailedByMe
-}
-
-// drain reads and discards until TCP ends (the connection is being failed).
-func (c *Conn) drain() {
-	io.Copy(io.Discard, c.br)
+	return c.state.FailedByMe || c.state.PeerViolation != ""
 }
 
 // peerBroke records a rule the peer broke (the first one is kept) and
@@ -268,6 +209,7 @@ func (c *Conn) peerBroke(v frame.Violation) {
 		c.state.FailedByMe, c.state.FailedOn = true, violationText(v)
 	}
 	c.mu.Unlock()
+	c.Log.countOnly()
 	if fail {
 		go c.sendFail(v.Code, "")
 	}

@@ -159,6 +159,7 @@ func (c *Conn) Fail(code frame.CloseCode, reason string) {
 // set FailedByMe.
 func (c *Conn) sendFail(code frame.CloseCode, reason string) {
 	c.Log.Note(fmt.Sprintf("failing the connection: %d %s", code, reason))
+	c.Log.countOnly()
 	if err := c.SendClose(code, reason); err != nil {
 		c.Abort()
 	}

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"encoding/hex"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -20,6 +21,15 @@ const (
 // a 16 MiB case does not produce a 16 MiB report.
 const previewLen = 64
 
+// The wire log keeps its first LogHead entries and its last LogTail: what a
+// reader needs (how the case began, how it ended) within a fixed budget,
+// however much a target sends. The busiest case against a conforming target
+// logs under 200 entries.
+const (
+	LogHead = 200
+	LogTail = 56
+)
+
 // Entry is one line of the wire log.
 type Entry struct {
 	At     time.Duration `json:"at_ns"` // since the case started
@@ -28,17 +38,35 @@ type Entry struct {
 	Hex    string        `json:"hex,omitempty"`   // first previewLen octets
 	Frame  string        `json:"frame,omitempty"` // decoded header and payload preview
 	Text   string        `json:"text,omitempty"`  // notes
+	// Omitted, on the note that stands where entries were dropped, is how
+	// many there were (the log is truncated there).
+	Omitted int `json:"omitted,omitempty"`
 }
 
-// WireLog is a concurrency-safe, append-only record of what crossed the wire.
-// Logging can be paused for bulk transfers (section 9) so that the log keeps
-// only the interesting edges.
+// WireLog is a concurrency-safe, append-only record of what crossed the wire,
+// bounded: past LogHead entries only the last LogTail are kept, and the rest
+// are counted. Logging can be paused for bulk transfers (section 9) so that
+// the log keeps only the interesting edges.
 type WireLog struct {
-	mu      sync.Mutex
-	start   time.Time
-	entries []Entry
-	off     bool
-	dropped int
+	mu    sync.Mutex
+	start time.Time
+	head  []Entry
+	tail  []Entry // ring of the latest entries once head is full
+	next  int     // where the next tail entry goes
+	off   bool
+	// counting: reads are counted, not logged (we have failed the connection).
+	counting bool
+	omitted  omitted
+}
+
+// omitted counts what the log dropped.
+type omitted struct {
+	entries            int   // entries that fell between head and tail
+	readsAfterFail     int   // raw reads counted, not logged, after we failed the connection
+	octetsRx, octetsTx int64 // octets in the dropped raw reads and writes
+	octetsRxAfterFail  int64
+	framesRx, framesTx int
+	framesRxAfterFail  int
 }
 
 func NewWireLog(start time.Time) *WireLog { return &WireLog{start: start} }
@@ -55,18 +83,71 @@ func (l *WireLog) SetEnabled(on bool) {
 	if !on {
 		state = "wire log off (bulk transfer)"
 	}
-	l.entries = append(l.entries, Entry{At: time.Since(l.start), Dir: Note, Text: state})
+	l.appendLocked(Entry{At: time.Since(l.start), Dir: Note, Text: state})
+}
+
+// countOnly stops logging what the peer sends: once we have failed the
+// connection its frames are only counted (a target flooding us after that
+// must not grow the log).
+func (l *WireLog) countOnly() {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.counting {
+		l.counting = true
+		l.appendLocked(Entry{At: time.Since(l.start), Dir: Note, Text: "connection failed: what the target sends from now on is counted, not logged"})
+	}
 }
 
 func (l *WireLog) add(e Entry, always bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if e.Dir == Received && l.counting && !always {
+		if e.Frame != "" {
+			l.omitted.framesRxAfterFail++
+		} else {
+			l.omitted.readsAfterFail++
+			l.omitted.octetsRxAfterFail += int64(e.Octets)
+		}
+		return
+	}
 	if l.off && !always {
-		l.dropped++
 		return
 	}
 	e.At = time.Since(l.start)
-	l.entries = append(l.entries, e)
+	l.appendLocked(e)
+}
+
+func (l *WireLog) appendLocked(e Entry) {
+	if len(l.head) < LogHead {
+		l.head = append(l.head, e)
+		return
+	}
+	if len(l.tail) < LogTail {
+		l.tail = append(l.tail, e)
+		return
+	}
+	l.drop(l.tail[l.next])
+	l.tail[l.next] = e
+	l.next = (l.next + 1) % LogTail
+}
+
+// drop counts an entry pushed out of the tail.
+func (l *WireLog) drop(e Entry) {
+	o := &l.omitted
+	o.entries++
+	switch {
+	case e.Frame != "" && e.Dir == Received:
+		o.framesRx++
+	case e.Frame != "" && e.Dir == Sent:
+		o.framesTx++
+	case e.Dir == Received:
+		o.octetsRx += int64(e.Octets)
+	case e.Dir == Sent:
+		o.octetsTx += int64(e.Octets)
+	}
 }
 
 // Octets logs a raw read or write.
@@ -85,7 +166,7 @@ func (l *WireLog) Frame(dir Direction, desc string) {
 	l.add(Entry{Dir: dir, Frame: desc}, false)
 }
 
-// Notef logs a note (timer, pause, state change); notes survive SetEnabled(false).
+// Note logs a note (timer, pause, state change); notes survive SetEnabled(false).
 func (l *WireLog) Note(text string) {
 	if l == nil {
 		return
@@ -93,14 +174,31 @@ func (l *WireLog) Note(text string) {
 	l.add(Entry{Dir: Note, Text: text}, true)
 }
 
-// Entries returns a copy of the log so far.
+// Entries returns a copy of the log so far: the first entries, a note
+// saying what was left out (if anything), the last entries.
 func (l *WireLog) Entries() []Entry {
 	if l == nil {
 		return nil
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return append([]Entry(nil), l.entries...)
+	out := make([]Entry, 0, len(l.head)+len(l.tail)+2)
+	out = append(out, l.head...)
+	o := l.omitted
+	if o.entries > 0 {
+		at := l.tail[l.next].At
+		out = append(out, Entry{At: at, Dir: Note, Omitted: o.entries, Text: fmt.Sprintf(
+			"wire log truncated: %d entries omitted here (%d frames and %d octets received, %d frames and %d octets sent)",
+			o.entries, o.framesRx, o.octetsRx, o.framesTx, o.octetsTx)})
+	}
+	out = append(out, l.tail[l.next:]...)
+	out = append(out, l.tail[:l.next]...)
+	if o.readsAfterFail > 0 || o.framesRxAfterFail > 0 {
+		out = append(out, Entry{At: time.Since(l.start), Dir: Note, Omitted: o.readsAfterFail + o.framesRxAfterFail, Text: fmt.Sprintf(
+			"after we failed the connection the target sent %d more octets (%d reads, %d frames), counted, not logged",
+			o.octetsRxAfterFail, o.readsAfterFail, o.framesRxAfterFail)})
+	}
+	return out
 }
 
 func hexPreview(b []byte) string {

@@ -108,6 +108,7 @@ func (f Finding) Write(dir string) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
+	f.Wire = boundWire(f.Wire)
 	b, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
 		return "", err
@@ -155,4 +156,23 @@ func Replay(ctx context.Context, cfg Config, f Finding) (*Finding, error) {
 		got.Target, got.Seed, got.Iteration = cfg.Target, f.Seed, f.Iteration
 	}
 	return got, err
+}
+
+// A reproducer keeps at most MaxWire wire log entries, the first and the
+// last: the steps are what replays the problem, the log only shows how the
+// connection went, and a server flooding the probe must not make a
+// reproducer of megabytes.
+const MaxWire = 120
+
+func boundWire(log []probe.Entry) []probe.Entry {
+	if len(log) <= MaxWire {
+		return log
+	}
+	tail := MaxWire / 4
+	head := MaxWire - tail - 1
+	out := slices.Clone(log[:head])
+	omitted := len(log) - head - tail
+	out = append(out, probe.Entry{At: log[head].At, Dir: probe.Note, Omitted: omitted,
+		Text: fmt.Sprintf("wire log truncated in the reproducer: %d entries omitted here", omitted)})
+	return append(out, log[len(log)-tail:]...)
 }

@@ -37,6 +37,8 @@ var finalEmptyBlock = []byte{0x01, 0x00, 0x00, 0xff, 0xff}
 type Decompressor struct {
 	fr                io.ReadCloser
 	src               source
+	stream            streamSource
+	piece             []byte // DecompressTo's output buffer
 	history           []byte // the last windowSize octets inflated (context takeover)
 	noContextTakeover bool
 	limit             int64
@@ -95,6 +97,57 @@ func (d *Decompressor) Decompress(dst, payload []byte) ([]byte, error) {
 	return dst, nil
 }
 
+// DecompressTo inflates one message whose payload src yields (without the
+// 4 octets §7.2.1 removed) and writes the output to w as it is produced,
+// in pieces of at most 32 KiB, so that neither the payload nor its output
+// is ever held whole: a decompression bomb costs the window and one piece,
+// whatever it inflates to. Output stops one octet past the limit with a
+// RuleInflatedTooBig *Error. An error from src is returned as it is; an
+// error from w ends inflation and is returned as it is too.
+func (d *Decompressor) DecompressTo(w io.Writer, src io.Reader) (int64, error) {
+	d.stream.reset(src)
+	var dict []byte
+	if !d.noContextTakeover {
+		dict = d.history
+	}
+	if err := d.fr.(flate.Resetter).Reset(&d.stream, dict); err != nil {
+		return 0, err
+	}
+	if d.piece == nil {
+		d.piece = make([]byte, pieceSize)
+	}
+	var total int64
+	for {
+		// Never read past limit+1 octets of output.
+		n, err := d.fr.Read(d.piece[:min(int64(len(d.piece)), d.limit+1-total)])
+		total += int64(n)
+		if total > d.limit {
+			return total, errorf("RFC 7692 §7.2.2", RuleInflatedTooBig,
+				"the message inflates to more than %d octets", d.limit)
+		}
+		if n > 0 {
+			if !d.noContextTakeover {
+				d.remember(d.piece[:n])
+			}
+			if _, werr := w.Write(d.piece[:n]); werr != nil {
+				return total, werr
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return total, nil
+		}
+		if err != nil {
+			if d.stream.err != nil {
+				return total, d.stream.err
+			}
+			return total, errorf("RFC 7692 §7.2.2", RuleInvalidData, "inflating the message: %v", err)
+		}
+	}
+}
+
+// pieceSize is the output buffer of DecompressTo.
+const pieceSize = 32 << 10
+
 // remember keeps the last windowSize octets of output as the next
 // message's dictionary.
 func (d *Decompressor) remember(out []byte) {
@@ -140,4 +193,59 @@ func (s *source) ReadByte() (byte, error) {
 	b := s.parts[s.i][0]
 	s.parts[s.i] = s.parts[s.i][1:]
 	return b, nil
+}
+
+// streamSource is source for a payload that arrives as a stream: it reads
+// the payload from src through a small buffer (flate wants an
+// io.ByteReader), then the appended tails. An error other than io.EOF from
+// src is kept, so DecompressTo can return it rather than a flate error.
+type streamSource struct {
+	src  io.Reader
+	buf  [4096]byte
+	r, w int
+	tail source
+	err  error
+}
+
+func (s *streamSource) reset(src io.Reader) {
+	s.src, s.r, s.w, s.err = src, 0, 0, nil
+	s.tail.reset(tail, finalEmptyBlock, nil)
+}
+
+// fill makes buffered octets available; false once src is done.
+func (s *streamSource) fill() bool {
+	for s.r == s.w && s.src != nil {
+		n, err := s.src.Read(s.buf[:])
+		s.r, s.w = 0, n
+		if err == io.EOF {
+			s.src = nil
+		} else if err != nil {
+			s.err, s.src = err, nil
+		}
+	}
+	return s.r < s.w
+}
+
+func (s *streamSource) Read(p []byte) (int, error) {
+	if s.fill() {
+		n := copy(p, s.buf[s.r:s.w])
+		s.r += n
+		return n, nil
+	}
+	if s.err != nil {
+		return 0, s.err
+	}
+	return s.tail.Read(p)
+}
+
+func (s *streamSource) ReadByte() (byte, error) {
+	if s.fill() {
+		b := s.buf[s.r]
+		s.r++
+		return b, nil
+	}
+	if s.err != nil {
+		return 0, s.err
+	}
+	return s.tail.ReadByte()
 }
