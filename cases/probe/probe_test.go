@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -221,4 +223,103 @@ func TestCancelledContextUnblocks(t *testing.T) {
 	if d := time.Since(start); d > time.Second {
 		t.Errorf("a cancelled context took %v to end the connection", d)
 	}
+}
+
+// The target's close frame is judged whoever sent the first one: the
+// rule it breaks is recorded, and a code that is present is kept even
+// when it is 0 (no code at all is nil, never 0).
+func TestCloseFramesAreJudgedWhoeverClosedFirst(t *testing.T) {
+	tests := []struct {
+		name        string
+		body        []byte
+		targetFirst bool
+		wantCode    *frame.CloseCode
+		wantRule    string
+		wantReply   *frame.CloseCode // our close frame's code when the target closed first
+	}{
+		{"reply with code 0", []byte{0, 0}, false, probe.Code(0), frame.RuleCloseCodeInvalid, nil},
+		{"reply with one octet", []byte{'a'}, false, nil, frame.RuleCloseOneOctet, nil},
+		{"reply with a reason that is not UTF-8", append(frame.ClosePayload(1000, ""), 0xff), false, probe.Code(1000), frame.RuleCloseReasonUTF8, nil},
+		{"reply of 126 octets", frame.ClosePayload(1000, strings.Repeat("*", 124)), false, probe.Code(1000), frame.RuleControlTooLong, nil},
+		{"reply without a body", nil, false, nil, "", nil},
+		{"target closes first with code 0", []byte{0, 0}, true, probe.Code(0), frame.RuleCloseCodeInvalid, probe.Code(1002)},
+		{"target closes first with one octet", []byte{'a'}, true, nil, frame.RuleCloseOneOctet, probe.Code(1002)},
+		{"target closes first without a body", nil, true, nil, "", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			target := scriptedServer(t, func(c net.Conn, r *frame.Reader) {
+				if !tc.targetFirst {
+					r.Next() // our close
+				}
+				c.Write(frame.New(frame.OpClose, tc.body).Bytes())
+				if tc.targetFirst {
+					frame.ReadFrame(r, 1<<10) // our reply
+				}
+			})
+			conn := open(t, target)
+			if !tc.targetFirst {
+				if err := conn.SendClose(1000, ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+			st := waitDone(t, conn)
+			if !equalCode(st.RemoteCode, tc.wantCode) {
+				t.Errorf("remote code %v, want %v", show(st.RemoteCode), show(tc.wantCode))
+			}
+			if st.RemoteCloseRule != tc.wantRule || (tc.wantRule != "" && !strings.Contains(st.RemoteCloseViolation, "§")) {
+				t.Errorf("close violation %q [%s], want rule %q", st.RemoteCloseViolation, st.RemoteCloseRule, tc.wantRule)
+			}
+			if tc.targetFirst && !equalCode(st.LocalCode, tc.wantReply) {
+				t.Errorf("we answered with %v, want %v", show(st.LocalCode), show(tc.wantReply))
+			}
+			if !st.SentClose || !st.ReceivedClose || st.DroppedByMe {
+				t.Errorf("state %+v, want both close frames and the target closing TCP", st)
+			}
+		})
+	}
+}
+
+// A reset from the target once both close frames were exchanged leaves a
+// clean close, noted in the wire log; before that, it is a TCP error.
+func TestResetAfterTheClosingHandshake(t *testing.T) {
+	for _, afterHandshake := range []bool{true, false} {
+		t.Run(fmt.Sprintf("after handshake %t", afterHandshake), func(t *testing.T) {
+			target := scriptedServer(t, func(c net.Conn, r *frame.Reader) {
+				r.Next() // our close
+				if afterHandshake {
+					c.Write(frame.New(frame.OpClose, frame.ClosePayload(1000, "")).Bytes())
+				}
+				// Linger 0: closing sends RST, as a kernel does when a
+				// socket closes with octets unread.
+				c.(*net.TCPConn).SetLinger(0)
+			})
+			conn := open(t, target)
+			if err := conn.SendClose(1000, ""); err != nil {
+				t.Fatal(err)
+			}
+			st := waitDone(t, conn)
+			noted := false
+			for _, e := range conn.Log.Entries() {
+				noted = noted || strings.Contains(e.Text, "TCP reset by the target after the closing handshake")
+			}
+			if afterHandshake && (!st.Clean || st.TCPError != "" || !noted) {
+				t.Errorf("state %+v, noted %t: want a clean close and the reset noted", st, noted)
+			}
+			if !afterHandshake && (st.Clean || st.TCPError == "" || noted) {
+				t.Errorf("state %+v, noted %t: want an unclean close with a TCP error", st, noted)
+			}
+		})
+	}
+}
+
+func equalCode(a, b *frame.CloseCode) bool {
+	return (a == nil) == (b == nil) && (a == nil || *a == *b)
+}
+
+func show(c *frame.CloseCode) string {
+	if c == nil {
+		return "no code"
+	}
+	return fmt.Sprint(int(*c))
 }
