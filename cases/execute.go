@@ -28,8 +28,6 @@ func Execute(ctx context.Context, c *Case, env Env) Result {
 	start := time.Now()
 	var r Result
 	switch {
-	case c.Custom != nil:
-		r = c.Custom(ctx, env)
 	case c.Handshake != nil:
 		r = runHandshake(ctx, c, env)
 	case c.Compression != nil:
