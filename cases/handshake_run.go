@@ -149,7 +149,7 @@ func runSession(ctx context.Context, env Env, c *Case, ex *exchange, r *Result) 
 	events := conn.Events()
 	r.Observed = append(r.Observed, eventStrings(events)...)
 	judge(r, c, events, st)
-	r.Reason = fmt.Sprintf("The server accepted %s with a valid 101. %s", x.Sent, r.Reason)
+	r.Reason = "The opening handshake succeeded (a valid 101). " + r.Reason
 	if s.Lost == Informational && !r.Passes(true) {
 		// The case cannot hold this against the target (see its description).
 		r.Behavior, r.BehaviorClose = Informational, CloseInformational

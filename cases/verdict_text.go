@@ -190,11 +190,6 @@ func failRequirement(c *Case) string {
 		clausesText(c.Clauses), plural(c.Clauses), codesText(c.Close.Codes))
 }
 
-// closeRequirement is what a case that closes normally requires.
-func closeRequirement(c *Case) string {
-	return fmt.Sprintf("RFC 6455 §5.5.1 and §7.1.1 require it to answer our close with %s (or no code) and then close TCP", codesText(c.Close.Codes))
-}
-
 // whatWeDid says why we, not the target, ended the connection.
 func whatWeDid(c *Case, st probe.CloseState) string {
 	switch {
