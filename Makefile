@@ -1,4 +1,4 @@
-# wsconform: see README.md. Targets: test, bench, fuzz, gofuzz, build.
+# wsconform: see README.md. Targets: test, deps, lint, bench, fuzz, gofuzz, build.
 GO       ?= go
 FUZZTIME ?= 10s
 # go-fuzz target: one of the go-fuzz entry points in fuzz/gofuzz.go
@@ -15,7 +15,7 @@ GOFUZZ_SEEDS_FuzzHandshakeResponse = handshake_response
 GOFUZZ_SEEDS_FuzzExtensions        = extensions
 BIN      ?= bin
 
-.PHONY: test bench fuzz gofuzz build vet catalogue hostile loadcheck
+.PHONY: test deps lint fmt staticcheck bench fuzz gofuzz build vet catalogue hostile loadcheck
 
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
@@ -27,8 +27,23 @@ vet:
 	$(GO) vet ./...
 	$(GO) vet -tags gofuzz ./fuzz/
 
-test: vet
+# Node.js (peer servers) and Chromium (browser test) when missing; quiet when present.
+deps:
+	@bash .ci/deps
+
+test: deps lint
 	$(GO) test -race -timeout 15m ./...
+
+lint: fmt vet staticcheck
+
+# Fails on any file gofmt would change.
+fmt:
+	@files=$$(gofmt -l .); if [ -n "$$files" ]; then echo "gofmt -l: not formatted (run gofmt -w):"; echo "$$files"; exit 1; fi
+
+# Pinned in go.mod (tool directive): honnef.co/go/tools v0.8.2.
+staticcheck:
+	$(GO) tool staticcheck ./...
+	$(GO) tool staticcheck -tags gofuzz ./fuzz/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./reference/... ./suite/...

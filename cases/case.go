@@ -1,7 +1,6 @@
 package cases
 
 import (
-	"context"
 	"time"
 
 	"github.com/wsconform/wsconform/cases/probe"
@@ -31,9 +30,6 @@ type Case struct {
 	// (sections 12 and 13): the plan says what is offered and sent, and
 	// replaces Steps and Expect.
 	Compression *CompressionPlan
-	// Custom runs cases a script cannot express (handshake probes). It
-	// returns a finished result; Execute fills the bookkeeping fields.
-	Custom func(ctx context.Context, env Env) Result
 	// Handshake, when set, makes this an opening-handshake case (section
 	// 15): one request and a table that judges the answer, instead of Steps.
 	// Expect and Close then judge the session on an accepted connection.

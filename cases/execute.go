@@ -28,8 +28,6 @@ func Execute(ctx context.Context, c *Case, env Env) Result {
 	start := time.Now()
 	var r Result
 	switch {
-	case c.Custom != nil:
-		r = c.Custom(ctx, env)
 	case c.Handshake != nil:
 		r = runHandshake(ctx, c, env)
 	case c.Compression != nil:
@@ -52,6 +50,9 @@ func fill(r *Result, c *Case, start time.Time) {
 	}
 	if r.Expected == nil {
 		r.Expected = expectedOutcomes(c.Expect)
+		if c.Handshake != nil && c.Handshake.Accept.Session == nil {
+			r.Expected = c.Handshake.Accept.expectedAnswers()
+		}
 	}
 	if r.ExpectedClose == nil && c.judgesClose() {
 		r.ExpectedClose = c.Close.View()

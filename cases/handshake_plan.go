@@ -271,10 +271,17 @@ func (x *HandshakeExchange) View() *HandshakeView {
 }
 
 // judgesClose says whether the case's Close expectation is used (and so
-// shown): scripted cases, and handshake cases with a session.
+// shown): every case but a handshake case without a session.
 func (c *Case) judgesClose() bool {
-	if c.Handshake != nil {
-		return c.Handshake.Accept.Session != nil
+	return c.Handshake == nil || c.Handshake.Accept.Session != nil
+}
+
+// expectedAnswers renders the table of a handshake-only case for a result,
+// so that a report shows which answer earns which verdict.
+func (acc Acceptance) expectedAnswers() []ExpectedOutcome {
+	out := make([]ExpectedOutcome, len(acc.Rules))
+	for i, r := range acc.Rules {
+		out[i] = ExpectedOutcome{Verdict: r.Verdict, Events: []string{"answer: " + string(r.Answer)}}
 	}
-	return c.Custom == nil
+	return out
 }

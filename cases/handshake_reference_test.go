@@ -80,6 +80,10 @@ func TestHandshakeSectionReferenceServer(t *testing.T) {
 			t.Errorf("%s: handshake %+v, want status %d", id, hs, status)
 		}
 	}
+	// A handshake-only result carries its answer table, for the report.
+	if got := results["15.3.1"].Expected; len(got) < 3 || got[0].Verdict != Failed || !strings.Contains(got[2].Events[0], "426") {
+		t.Errorf("15.3.1: expected %+v, want the answer table (101 FAILED first, then 426 with the version)", got)
+	}
 	if r := results["15.7.2"]; !strings.Contains(r.Reason, "closed the connection") {
 		t.Errorf("15.7.2: %s; want the server to close after its handshake timeout", r.Reason)
 	}

@@ -47,7 +47,11 @@ func runHandshake(ctx context.Context, c *Case, env Env) (r Result) {
 	var ctl Control
 	if x.Accept.NeedsControl(ans) {
 		ex.conn.Abort()
-		ctl = controlHandshake(ctx, env)
+		var dialErr error
+		ctl, dialErr = controlHandshake(ctx, env)
+		if dialErr != nil {
+			r.markUnreachable(dialErr) // the engine checks whether the target went down
+		}
 		r.Observed = append(r.Observed, "then, on a new connection, the minimal valid request: "+ctl.Observed)
 		ex.log.Note("control handshake on a new connection: " + ctl.Observed)
 	}
@@ -60,7 +64,7 @@ func runHandshake(ctx context.Context, c *Case, env Env) (r Result) {
 
 	s := x.Accept.Session
 	switch {
-	case s != nil && ans.Response != nil && AnswerClasses(ans)[0] == AnswerValid101 && r.Behavior == OK:
+	case s != nil && AnswerClasses(ans)[0] == AnswerValid101 && r.Behavior == OK:
 		ex.log.Note(fmt.Sprintf("opening handshake done in %v", ex.hs.Duration.Round(time.Microsecond)))
 		runSession(ctx, env, c, ex, &r)
 	case s != nil && r.Behavior == Failed:
@@ -83,14 +87,15 @@ func (x *exchange) answer() HandshakeAnswer {
 	return a
 }
 
-// controlHandshake sends the minimal valid request on a new connection.
-func controlHandshake(ctx context.Context, env Env) Control {
+// controlHandshake sends the minimal valid request on a new connection;
+// the error is set when it could not even connect.
+func controlHandshake(ctx context.Context, env Env) (Control, error) {
 	after := sendWhole(ctx, env, env.Target.NewRequest())
 	if after.conn != nil {
 		after.conn.Abort()
 	}
 	accepted := after.resp != nil && after.resp.Status == 101 && len(after.hs.Violations) == 0
-	return Control{Ran: true, Accepted: accepted, Observed: after.observed()}
+	return Control{Ran: true, Accepted: accepted, Observed: after.observed()}, after.dialErr
 }
 
 // recheck: after a request that may have hurt the server, a valid request
@@ -149,7 +154,7 @@ func runSession(ctx context.Context, env Env, c *Case, ex *exchange, r *Result) 
 	events := conn.Events()
 	r.Observed = append(r.Observed, eventStrings(events)...)
 	judge(r, c, events, st)
-	r.Reason = fmt.Sprintf("The server accepted %s with a valid 101. %s", x.Sent, r.Reason)
+	r.Reason = "The opening handshake succeeded (a valid 101). " + r.Reason
 	if s.Lost == Informational && !r.Passes(true) {
 		// The case cannot hold this against the target (see its description).
 		r.Behavior, r.BehaviorClose = Informational, CloseInformational
