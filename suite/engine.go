@@ -29,6 +29,7 @@ type Engine struct {
 	down    atomic.Pointer[cases.TargetDown]
 	running sync.Map // case id -> struct{}: in flight
 	crash   crashRecord
+	execute func(context.Context, *cases.Case, cases.Env) cases.Result // cases.Execute; tests stub it
 	stop    context.CancelFunc
 	ctx     context.Context
 }
@@ -53,7 +54,7 @@ func NewEngine(env cases.Env, workers int) *Engine {
 		workers = 1
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Engine{env: env, workers: workers, slots: map[string]*slot{}, sched: newScheduler(workers), ctx: ctx, stop: cancel}
+	return &Engine{env: env, workers: workers, slots: map[string]*slot{}, sched: newScheduler(workers), execute: cases.Execute, ctx: ctx, stop: cancel}
 }
 
 // slot returns c's slot, queueing the case the first time. The caller
@@ -143,7 +144,7 @@ func (e *Engine) claimAndRun(ctx context.Context, s *slot) bool {
 		return true
 	}
 	e.running.Store(s.c.ID, struct{}{})
-	s.res = cases.Execute(ctx, s.c, e.env)
+	s.res = e.execute(ctx, s.c, e.env)
 	e.afterCase(s) // while still listed as running: a crash names it in flight
 	e.running.Delete(s.c.ID)
 	e.report(s.res)

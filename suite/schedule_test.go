@@ -118,45 +118,46 @@ func TestEngineRunsByCost(t *testing.T) {
 	inFlight := map[weight]int{}
 	var peakAll, peakHeavy int
 	var violations []string
-	run := func(w weight, d time.Duration) func(context.Context, cases.Env) cases.Result {
-		return func(ctx context.Context, env cases.Env) cases.Result {
-			mu.Lock()
-			inFlight[w]++
-			all := inFlight[light] + inFlight[heavy] + inFlight[alone]
-			peakAll, peakHeavy = max(peakAll, all), max(peakHeavy, inFlight[heavy])
-			all += inFlight[risky]
-			if inFlight[alone] > 0 && all > 1 {
-				violations = append(violations, fmt.Sprintf("a serial case ran beside %d others", all-1))
-			}
-			if inFlight[risky] > 1 {
-				violations = append(violations, fmt.Sprintf("%d cases that must be rejected ran at once", inFlight[risky]))
-			}
-			mu.Unlock()
-			select {
-			case <-time.After(d):
-			case <-ctx.Done():
-			}
-			mu.Lock()
-			inFlight[w]--
-			mu.Unlock()
-			// The target closed: no liveness check after the case (crash.go).
-			return cases.Result{Behavior: cases.OK, BehaviorClose: cases.CloseOK, Close: &probe.CloseState{ReceivedClose: true}}
+	took := map[string]time.Duration{}
+	run := func(ctx context.Context, c *cases.Case, env cases.Env) cases.Result {
+		w, d := weightOf(c), took[c.ID]
+		mu.Lock()
+		inFlight[w]++
+		all := inFlight[light] + inFlight[heavy] + inFlight[risky] + inFlight[alone]
+		peakAll, peakHeavy = max(peakAll, all), max(peakHeavy, inFlight[heavy])
+		if inFlight[alone] > 0 && all > 1 {
+			violations = append(violations, fmt.Sprintf("a serial case ran beside %d others", all-1))
 		}
+		if inFlight[risky] > 1 {
+			violations = append(violations, fmt.Sprintf("%d cases that must be rejected ran at once", inFlight[risky]))
+		}
+		mu.Unlock()
+		select {
+		case <-time.After(d):
+		case <-ctx.Done():
+		}
+		mu.Lock()
+		inFlight[w]--
+		mu.Unlock()
+		// The target closed: no liveness check after the case (crash.go).
+		return cases.Result{ID: c.ID, Behavior: cases.OK, BehaviorClose: cases.CloseOK, Close: &probe.CloseState{ReceivedClose: true}}
 	}
 	var cs []*cases.Case
+	add := func(c *cases.Case, d time.Duration) { cs, took[c.ID] = append(cs, c), d }
 	for i := range 30 {
-		cs = append(cs, &cases.Case{ID: fmt.Sprintf("1.%d", i+1), Custom: run(light, 5*time.Millisecond)})
+		add(&cases.Case{ID: fmt.Sprintf("1.%d", i+1)}, 5*time.Millisecond)
 	}
 	for i := range 8 {
-		cs = append(cs, &cases.Case{ID: fmt.Sprintf("12.%d", i+1), Labels: []string{"performance"}, Custom: run(heavy, 30*time.Millisecond)})
+		add(&cases.Case{ID: fmt.Sprintf("12.%d", i+1), Labels: []string{"performance"}}, 30*time.Millisecond)
 	}
 	for i := range 3 {
-		cs = append(cs, &cases.Case{ID: fmt.Sprintf("9.%d", i+1), Serial: true, Custom: run(alone, 20*time.Millisecond)})
+		add(&cases.Case{ID: fmt.Sprintf("9.%d", i+1), Serial: true}, 20*time.Millisecond)
 	}
 	for i := range 5 {
-		cs = append(cs, &cases.Case{ID: fmt.Sprintf("5.%d", i+1), Close: cases.CloseExpect{Codes: []frame.CloseCode{1002}}, Custom: run(risky, 5*time.Millisecond)})
+		add(&cases.Case{ID: fmt.Sprintf("5.%d", i+1), Close: cases.CloseExpect{Codes: []frame.CloseCode{1002}}}, 5*time.Millisecond)
 	}
 	eng := NewEngine(cases.Env{}, workers)
+	eng.execute = run
 	defer eng.Close()
 	eng.Prefetch(cs)
 	order := append([]*cases.Case{}, cs...)
@@ -184,16 +185,17 @@ func TestEngineRunsByCost(t *testing.T) {
 // awaiting a queued case returns NOT RUN at once instead of hanging.
 func TestEngineCloseLeavesQueuedCasesUnrun(t *testing.T) {
 	started := make(chan struct{}, 10)
-	block := func(ctx context.Context, env cases.Env) cases.Result {
+	block := func(ctx context.Context, c *cases.Case, env cases.Env) cases.Result {
 		started <- struct{}{}
 		<-ctx.Done()
-		return cases.Result{Behavior: cases.Failed, Close: &probe.CloseState{ReceivedClose: true}}
+		return cases.Result{ID: c.ID, Behavior: cases.Failed, Close: &probe.CloseState{ReceivedClose: true}}
 	}
 	var cs []*cases.Case
 	for i := range 3 {
-		cs = append(cs, &cases.Case{ID: fmt.Sprintf("1.%d", i+1), Custom: block})
+		cs = append(cs, &cases.Case{ID: fmt.Sprintf("1.%d", i+1)})
 	}
 	eng := NewEngine(cases.Env{}, 1)
+	eng.execute = block
 	eng.Prefetch(cs)
 	<-started
 	eng.Close()
