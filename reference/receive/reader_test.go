@@ -130,6 +130,7 @@ func TestReader(t *testing.T) {
 		{"text ending inside a code point", asServer,
 			wire(client(frame.OpText, "a\xc3", false), client(frame.OpContinuation, "\xa9", false), client(frame.OpContinuation, "\xc3", true)),
 			nil, frame.RuleTextInvalidUTF8 + "/1007"},
+		{"one frame ending inside a code point", asServer, wire(client(frame.OpText, "\xce\xba\xe1", true)), nil, frame.RuleTextInvalidUTF8 + "/1007"},
 		{"code point split across fragments", asServer,
 			wire(client(frame.OpText, "a\xc3", false), client(frame.OpContinuation, "\xa9", true)), []string{"text:aé"}, "EOF"},
 		{"invalid UTF-8 waived", with(asServer, func(c *Config) { c.Waive = waive(frame.RuleTextInvalidUTF8) }),
