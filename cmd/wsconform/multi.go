@@ -108,7 +108,7 @@ func runConfigFile(f runFlags, g reporter.Gate, baselines []*cases.Run) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	live := interactive()
+	live := f.progress == "bar" || f.progress == "auto" && interactive()
 	runs := make([]*cases.Run, len(plan))
 	var wg sync.WaitGroup
 	for i, p := range plan {
@@ -116,7 +116,13 @@ func runConfigFile(f runFlags, g reporter.Gate, baselines []*cases.Run) error {
 		go func() {
 			defer wg.Done()
 			prog := newProgress(p.info.Agent, len(p.cases), g, live && len(plan) == 1)
-			runs[i] = runTarget(ctx, p, prog.add)
+			onResult := prog.add
+			if f.progress == "none" {
+				onResult = nil
+			} else {
+				prog.heartbeat(f.progressEvery)
+			}
+			runs[i] = runTarget(ctx, p, onResult)
 			prog.finish()
 		}()
 	}

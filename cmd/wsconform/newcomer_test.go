@@ -176,3 +176,14 @@ func TestFuzzInterruptExits130(t *testing.T) {
 		t.Errorf("no summary after the interrupt:\n%s", stdout.String())
 	}
 }
+
+// The same heartbeat in a --config run.
+func TestConfigRunProgressHeartbeat(t *testing.T) {
+	url := startServer(t, server.Config{Faults: server.Faults{IgnorePing: true}})
+	config := filepath.Join(t.TempDir(), "c.json")
+	os.WriteFile(config, []byte(`{"cases": ["2.2", "2.3"], "targets": [{"agent": "quiet", "url": "`+url+`", "parallel": 1}]}`), 0o644)
+	r := wsconform(t, "run", "--config", config, "--progress", "lines", "--progress-every", "200ms", "--out", "")
+	if !regexp.MustCompile(`(?m)^quiet: \d/2 done, \d failing, [\d.]+s, still running$`).MatchString(r.stderr) {
+		t.Errorf("no heartbeat line from the config run:\n%s", r.stderr)
+	}
+}
