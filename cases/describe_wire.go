@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/wsconform/wsconform/reference/deflate"
 	"github.com/wsconform/wsconform/reference/frame"
@@ -180,9 +181,17 @@ func fragmentCount(size, fragment int) int {
 	return size/fragment + 1
 }
 
+// documentOctets caches each document's rendering (kind name -> Octets):
+// 216 cases share five documents of up to 1 MB.
+var documentOctets sync.Map
+
 func describeCompression(p *CompressionPlan) *CompressionView {
+	doc, ok := documentOctets.Load(p.Payload.name)
+	if !ok {
+		doc, _ = documentOctets.LoadOrStore(p.Payload.name, octets(p.Payload.data()))
+	}
 	v := &CompressionView{Size: p.Size, Unit: "octets", Fragment: p.Fragment, Count: p.Count, Declined: p.Declined,
-		Payload: PayloadView{Sends: p.Payload.standIn, Autobahn: p.Payload.name, Text: p.Payload.text, Octets: octets(p.Payload.data())}}
+		Payload: PayloadView{Sends: p.Payload.standIn, Autobahn: p.Payload.name, Text: p.Payload.text, Octets: doc.(Octets)}}
 	if p.Payload.text {
 		v.Unit = "characters"
 	}
