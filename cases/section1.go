@@ -40,7 +40,7 @@ func framingCases() []*Case {
 				echo = binaryEcho(payload)
 			}
 			title := fmt.Sprintf("%s message, payload length %d", k.name, n)
-			desc := fmt.Sprintf("Sends one %s frame (FIN) of %d octets; the length sits at a boundary of the 7-, 16- or 64-bit length encodings of §5.2. The target must echo it unchanged and close cleanly when we close with 1000.", k.op, n)
+			desc := fmt.Sprintf("Sends one %s (FIN) of %d octets; the length sits at a boundary of the 7-, 16- or 64-bit length encodings of §5.2. The target must echo it unchanged and close cleanly when we close with 1000.", k.op, n)
 			if chop > 0 {
 				title = fmt.Sprintf("%s message of %d octets, written to TCP in %d-octet pieces", k.name, n, chop)
 				desc += fmt.Sprintf(" The frame is written %d octets at a time: a parser must not depend on how TCP segments the stream.", chop)

@@ -12,14 +12,29 @@ import (
 // parts joined by semicolons: what we sent, what came back, what the RFC
 // requires (with the clause).
 
-// weSent is the first part: the case's title says what the script sends.
-// Cases judged on behalf of another runner (no title) leave it out, and
-// the caller says what was sent.
+// weSent is the first part: the first clause of the description when it
+// starts with "Sends", else the case's title. Cases judged on behalf of
+// another runner (no title) leave it out, and the caller says what was
+// sent.
 func weSent(c *Case) string {
 	if c.Title == "" {
 		return ""
 	}
+	if what, ok := strings.CutPrefix(c.Description, "Sends "); ok {
+		return "we sent " + firstClause(what) + "; "
+	}
 	return "we sent " + lowerFirst(c.Title) + "; "
+}
+
+// firstClause is s up to its first sentence or clause break.
+func firstClause(s string) string {
+	end := len(s)
+	for _, sep := range []string{". ", "; "} {
+		if i := strings.Index(s, sep); i >= 0 && i < end {
+			end = i
+		}
+	}
+	return strings.TrimSuffix(s[:end], ".")
 }
 
 // sentence capitalises a text that starts with what we sent; one without

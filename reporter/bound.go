@@ -11,28 +11,29 @@ import (
 // Every report file stays small whatever the target did: a target that
 // floods every case fills every result's wire log and event list to the
 // probe's caps, and 574 of those would make a report of tens of megabytes.
-// Before writing, the wire logs of all results together are cut to
-// MaxWireEntries and their event lists to MaxObserved, the longest first
-// (a result shorter than the common share is kept whole, so a run against a
-// conforming target is written as it is), and long texts to MaxText. Every
-// cut leaves a line saying what was left out.
+// Before writing, the wire logs of all results together are cut to about
+// MaxWireBytes and their event lists to MaxObservedBytes (as written,
+// estimated), the longest first: every list is cut to the same number of
+// lines, the largest that fits, so a list shorter than that, and every list
+// of a run against a conforming target, is written whole. Long texts are
+// cut to MaxText. Every cut leaves a line saying what was left out.
 const (
-	MaxWireEntries = 16000
-	MaxObserved    = 6000
-	MaxText        = 2000
+	MaxWireBytes     = 3 << 20
+	MaxObservedBytes = 1 << 20
+	MaxText          = 2000
 )
 
 // bounded returns runs whose results fit the report budget; runs that fit
 // already are returned as they are, the others are copied.
 func bounded(runs []*cases.Run) []*cases.Run {
-	var wire, observed []int
+	var wire, observed [][]int
 	for _, run := range runs {
 		for _, r := range run.Results {
-			wire = append(wire, len(r.WireLog))
-			observed = append(observed, len(r.Observed))
+			wire = append(wire, weights(r.WireLog, entryWeight))
+			observed = append(observed, weights(r.Observed, lineWeight))
 		}
 	}
-	wireCap, observedCap := share(wire, MaxWireEntries), share(observed, MaxObserved)
+	wireCap, observedCap := share(wire, MaxWireBytes), share(observed, MaxObservedBytes)
 	out := make([]*cases.Run, len(runs))
 	for i, run := range runs {
 		if fits(run, wireCap, observedCap) {
@@ -49,28 +50,65 @@ func bounded(runs []*cases.Run) []*cases.Run {
 	return out
 }
 
-// share is the largest per-result cap k such that the lengths, each cut to
-// k, add up to at most budget (budget itself if they fit whole).
-func share(lengths []int, budget int) int {
-	total := 0
-	for _, n := range lengths {
-		total += n
+// The weight of a line is an estimate of the octets it takes in the JSON
+// results file (keys, indentation, escapes), the largest of the reports.
+func entryWeight(e probe.Entry) int {
+	return 100 + len(e.Hex) + (len(e.Frame)+len(e.Text))*5/4
+}
+
+func lineWeight(s string) int { return 10 + len(s)*5/4 }
+
+// weights is the running total of the weights of a list's lines: w[i] is
+// the weight of its first i lines.
+func weights[T any](list []T, weight func(T) int) []int {
+	w := make([]int, len(list)+1)
+	for i, x := range list {
+		w[i+1] = w[i] + weight(x)
 	}
-	if total <= budget {
-		return budget
+	return w
+}
+
+// noteWeight is the weight of the line that stands for the lines cut.
+const noteWeight = 150
+
+// cutWeight is the weight of a list (running totals w) cut to k lines.
+func cutWeight(w []int, k int) int {
+	n := len(w) - 1
+	if n <= k {
+		return w[n]
 	}
-	sorted := slices.Clone(lengths)
-	slices.Sort(sorted)
-	below := 0 // sum of the lengths shorter than the cap being tried
-	for i, n := range sorted {
-		rest := len(sorted) - i
-		// Every remaining result gets the same k ≤ n.
-		if k := (budget - below) / rest; k < n {
-			return max(k, 2)
+	head, tail := edges(k)
+	return w[head] + w[n] - w[n-tail] + noteWeight
+}
+
+// share is the largest number of lines k such that the lists, each cut to
+// k lines, weigh at most budget in all (k is at least the longest list when
+// nothing needs cutting).
+func share(lists [][]int, budget int) int {
+	longest := 0
+	for _, w := range lists {
+		longest = max(longest, len(w)-1)
+	}
+	total := func(k int) int {
+		sum := 0
+		for _, w := range lists {
+			sum += cutWeight(w, k)
 		}
-		below += n
+		return sum
 	}
-	return budget
+	if total(longest) <= budget {
+		return longest
+	}
+	lo, hi := 2, longest // total(hi) > budget; the answer is in [lo, hi)
+	for lo+1 < hi {
+		mid := (lo + hi) / 2
+		if total(mid) <= budget {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return lo
 }
 
 func fits(run *cases.Run, wireCap, observedCap int) bool {
