@@ -24,7 +24,6 @@ const chunkSize = 32 << 10
 // receiver check text as UTF-8 (§8.1), and keeps it whole up to MaxKeptPayload octets;
 // past that it keeps the first octets and a running SHA-256.
 type messageSink struct {
-	text    bool
 	size    int
 	keep    []byte // the message so far, or its first previewLen octets once hashing
 	hashing bool
