@@ -186,14 +186,13 @@ func attributeCrash(d *cases.TargetDown, selected []*cases.Case, results []cases
 func crashed(r *cases.Result, d *cases.TargetDown, killers []string) {
 	others := slices.DeleteFunc(slices.Clone(killers), func(id string) bool { return id == r.ID })
 	r.Behavior, r.BehaviorClose = cases.Failed, cases.CloseFailed
-	r.Reason = fmt.Sprintf("we sent what this case sends (%s); the target dropped the connection without a close frame "+
-		"and stopped accepting connections (at %s: %s), so it crashed on it. A server must fail a connection that breaks "+
-		"a rule with a close frame (RFC 6455 §7.1.7) and keep serving", strings.ToLower(r.Title), d.At.Format(time.TimeOnly), d.Error)
+	rule := "RFC 6455 §7.1.7 requires a server to answer a frame that breaks a rule by failing that connection with a close frame, and to keep serving"
+	r.Reason = fmt.Sprintf("We sent this case's frames (%s); the target dropped the connection without a close frame and stopped accepting connections "+
+		"(at %s: %s): it crashed. %s", strings.ToLower(r.Title), d.At.Format(time.TimeOnly), d.Error, rule)
 	if len(others) > 0 {
-		r.Reason = fmt.Sprintf("the target dropped this case's connection without a close frame and stopped accepting connections "+
-			"(at %s: %s) while %s also ran; one of them crashed it (run them with --parallel 1 to tell which). A server must "+
-			"fail a connection that breaks a rule with a close frame (RFC 6455 §7.1.7) and keep serving",
-			d.At.Format(time.TimeOnly), d.Error, strings.Join(others, ", "))
+		r.Reason = fmt.Sprintf("The target dropped this case's connection without a close frame and stopped accepting connections "+
+			"(at %s: %s) while %s also ran: one of them crashed it (run them with --parallel 1 to tell which). %s",
+			d.At.Format(time.TimeOnly), d.Error, strings.Join(others, ", "), rule)
 	}
 	r.CloseReason = "the target crashed: the connection ended without a close frame and no new one was accepted"
 }
