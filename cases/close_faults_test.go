@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"strings"
@@ -174,6 +175,8 @@ func TestMalformedCloseRepliesAreJudged(t *testing.T) {
 		name  string
 		reply func(ours []byte) []byte
 		want  func(c *cases.Case) (cases.Verdict, cases.CloseVerdict)
+		// rule is the id the result names as broken (see wantRule).
+		rule string
 	}{
 		{"echoes every code, even one no endpoint may send", echoCode, func(c *cases.Case) (cases.Verdict, cases.CloseVerdict) {
 			code, ok := sentCode(c)
@@ -184,14 +187,14 @@ func TestMalformedCloseRepliesAreJudged(t *testing.T) {
 				return cases.NonStrict, cases.CloseOK
 			}
 			return cases.Failed, cases.CloseWrongCode
-		}},
-		{"answers with a one-octet body", func([]byte) []byte { return []byte("a") }, malformed(nil)},
+		}, frame.RuleCloseCodeInvalid},
+		{"answers with a one-octet body", func([]byte) []byte { return []byte("a") }, malformed(nil), frame.RuleCloseOneOctet},
 		{"answers with a reason that is not UTF-8", func([]byte) []byte {
 			return append(frame.ClosePayload(frame.CloseNormal, ""), 0xce, 0xba, 0xe1, 0xbd)
-		}, malformed(probe.Code(frame.CloseNormal))},
+		}, malformed(probe.Code(frame.CloseNormal)), frame.RuleCloseReasonUTF8},
 		{"answers with 126 octets", func([]byte) []byte {
 			return frame.ClosePayload(frame.CloseNormal, strings.Repeat("*", 124))
-		}, malformed(probe.Code(frame.CloseNormal))},
+		}, malformed(probe.Code(frame.CloseNormal)), frame.RuleControlTooLong},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -202,6 +205,21 @@ func TestMalformedCloseRepliesAreJudged(t *testing.T) {
 				wantB, wantC := tc.want(c)
 				if r.Behavior != wantB || r.BehaviorClose != wantC {
 					t.Errorf("want %s/%s: %s", wantB, wantC, describeResult(r))
+				}
+				// The rule id travels from the receiver into the result
+				// and wsconform.json, not only into the sentence.
+				wantRule := tc.rule
+				if code, ok := sentCode(c); tc.rule == frame.RuleCloseCodeInvalid && (!ok || code.ValidOnWire()) {
+					wantRule = ""
+				}
+				js, err := json.Marshal(r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var written struct{ Rule string }
+				json.Unmarshal(js, &written)
+				if r.Rule != wantRule || written.Rule != wantRule {
+					t.Errorf("%s: rule %q (json %q), want %q", c.ID, r.Rule, written.Rule, wantRule)
 				}
 			}
 		})

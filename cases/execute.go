@@ -415,6 +415,10 @@ func judge(r *Result, c *Case, events []probe.Event, st probe.CloseState) {
 	// A code the RFC allows but Autobahn rejects (1004) breaks our close
 	// code rule; that rule alone does not make the close frame bad.
 	badCloseFrame := st.RemoteCloseViolation != "" && !(nonStrictCode && st.RemoteCloseRule == frame.RuleCloseCodeInvalid)
+	r.Rule = st.PeerRule
+	if badCloseFrame {
+		r.Rule = st.RemoteCloseRule
+	}
 	badClose := false
 	switch {
 	case st.ClosedByMe != want.ClosedByMe:

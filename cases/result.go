@@ -71,6 +71,11 @@ type Result struct {
 	BehaviorClose CloseVerdict `json:"behaviorClose"`
 	Reason        string       `json:"result"`      // why the main verdict
 	CloseReason   string       `json:"resultClose"` // why the close verdict
+	// Rule is the stable id of the rule the target broke (the rule its
+	// close frame broke when that decided the close verdict), as the
+	// receiver named it (reference/frame, reference/deflate); empty when
+	// it broke none.
+	Rule string `json:"rule,omitempty"`
 
 	Expected      []ExpectedOutcome `json:"expected,omitempty"`
 	ExpectedClose *CloseExpectView  `json:"expectedClose,omitempty"`

@@ -3,7 +3,6 @@ package suite_test
 import (
 	"bufio"
 	"errors"
-	"io"
 	"net"
 	"sync"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/wsconform/wsconform/reference/frame"
 	"github.com/wsconform/wsconform/reference/handshake"
+	"github.com/wsconform/wsconform/reference/receive"
 )
 
 // frameRewrite decides what a broken echo server sends back for one
@@ -51,52 +51,42 @@ func brokenSession(c net.Conn, rewrite frameRewrite) {
 	if _, ok, _ := handshake.Answer(c, br); !ok {
 		return
 	}
-	r := frame.NewReader(br)
-	var seq frame.Sequence
-	fail := func(v frame.Violation) {
-		c.Write(frame.New(frame.OpClose, frame.ClosePayload(v.Code, "")).Bytes())
-	}
-	var msgOp frame.Opcode
-	var msg []byte
+	// The broken part is what it sends back: it receives as a strict
+	// server does, less the text and close payload checks.
+	rd := receive.NewReader(frame.NewReader(br), receive.Config{
+		From:       frame.FromClient,
+		MaxMessage: 32 << 20,
+		Waive: func(rule string) bool {
+			switch rule {
+			case frame.RuleTextInvalidUTF8, frame.RuleCloseOneOctet, frame.RuleCloseCodeInvalid, frame.RuleCloseReasonUTF8:
+				return true
+			}
+			return false
+		},
+	}, nil)
 	for {
-		h, err := r.Next()
+		it, err := rd.Next()
+		var v *frame.Violation
+		if errors.As(err, &v) {
+			c.Write(frame.New(frame.OpClose, frame.ClosePayload(v.Code, "")).Bytes())
+			return
+		}
 		if err != nil {
 			return
 		}
-		if vs := frame.Check(h, frame.FromClient, frame.Extensions{}); len(vs) > 0 {
-			fail(vs[0])
-			return
-		}
-		if v := seq.Check(h); v != nil {
-			fail(*v)
-			return
-		}
-		payload, err := io.ReadAll(io.LimitReader(r, 32<<20))
-		if err != nil {
-			return
-		}
-		op := h.Opcode
-		switch {
-		case op == frame.OpClose:
+		op, payload := it.Opcode, it.Payload
+		switch op {
+		case frame.OpClose:
 			var reply []byte
-			if body, _ := frame.ParseClosePayload(payload); body.HasCode {
-				reply = frame.ClosePayload(body.Code, "")
+			if it.Close.HasCode {
+				reply = frame.ClosePayload(it.Close.Code, "")
 			}
 			c.Write(frame.New(frame.OpClose, reply).Bytes())
 			return
-		case op == frame.OpPing:
+		case frame.OpPing:
 			op = frame.OpPong
-		case op == frame.OpPong:
+		case frame.OpPong:
 			continue
-		case op == frame.OpContinuation || !h.Fin:
-			if op != frame.OpContinuation {
-				msgOp, msg = op, nil
-			}
-			msg = append(msg, payload...)
-			if !h.Fin {
-				continue
-			}
-			op, payload = msgOp, msg
 		}
 		if op2, p2, ok := rewrite(op, payload); ok {
 			out := frame.New(op2, p2)

@@ -8,8 +8,8 @@ import (
 	"sync"
 
 	"github.com/wsconform/wsconform/reference/deflate"
-	"github.com/wsconform/wsconform/reference/frame"
 	"github.com/wsconform/wsconform/reference/handshake"
+	"github.com/wsconform/wsconform/reference/receive"
 )
 
 // deflateLevel is the probe's compression level: the compression cases
@@ -91,9 +91,9 @@ func (c *Conn) DeflateStats() DeflateStats {
 	return DeflateStats{SentCompressed: d.outWire, SentMessage: d.outMessage, ReceivedCompressed: d.inWire, ReceivedMessage: d.inInflated}
 }
 
-// compressedStart reports whether a data frame that starts a message
-// carries RSV1 with permessage-deflate on (RFC 7692 §6: the message is
-// "Per-Message Compressed").
-func (c *Conn) compressedStart(h frame.Header) bool {
-	return c.deflate != nil && h.Rsv&frame.RSV1 != 0 && h.Opcode != frame.OpContinuation
+// compressedStart reports whether the message the receiver just started
+// is "Per-Message Compressed" (RFC 7692 §6) and this connection can
+// inflate it.
+func (c *Conn) compressedStart(rc *receive.Receiver) bool {
+	return c.deflate != nil && rc.Compressed()
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wsconform/wsconform/reference/frame"
+	"github.com/wsconform/wsconform/reference/receive"
 )
 
 // EventKind names what the peer did, in Autobahn's event vocabulary.
@@ -76,7 +77,7 @@ func (c *Conn) Start(ext frame.Extensions) {
 	c.mu.Lock()
 	c.txBase = c.txOctets
 	c.mu.Unlock()
-	go c.readLoop(ext)
+	go c.readLoop(receive.New(receive.Config{From: frame.FromServer, Extensions: ext, MaxMessage: MaxMessage}))
 	go c.pongLoop()
 }
 
@@ -156,10 +157,9 @@ func (c *Conn) wakeLocked() {
 	}
 }
 
-func (c *Conn) readLoop(ext frame.Extensions) {
+func (c *Conn) readLoop(rc *receive.Receiver) {
 	defer c.finish()
 	r := frame.NewReader(c.br)
-	var seq frame.Sequence
 	for {
 		h, err := r.Next()
 		if err != nil {
@@ -170,15 +170,15 @@ func (c *Conn) readLoop(ext frame.Extensions) {
 		// connection or started the close; after we failed it only its
 		// close frame is read, the rest is skipped (counted by the log).
 		failed := c.failedByMe()
-		ok, err := c.checkFrame(r, h, &seq, ext)
+		ok, err := c.checkFrame(r, h, rc)
 		switch {
 		case err != nil || !ok:
 		case h.Opcode == frame.OpClose || !failed && h.Opcode.IsControl():
-			err = c.control(r, h)
+			err = c.control(r, h, rc)
 		case failed:
 			c.Log.Frame(Received, h.String())
 		default: // text or binary: Sequence refused a continuation here
-			err = c.receiveMessage(r, h, &seq, ext)
+			err = c.receiveMessage(r, h, rc)
 		}
 		if err != nil {
 			c.lost(err)
@@ -223,8 +223,8 @@ func violationText(v frame.Violation) string {
 
 // closeReceived handles the peer's close frame; headerViolation is a rule
 // its header broke (checked by the caller).
-func (c *Conn) closeReceived(payload []byte, headerViolation *frame.Violation) {
-	body, v := frame.ParseClosePayload(payload)
+func (c *Conn) closeReceived(rc *receive.Receiver, payload []byte, headerViolation *frame.Violation) {
+	body, v := rc.Close(payload)
 	if headerViolation != nil {
 		v = headerViolation
 	}

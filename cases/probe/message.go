@@ -7,9 +7,8 @@ import (
 	"hash"
 	"io"
 
-	"github.com/wsconform/wsconform/reference/deflate"
 	"github.com/wsconform/wsconform/reference/frame"
-	"github.com/wsconform/wsconform/reference/utf8stream"
+	"github.com/wsconform/wsconform/reference/receive"
 )
 
 // A message from the target is never held whole: its data (inflated, if
@@ -21,28 +20,27 @@ import (
 // chunkSize is how much payload the reader moves at a time.
 const chunkSize = 32 << 10
 
-// messageSink takes a message's data as it arrives: it counts it, checks
-// text as UTF-8 (§8.1), and keeps it whole up to MaxKeptPayload octets;
-// past that it keeps the first octets and a running SHA-256.
+// messageSink takes a message's data as it arrives: it counts it, has the
+// receiver check text as UTF-8 (§8.1), and keeps it whole up to
+// MaxKeptPayload octets; past that it keeps the first octets and a running
+// SHA-256.
 type messageSink struct {
-	text    bool
 	size    int
 	keep    []byte // the message so far, or its first previewLen octets once hashing
 	hashing bool
 	hash    hash.Hash
-	utf8    utf8stream.Validator
+	rc      *receive.Receiver // judges the data as it arrives
 }
 
-func (s *messageSink) reset(text bool) {
-	s.text, s.size, s.keep, s.hashing = text, 0, s.keep[:0], false
-	s.utf8.Reset()
+func (s *messageSink) reset(rc *receive.Receiver) {
+	s.rc, s.size, s.keep, s.hashing = rc, 0, s.keep[:0], false
 }
 
 // Write takes the next piece of data; a *frame.Violation error means the
 // text is not UTF-8.
 func (s *messageSink) Write(p []byte) (int, error) {
-	if s.text && s.utf8.Write(p) >= 0 {
-		return 0, invalidText()
+	if v := s.rc.Data(p); v != nil {
+		return 0, v
 	}
 	s.size += len(p)
 	switch {
@@ -66,16 +64,7 @@ func (s *messageSink) Write(p []byte) (int, error) {
 }
 
 // finish ends the message: a text message must not end inside a code point.
-func (s *messageSink) finish() *frame.Violation {
-	if s.text && s.utf8.Finish() >= 0 {
-		return invalidText()
-	}
-	return nil
-}
-
-func invalidText() *frame.Violation {
-	return frame.TextInvalidUTF8("a text message that is not valid UTF-8")
-}
+func (s *messageSink) finish() *frame.Violation { return s.rc.End() }
 
 // event is the message as the record keeps it (l decides whether a
 // payload of up to MaxKeptPayload octets is kept whole).
@@ -100,8 +89,7 @@ var errAbandoned = errors.New("probe: message abandoned")
 type messageSource struct {
 	c       *Conn
 	r       *frame.Reader
-	seq     *frame.Sequence
-	ext     frame.Extensions
+	rc      *receive.Receiver
 	h       frame.Header // the current frame
 	logged  bool         // the current frame is in the wire log
 	preview []byte       // its first payload octets, for the wire log
@@ -153,9 +141,9 @@ func (s *messageSource) next() bool {
 			s.err = err
 			return false
 		}
-		ok, err := s.c.checkFrame(s.r, h, s.seq, s.ext)
+		ok, err := s.c.checkFrame(s.r, h, s.rc)
 		if err == nil && ok && h.Opcode.IsControl() {
-			err = s.c.control(s.r, h)
+			err = s.c.control(s.r, h, s.rc)
 		}
 		if err != nil {
 			s.err = err
@@ -167,7 +155,7 @@ func (s *messageSource) next() bool {
 		if h.Opcode.IsControl() {
 			continue
 		}
-		// A continuation: Sequence refused anything else.
+		// A continuation: the receiver refused anything else.
 		s.h, s.logged, s.preview = h, false, s.preview[:0]
 		return true
 	}
@@ -176,14 +164,14 @@ func (s *messageSource) next() bool {
 // receiveMessage reads the message whose first frame is h (accepted) and
 // records it, or fails the connection if it breaks a rule. An error means
 // the connection is gone.
-func (c *Conn) receiveMessage(r *frame.Reader, h frame.Header, seq *frame.Sequence, ext frame.Extensions) error {
+func (c *Conn) receiveMessage(r *frame.Reader, h frame.Header, rc *receive.Receiver) error {
 	src := &c.src
-	*src = messageSource{c: c, r: r, seq: seq, ext: ext, h: h, preview: src.preview[:0]}
+	*src = messageSource{c: c, r: r, rc: rc, h: h, preview: src.preview[:0]}
 	sink := &c.sink
-	sink.reset(h.Opcode == frame.OpText)
+	sink.reset(rc)
 	var err error
 	var inflated int64
-	compressed := c.compressedStart(h)
+	compressed := c.compressedStart(rc)
 	if compressed {
 		inflated, err = c.deflate.codec.In.DecompressTo(sink, src)
 		if err == nil {
@@ -202,7 +190,7 @@ func (c *Conn) receiveMessage(r *frame.Reader, h frame.Header, seq *frame.Sequen
 	case err != nil:
 		var v *frame.Violation
 		if !errors.As(err, &v) {
-			v = inflateViolation(err)
+			v = receive.InflateViolation(err)
 		}
 		c.peerBroke(*v)
 		return nil
@@ -248,50 +236,29 @@ func (c *Conn) discard(src *messageSource) error {
 	return c.copyMessage(io.Discard, src)
 }
 
-// inflateViolation is the rule a compressed message that cannot be
-// inflated breaks.
-func inflateViolation(err error) *frame.Violation {
-	v := &frame.Violation{Rule: deflate.RuleInvalidData, Section: "RFC 7692 §7.2.2", Code: frame.CloseInvalidPayload, Detail: err.Error()}
-	var e *deflate.Error
-	if errors.As(err, &e) {
-		v.Rule, v.Section, v.Detail = e.Rule, e.Section, e.Detail
-		if e.Rule == deflate.RuleInflatedTooBig {
-			v.Code = frame.CloseMessageTooBig
-		}
-	}
-	return v
-}
-
-// checkFrame judges a frame header from the target, whatever state the
-// connection is in (a close reply is judged like any other frame). A
-// broken rule is recorded and fails the connection; a close frame that
-// breaks one is still the target's close, read and judged with its
-// header's fault. ok=false: the frame is done with.
-func (c *Conn) checkFrame(r *frame.Reader, h frame.Header, seq *frame.Sequence, ext frame.Extensions) (ok bool, err error) {
-	vs := frame.Check(h, frame.FromServer, ext)
-	if v := seq.Check(h); v != nil {
-		vs = append(vs, *v)
-	} else if !h.Opcode.IsControl() {
-		if v := frame.CheckMessageSize(seq.MessageSize(), MaxMessage); v != nil {
-			vs = append(vs, *v)
-		}
-	}
-	if len(vs) == 0 {
+// checkFrame has the receiver judge a frame header from the target,
+// whatever state the connection is in (a close reply is judged like any
+// other frame). A broken rule is recorded and fails the connection; a
+// close frame that breaks one is still the target's close, read and
+// judged with its header's fault. ok=false: the frame is done with.
+func (c *Conn) checkFrame(r *frame.Reader, h frame.Header, rc *receive.Receiver) (ok bool, err error) {
+	_, v := rc.Frame(h)
+	if v == nil {
 		return true, nil
 	}
 	c.Log.Frame(Received, h.String())
-	c.peerBroke(vs[0])
+	c.peerBroke(*v)
 	if h.Opcode == frame.OpClose {
-		return false, c.readClose(r, h, &vs[0])
+		return false, c.readClose(r, h, rc, v)
 	}
 	return false, nil
 }
 
 // control reads and answers an accepted control frame (Check has bounded
 // its payload to 125 octets).
-func (c *Conn) control(r *frame.Reader, h frame.Header) error {
+func (c *Conn) control(r *frame.Reader, h frame.Header, rc *receive.Receiver) error {
 	if h.Opcode == frame.OpClose {
-		return c.readClose(r, h, nil)
+		return c.readClose(r, h, rc, nil)
 	}
 	var buf [125]byte
 	payload := buf[:h.Length]
@@ -319,7 +286,7 @@ func (c *Conn) control(r *frame.Reader, h frame.Header) error {
 // longer one broke §5.5, headerViolation says so; the rest is skipped),
 // and hands it to the closing handshake. The first close frame is logged
 // even after we failed the connection: it is the closing handshake.
-func (c *Conn) readClose(r *frame.Reader, h frame.Header, headerViolation *frame.Violation) error {
+func (c *Conn) readClose(r *frame.Reader, h frame.Header, rc *receive.Receiver, headerViolation *frame.Violation) error {
 	var buf [125]byte
 	payload := buf[:min(h.Length, uint64(len(buf)))]
 	if _, err := io.ReadFull(r, payload); err != nil {
@@ -333,7 +300,7 @@ func (c *Conn) readClose(r *frame.Reader, h frame.Header, headerViolation *frame
 	} else {
 		c.Log.Frame(Received, h.String())
 	}
-	c.closeReceived(payload, headerViolation)
+	c.closeReceived(rc, payload, headerViolation)
 	return nil
 }
 

@@ -1,15 +1,18 @@
 package main_test
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -267,40 +270,61 @@ func TestInterruptWritesPartialReport(t *testing.T) {
 	// A server that never answers pings makes each section-2 case wait for
 	// its timer, so the run is still going when we interrupt it.
 	url := startServer(t, server.Config{Faults: server.Faults{IgnorePing: true}})
-	out := t.TempDir()
-	cmd := exec.Command(binary, "run", url, "--cases", "2.*", "--parallel", "1", "--out", out)
-	var stdout bytes.Buffer
-	cmd.Stdout = &stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(1500 * time.Millisecond)
-	cmd.Process.Signal(syscall.SIGINT)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case <-time.After(20 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("wsconform did not stop within 20 s of SIGINT")
-	case err := <-done:
-		var exit *exec.ExitError
-		if !errors.As(err, &exit) || exit.ExitCode() != 130 {
-			t.Fatalf("exit %v, want 130 (interrupted)\n%s", err, stdout.String())
-		}
-	}
-	run := readRun(t, out)
-	if !run.Interrupted {
-		t.Error("wsconform.json does not say the run was interrupted")
-	}
-	ran, notRun := 0, 0
-	for _, res := range run.Results {
-		if res.Behavior == cases.NotRun {
-			notRun++
-		} else {
-			ran++
-		}
-	}
-	if ran == 0 || notRun == 0 {
-		t.Errorf("want some cases finished and some NOT RUN, got %d and %d", ran, notRun)
+	config := filepath.Join(t.TempDir(), "c.json")
+	os.WriteFile(config, []byte(`{"cases": ["2.*"], "targets": [{"agent": "quiet", "url": "`+url+`", "parallel": 1}]}`), 0o644)
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"one target", []string{"run", url, "--cases", "2.*", "--parallel", "1"}},
+		{"config file", []string{"run", "--config", config}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := t.TempDir()
+			cmd := exec.Command(binary, append(tc.args, "--out", out, "--progress", "lines", "--progress-every", "100ms")...)
+			var stdout bytes.Buffer
+			cmd.Stdout = &stdout
+			stderr, err := cmd.StderrPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			// Interrupt once a case has finished (progress says so).
+			finished := regexp.MustCompile(`: [1-9]\d*/\d+ done`)
+			lines := bufio.NewScanner(stderr)
+			for lines.Scan() && !finished.MatchString(lines.Text()) {
+			}
+			cmd.Process.Signal(syscall.SIGINT)
+			go io.Copy(io.Discard, stderr)
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-time.After(20 * time.Second):
+				cmd.Process.Kill()
+				t.Fatal("wsconform did not stop within 20 s of SIGINT")
+			case err := <-done:
+				var exit *exec.ExitError
+				if !errors.As(err, &exit) || exit.ExitCode() != 130 {
+					t.Fatalf("exit %v, want 130 (interrupted)\n%s", err, stdout.String())
+				}
+			}
+			run := readRun(t, out)
+			if !run.Interrupted {
+				t.Error("the results do not say the run was interrupted")
+			}
+			ran, notRun := 0, 0
+			for _, res := range run.Results {
+				if res.Behavior == cases.NotRun {
+					notRun++
+				} else {
+					ran++
+				}
+			}
+			if ran == 0 || notRun == 0 {
+				t.Errorf("want some cases finished and some NOT RUN, got %d and %d", ran, notRun)
+			}
+		})
 	}
 }

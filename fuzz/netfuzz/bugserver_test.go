@@ -6,10 +6,10 @@ import (
 	"net"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/wsconform/wsconform/reference/frame"
 	"github.com/wsconform/wsconform/reference/handshake"
+	"github.com/wsconform/wsconform/reference/receive"
 )
 
 // bug is a planted server bug, after the real ones in fuzz-perf.md §3.
@@ -64,9 +64,7 @@ func (s *bugServer) serve(c net.Conn) {
 	}
 	fail := func(code frame.CloseCode) { c.Write(frame.New(frame.OpClose, frame.ClosePayload(code, "")).Bytes()) }
 	r := frame.NewReader(br)
-	var seq frame.Sequence
-	var text []byte
-	inText := false
+	rc := receive.New(receive.Config{From: frame.FromClient, MaxMessage: receive.Unlimited, TextAtEnd: true})
 	for {
 		h, err := r.Next()
 		if err != nil {
@@ -80,12 +78,9 @@ func (s *bugServer) serve(c net.Conn) {
 			<-s.stop
 			return
 		}
-		vs := frame.Check(h, frame.FromClient, frame.Extensions{})
-		if v := seq.Check(h); v != nil {
-			vs = append(vs, *v)
-		}
-		if len(vs) > 0 {
-			fail(vs[0].Code)
+		kind, v := rc.Frame(h)
+		if v != nil {
+			fail(v.Code)
 			return
 		}
 		payload, err := io.ReadAll(r)
@@ -101,24 +96,21 @@ func (s *bugServer) serve(c net.Conn) {
 			c.Write(pong.Bytes())
 		case frame.OpClose:
 			code := frame.CloseNormal
-			if _, v := frame.ParseClosePayload(payload); v != nil {
+			if _, v := rc.Close(payload); v != nil {
 				code = v.Code
 			}
 			fail(code)
 			return
-		case frame.OpText:
-			text, inText = append(text[:0], payload...), true
-		case frame.OpBinary:
-			inText = false
-		case frame.OpContinuation:
-			text = append(text, payload...)
 		}
-		if h.Fin && inText && !h.Opcode.IsControl() {
-			if !utf8.Valid(text) {
-				fail(frame.CloseInvalidPayload)
+		if kind != receive.Data {
+			continue
+		}
+		rc.Data(payload)
+		if rc.Final() {
+			if v := rc.End(); v != nil {
+				fail(v.Code)
 				return
 			}
-			inText = false
 		}
 	}
 }

@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"unicode/utf8"
 
 	"github.com/wsconform/wsconform/reference/frame"
+	"github.com/wsconform/wsconform/reference/receive"
 )
 
 // verdict is what a conforming server must do after reading the octets of
@@ -34,9 +34,13 @@ const (
 // minimal encoding, and receivers commonly tolerate the rest.
 func judge(wire []byte) verdict {
 	r := frame.NewReader(bytes.NewReader(wire))
-	var seq frame.Sequence
-	var text []byte
-	inText := false
+	rc := receive.New(receive.Config{
+		From:       frame.FromClient,
+		MaxMessage: receive.Unlimited,
+		Waive:      func(rule string) bool { return rule == frame.RuleLengthNotMinimal },
+		// §8.1: a server may wait for the end of a text message to judge it.
+		TextAtEnd: true,
+	})
 	for i := 0; ; i++ {
 		h, err := r.Next()
 		if err == io.EOF {
@@ -45,41 +49,29 @@ func judge(wire []byte) verdict {
 		if err != nil {
 			return verdict{Why: fmt.Sprintf("the octets end inside the header of frame %d", i)}
 		}
-		vs := frame.Check(h, frame.FromClient, frame.Extensions{})
-		if v := seq.Check(h); v != nil {
-			vs = append(vs, *v)
-		}
-		for _, v := range vs {
-			if v.Rule != frame.RuleLengthNotMinimal {
-				return verdict{true, v.Rule, fmt.Sprintf("frame %d (%v) breaks %s, %s: fail with %v", i, h, v.Rule, v.Section, v.Code)}
-			}
+		kind, v := rc.Frame(h)
+		if v != nil {
+			return verdict{true, v.Rule, fmt.Sprintf("frame %d (%v) breaks %s, %s: fail with %v", i, h, v.Rule, v.Section, v.Code)}
 		}
 		payload, err := io.ReadAll(r)
 		if err != nil {
 			return verdict{Why: fmt.Sprintf("the octets end inside frame %d (%v), %d of its payload octets sent", i, h, len(payload))}
 		}
-		switch h.Opcode {
-		case frame.OpClose:
-			if _, v := frame.ParseClosePayload(payload); v != nil {
+		switch {
+		case h.Opcode == frame.OpClose:
+			if _, v := rc.Close(payload); v != nil {
 				return verdict{true, v.Rule, fmt.Sprintf("frame %d is a close frame that breaks %s, %s: fail with %v", i, v.Rule, v.Section, v.Code)}
 			}
 			return verdict{true, RuleAnswerClose, fmt.Sprintf("frame %d is a close frame, which must be answered (RFC 6455 §5.5.1)", i)}
-		case frame.OpText:
-			text, inText = append(text[:0], payload...), true
-		case frame.OpBinary:
-			inText = false
-		case frame.OpContinuation:
-			if inText {
-				text = append(text, payload...)
-			}
+		case kind != receive.Data:
+			continue
 		}
-		// §8.1: a text message that is not UTF-8 fails the connection
-		// (1007). A server may wait for the end of the message to judge it.
-		if h.Fin && inText && !h.Opcode.IsControl() {
-			if !utf8.Valid(text) {
-				return verdict{true, RuleTextUTF8, fmt.Sprintf("frame %d ends a text message that is not UTF-8 (RFC 6455 §8.1): fail with 1007", i)}
-			}
-			inText = false
+		rc.Data(payload) // judged at the end (TextAtEnd)
+		if !rc.Final() {
+			continue
+		}
+		if v := rc.End(); v != nil {
+			return verdict{true, v.Rule, fmt.Sprintf("frame %d ends a text message that is not UTF-8 (%s): fail with %v", i, v.Section, v.Code)}
 		}
 	}
 }

@@ -2,7 +2,6 @@ package server
 
 import (
 	"compress/flate"
-	"errors"
 	"strings"
 
 	"github.com/wsconform/wsconform/reference/deflate"
@@ -60,31 +59,6 @@ func (s *session) startDeflate(p *deflate.Params) error {
 	}
 	s.pmd = codec
 	return nil
-}
-
-// inflate replaces the finished compressed message in s.msg by its
-// inflated form (RFC 7692 §7.2.2).
-func (s *session) inflate() error {
-	out, err := s.pmd.In.Decompress(s.inflated[:0], s.msg)
-	if err != nil {
-		return inflateViolation(err)
-	}
-	s.inflated, s.msg = s.msg[:0], out
-	return nil
-}
-
-// inflateViolation turns a decompression error into the reason to fail
-// the connection: 1009 past the size limit, 1007 for corrupt data.
-func inflateViolation(err error) *frame.Violation {
-	v := &frame.Violation{Rule: deflate.RuleInvalidData, Section: "RFC 7692 §7.2.2", Code: frame.CloseInvalidPayload, Detail: err.Error()}
-	var e *deflate.Error
-	if errors.As(err, &e) {
-		v.Rule, v.Section, v.Detail = e.Rule, e.Section, e.Detail
-		if e.Rule == deflate.RuleInflatedTooBig {
-			v.Code = frame.CloseMessageTooBig
-		}
-	}
-	return v
 }
 
 // writeMessage echoes a data message, compressed when permessage-deflate

@@ -10,10 +10,10 @@ import (
 
 	"github.com/wsconform/wsconform/reference/deflate"
 	"github.com/wsconform/wsconform/reference/frame"
-	"github.com/wsconform/wsconform/reference/utf8stream"
+	"github.com/wsconform/wsconform/reference/receive"
 )
 
-// keepBufferLimit is the largest message buffer a session keeps between
+// keepBufferLimit is the largest echo buffer a session keeps between
 // messages; a larger one is released so idle connections stay small.
 const keepBufferLimit = 1 << 20
 
@@ -27,21 +27,11 @@ type session struct {
 	br   *bufio.Reader
 	fr   *frame.Reader
 	ext  frame.Extensions // RSV bits the negotiated extensions define
-	seq  frame.Sequence
-	pmd  *deflate.Codec // permessage-deflate state, nil unless negotiated
+	pmd  *deflate.Codec   // permessage-deflate state, nil unless negotiated
+	rd   *receive.Reader
 
-	// The data message being received.
-	msg     []byte
-	msgText bool
-	// msgCompressed: RSV1 was set on the message's first frame (RFC 7692
-	// §6), so msg holds DEFLATE data until the message is complete.
-	msgCompressed bool
-	inflated      []byte // spare buffer for inflating msg
-	deflated      []byte // scratch for compressed echoes
-	utf8          utf8stream.Validator
-
-	control [frame.MaxControlPayload]byte
-	out     []byte // scratch for outgoing headers and control frames
+	deflated []byte // scratch for compressed echoes
+	out      []byte // scratch for outgoing headers and control frames
 }
 
 func newSession(c net.Conn, cfg Config) *session {
@@ -74,24 +64,21 @@ func (s *session) run() {
 // errClosed ends serveFrames after a completed closing handshake.
 var errClosed = errors.New("server: closing handshake done")
 
-// serveFrames reads and answers frames until the connection must end. A
-// *frame.Violation means fail the connection with its code.
+// serveFrames reads and answers messages and control frames until the
+// connection must end. A *frame.Violation means fail the connection with
+// its code.
 func (s *session) serveFrames() error {
+	s.rd = receive.NewReader(s.fr, s.receiveConfig(), s.inflater())
 	for {
-		h, err := s.fr.Next()
+		it, err := s.rd.Next()
 		if err != nil {
 			return err
 		}
-		skip, v := s.judge(h)
-		switch {
-		case v != nil:
-			return v
-		case skip:
-			continue // its payload is discarded by the next Next
-		case h.Opcode.IsControl():
-			err = s.controlFrame(h)
+		switch it.Opcode {
+		case frame.OpText, frame.OpBinary:
+			err = s.writeMessage(it.Opcode, it.Payload)
 		default:
-			err = s.dataFrame(h)
+			err = s.controlFrame(it)
 		}
 		if err != nil {
 			return err
@@ -99,30 +86,24 @@ func (s *session) serveFrames() error {
 	}
 }
 
-// judge applies the per-header rules (frame.Check), the fragmentation rules
-// (frame.Sequence) and the size limit, less those Config.Faults waives. A
-// frame that only a fault lets through but that has no meaning (a reserved
-// opcode, a stray continuation) is to be skipped.
-func (s *session) judge(h frame.Header) (skip bool, v *frame.Violation) {
-	for _, v := range frame.Check(h, frame.FromClient, s.ext) {
-		if !s.cfg.Faults.waived(v.Rule) {
-			return false, &v
-		}
+// receiveConfig is the receiving side of the protocol for this session:
+// masked client frames, the negotiated extensions, MaxMessageSize, less
+// the rules Config.Faults waives.
+func (s *session) receiveConfig() receive.Config {
+	return receive.Config{
+		From:       frame.FromClient,
+		Extensions: s.ext,
+		MaxMessage: uint64(s.cfg.MaxMessageSize),
+		Waive:      s.cfg.Faults.waived,
+		TextAtEnd:  s.cfg.Faults.NoFailFastUTF8,
 	}
-	limit := uint64(s.cfg.MaxMessageSize)
-	switch {
-	case h.Opcode.IsReserved():
-		return true, nil
-	case h.Opcode.IsControl():
-		return false, frame.CheckMessageSize(h.Length, limit)
+}
+
+func (s *session) inflater() *deflate.Decompressor {
+	if s.pmd == nil {
+		return nil
 	}
-	if v := s.seq.Check(h); v != nil {
-		if !s.cfg.Faults.waived(v.Rule) {
-			return false, v
-		}
-		return true, nil
-	}
-	return false, frame.CheckMessageSize(s.seq.MessageSize(), limit)
+	return s.pmd.In
 }
 
 // idleReader sets a fresh read deadline before every read once idle is

@@ -1,0 +1,154 @@
+package receive
+
+import (
+	"io"
+	"slices"
+
+	"github.com/wsconform/wsconform/reference/deflate"
+	"github.com/wsconform/wsconform/reference/frame"
+)
+
+// keepBufferLimit is the largest message buffer a Reader keeps between
+// messages; a larger one is released so idle connections stay small.
+const keepBufferLimit = 1 << 20
+
+// Item is what Reader.Next returns: a whole data message or a control
+// frame. Payload is valid until the next call to Next.
+type Item struct {
+	// Opcode is OpText or OpBinary for a message, OpPing, OpPong or
+	// OpClose for a control frame.
+	Opcode  frame.Opcode
+	Payload []byte // the message (inflated) or the control frame's payload
+	Close   frame.CloseBody
+}
+
+// Reader reads whole messages and control frames from a frame.Reader,
+// judging everything with a Receiver. Control frames between the fragments
+// of a message come out as they arrive, before the message.
+type Reader struct {
+	rc       *Receiver
+	fr       *frame.Reader
+	inflater *deflate.Decompressor
+	frames   int
+	hdr      frame.Header
+
+	msg      []byte
+	inflated []byte // spare buffer for inflating msg
+	control  [frame.MaxControlPayload]byte
+}
+
+// NewReader returns a Reader of the frames fr decodes. inflater inflates
+// compressed messages; nil when permessage-deflate was not agreed, and then
+// RSV1 has no meaning whatever cfg.Extensions says.
+func NewReader(fr *frame.Reader, cfg Config, inflater *deflate.Decompressor) *Reader {
+	if inflater == nil {
+		cfg.Extensions.RSV1 = false
+	}
+	return &Reader{rc: New(cfg), fr: fr, inflater: inflater}
+}
+
+// Frames is how many frame headers Next has read.
+func (r *Reader) Frames() int { return r.frames }
+
+// Header is the last frame header Next read.
+func (r *Reader) Header() frame.Header { return r.hdr }
+
+// Next returns the next message or control frame. Its error is a
+// *frame.Violation when the peer broke a rule (the first one), else what
+// the frame.Reader returned (io.EOF between frames, io.ErrUnexpectedEOF
+// inside one).
+func (r *Reader) Next() (Item, error) {
+	for {
+		h, err := r.fr.Next()
+		if err != nil {
+			return Item{}, err
+		}
+		r.frames++
+		r.hdr = h
+		kind, v := r.rc.Frame(h)
+		switch {
+		case v != nil:
+			return Item{}, v
+		case kind == Skip:
+			continue // its payload is discarded by the next Next
+		case kind == Control:
+			return r.controlFrame(h)
+		}
+		if h.Opcode != frame.OpContinuation {
+			r.msg = r.msg[:0]
+		}
+		if err := r.readPayload(h.Length); err != nil {
+			return Item{}, err
+		}
+		if !h.Fin {
+			continue
+		}
+		return r.message()
+	}
+}
+
+func (r *Reader) controlFrame(h frame.Header) (Item, error) {
+	p := r.control[:]
+	if h.Length > uint64(len(p)) { // only when RuleControlTooLong is waived
+		p = make([]byte, h.Length)
+	}
+	p = p[:h.Length]
+	if _, err := io.ReadFull(r.fr, p); err != nil {
+		return Item{}, err
+	}
+	it := Item{Opcode: h.Opcode, Payload: p}
+	if h.Opcode == frame.OpClose {
+		var v *frame.Violation
+		if it.Close, v = r.rc.Close(p); v != nil {
+			return Item{}, v
+		}
+	}
+	return it, nil
+}
+
+// readPayload appends the current frame's payload to msg, judging text as
+// it arrives (compressed text is judged once inflated).
+func (r *Reader) readPayload(n uint64) error {
+	// Frame bounded n (and the whole message) by MaxMessage, so the buffer
+	// is sized once for the frame rather than grown as it arrives.
+	r.msg = slices.Grow(r.msg, int(n))
+	for r.fr.Remaining() > 0 {
+		start := len(r.msg)
+		k, err := r.fr.Read(r.msg[start:cap(r.msg)])
+		r.msg = r.msg[:start+k]
+		if !r.rc.Compressed() {
+			if v := r.rc.Data(r.msg[start:]); v != nil {
+				return v
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// message ends the message in msg: inflated (RFC 7692 §7.2.2) and judged.
+func (r *Reader) message() (Item, error) {
+	if r.rc.Compressed() {
+		out, err := r.inflater.Decompress(r.inflated[:0], r.msg)
+		if err != nil {
+			return Item{}, InflateViolation(err)
+		}
+		r.inflated, r.msg = r.msg[:0], out
+		if v := r.rc.Data(r.msg); v != nil {
+			return Item{}, v
+		}
+	}
+	if v := r.rc.End(); v != nil {
+		return Item{}, v
+	}
+	it := Item{Opcode: r.rc.Opcode(), Payload: r.msg}
+	if cap(r.msg) > keepBufferLimit {
+		r.msg = nil
+	}
+	if cap(r.inflated) > keepBufferLimit {
+		r.inflated = nil
+	}
+	return it, nil
+}
