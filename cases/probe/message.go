@@ -21,8 +21,9 @@ import (
 const chunkSize = 32 << 10
 
 // messageSink takes a message's data as it arrives: it counts it, has the
-// receiver check text as UTF-8 (§8.1), and keeps it whole up to MaxKeptPayload octets;
-// past that it keeps the first octets and a running SHA-256.
+// receiver check text as UTF-8 (§8.1), and keeps it whole up to
+// MaxKeptPayload octets; past that it keeps the first octets and a running
+// SHA-256.
 type messageSink struct {
 	size    int
 	keep    []byte // the message so far, or its first previewLen octets once hashing
