@@ -90,6 +90,7 @@ func awaitEcho(ctx context.Context, conn *probe.Conn, n int, deadline <-chan tim
 		select {
 		case <-wake:
 		case <-deadline:
+			conn.Log.Note(fmt.Sprintf("timer fired: %d of %d echoes had arrived", conn.MessageCount(), n))
 			return "the deadline passed"
 		case <-ctx.Done():
 			return "the case was abandoned"

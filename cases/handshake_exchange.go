@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
+	"syscall"
 	"time"
 
 	"github.com/wsconform/wsconform/cases/probe"
@@ -62,6 +62,7 @@ func roundTripWait(ctx context.Context, env Env, req *handshake.Request, wire []
 	x.hs.Duration = time.Since(x.start)
 	if err != nil {
 		x.noResponse = err
+		x.hs.TimedOut = isTimeout(err)
 		x.log.Note("no response head: " + describeNoResponse(err))
 		return x
 	}
@@ -94,7 +95,7 @@ func describeNoResponse(err error) string {
 		return "no HTTP response before the handshake timeout"
 	case errors.Is(err, handshake.ErrMalformed), errors.Is(err, handshake.ErrHeaderTooLarge):
 		return "the server's reply is not an HTTP response head: " + err.Error()
-	case strings.Contains(err.Error(), "connection reset"):
+	case errors.Is(err, syscall.ECONNRESET):
 		return "the server reset the connection without an HTTP response"
 	}
 	return "reading the response failed: " + err.Error()

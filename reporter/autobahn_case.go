@@ -108,7 +108,7 @@ func autobahnCaseOf(agent string, n int, r cases.Result) autobahnCase {
 	}
 	if h := r.Handshake; h != nil {
 		a.HTTPRequest, a.HTTPResponse = h.Request, h.Response
-		a.OpenHandshakeTimeout = h.Response == "" && strings.Contains(r.Reason, "timeout")
+		a.OpenHandshakeTimeout = h.TimedOut
 	}
 	return a
 }

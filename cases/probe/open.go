@@ -2,7 +2,9 @@ package probe
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/wsconform/wsconform/reference/deflate"
@@ -12,9 +14,12 @@ import (
 
 // Handshake is the opening handshake as it happened.
 type Handshake struct {
-	Request    string                `json:"request"`
-	Response   string                `json:"response,omitempty"`
-	Status     int                   `json:"status,omitempty"`
+	Request  string `json:"request"`
+	Response string `json:"response,omitempty"`
+	Status   int    `json:"status,omitempty"`
+	// TimedOut: no response head came before our handshake timeout, with
+	// the connection still open (Autobahn's wasOpenHandshakeTimeout).
+	TimedOut   bool                  `json:"timed_out,omitempty"`
 	Violations []handshake.Violation `json:"violations,omitempty"`
 	Duration   time.Duration         `json:"duration_ns"`
 	req        *handshake.Request
@@ -87,6 +92,7 @@ func (c *Conn) Handshake(req *handshake.Request) (*Handshake, error) {
 	resp, err := handshake.ReadResponse(c.br)
 	hs.Duration = time.Since(start)
 	if err != nil {
+		hs.TimedOut = errors.Is(err, os.ErrDeadlineExceeded)
 		return hs, fmt.Errorf("reading the opening handshake response: %w", err)
 	}
 	hs.resp = resp

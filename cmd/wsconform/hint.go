@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/wsconform/wsconform/cases"
+	"github.com/wsconform/wsconform/cases/probe"
 	"github.com/wsconform/wsconform/reporter"
 )
 
@@ -17,11 +18,11 @@ func endedAtOurTimer(r cases.Result) bool {
 		return true
 	}
 	for _, e := range r.WireLog {
-		if strings.HasPrefix(e.Text, "timer fired") || strings.HasPrefix(e.Text, "case deadline reached") {
+		if e.Dir == probe.Note && (strings.HasPrefix(e.Text, "timer fired") || strings.HasPrefix(e.Text, "case deadline reached")) {
 			return true
 		}
 	}
-	return strings.Contains(r.Reason, "deadline passed")
+	return false
 }
 
 // timeoutHint prints a hint about --timeout-scale when most of the cases
