@@ -263,3 +263,24 @@ func TestReceiverLeavesStateOnViolation(t *testing.T) {
 		t.Errorf("message opcode %v final %v, want text, final", r.Opcode(), r.Final())
 	}
 }
+
+// TestWaiveIsAskedOnlyAboutBrokenRules: a double can count what it let
+// through by what Waive was asked.
+func TestWaiveIsAskedOnlyAboutBrokenRules(t *testing.T) {
+	var asked []string
+	cfg := Config{From: frame.FromClient, MaxMessage: Unlimited, Waive: func(rule string) bool {
+		asked = append(asked, rule)
+		return true
+	}}
+	in := wire(client(frame.OpText, "ok", false), client(frame.OpPing, "", true), client(frame.OpContinuation, "\xff", true),
+		server(frame.OpBinary, "b"), closeFrame(0, ""))
+	got, end := items(NewReader(frame.NewReader(bytes.NewReader(in)), cfg, nil))
+	want := []string{"ping:", "text:ok\xff", "binary:b", "close:0:"}
+	if fmt.Sprint(got) != fmt.Sprint(want) || end != "EOF" {
+		t.Errorf("got %q then %s, want %q then EOF", got, end, want)
+	}
+	wantAsked := []string{frame.RuleTextInvalidUTF8, frame.RuleClientFrameUnmasked, frame.RuleCloseCodeInvalid}
+	if fmt.Sprint(asked) != fmt.Sprint(wantAsked) {
+		t.Errorf("Waive asked about %q, want %q", asked, wantAsked)
+	}
+}

@@ -28,8 +28,8 @@ type Config struct {
 	// violation. A compressed message's inflated size is bounded by its
 	// Decompressor's limit.
 	MaxMessage uint64
-	// Waive, when set, lists the rules not enforced: a frame that breaks
-	// only waived rules is received as if it did not, or skipped when it
+	// Waive, when set, lists the rules not enforced; it is asked only about
+	// a rule actually broken. A frame that breaks only waived rules is received as if it did not, or skipped when it
 	// has no meaning (a reserved opcode, a stray continuation). Test
 	// doubles waive rules to play broken endpoints; the network fuzzer's
 	// oracle waives what receivers commonly tolerate.
@@ -101,7 +101,7 @@ func (r *Receiver) Frame(h frame.Header) (Kind, *frame.Violation) {
 		return kind, v
 	}
 	if h.Opcode != frame.OpContinuation {
-		r.text = h.Opcode == frame.OpText && !r.cfg.waived(frame.RuleTextInvalidUTF8)
+		r.text = h.Opcode == frame.OpText
 		r.compressed = r.cfg.Extensions.RSV1 && h.Rsv&frame.RSV1 != 0
 		r.utf8.Reset()
 	}
@@ -110,10 +110,10 @@ func (r *Receiver) Frame(h frame.Header) (Kind, *frame.Violation) {
 }
 
 func (r *Receiver) tooBig(size uint64) *frame.Violation {
-	if r.cfg.waived(frame.RuleMessageTooBig) {
-		return nil
+	if v := frame.CheckMessageSize(size, r.cfg.MaxMessage); v != nil && !r.cfg.waived(v.Rule) {
+		return v
 	}
-	return frame.CheckMessageSize(size, r.cfg.MaxMessage)
+	return nil
 }
 
 // Opcode is the opcode (text or binary) of the current message.
@@ -136,7 +136,7 @@ func (r *Receiver) Data(p []byte) *frame.Violation {
 		return nil
 	}
 	if bad := r.utf8.Write(p); bad >= 0 && !r.cfg.TextAtEnd {
-		return invalidUTF8(bad)
+		return r.textViolation(bad)
 	}
 	return nil
 }
@@ -148,12 +148,18 @@ func (r *Receiver) End() *frame.Violation {
 		return nil
 	}
 	if bad := r.utf8.Finish(); bad >= 0 {
-		return invalidUTF8(bad)
+		return r.textViolation(bad)
 	}
 	return nil
 }
 
-func invalidUTF8(at int64) *frame.Violation {
+// textViolation is the violation of text that is not UTF-8 from octet at
+// on; when that rule is waived, the rest of the message goes unchecked.
+func (r *Receiver) textViolation(at int64) *frame.Violation {
+	if r.cfg.waived(frame.RuleTextInvalidUTF8) {
+		r.text = false
+		return nil
+	}
 	return frame.TextInvalidUTF8("text message is not valid UTF-8 at octet " + strconv.FormatInt(at, 10))
 }
 
