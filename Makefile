@@ -15,7 +15,7 @@ GOFUZZ_SEEDS_FuzzHandshakeResponse = handshake_response
 GOFUZZ_SEEDS_FuzzExtensions        = extensions
 BIN      ?= bin
 
-.PHONY: test deps lint fmt staticcheck bench fuzz gofuzz build vet catalogue hostile
+.PHONY: test deps lint fmt staticcheck bench fuzz gofuzz build vet catalogue hostile loadcheck
 
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
@@ -81,3 +81,10 @@ catalogue:
 # peak RSS and report sizes per run (make test runs a few cases of each).
 hostile:
 	$(GO) test -run TestHostileCLI -timeout 6h -v ./cmd/wsconform -hostile
+
+# The whole catalogue against the embedded server beside two CPU burners,
+# LOADCHECK_RUNS times: every verdict OK or INFORMATIONAL, none NOT RUN;
+# logs each run's wall time. Minutes per run, so not part of `make test`.
+LOADCHECK_RUNS ?= 1
+loadcheck:
+	$(GO) test -run '^TestLoadCheck$$' -count 1 -v -timeout 4h ./cmd/wsconform -loadcheck $(LOADCHECK_RUNS)

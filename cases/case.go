@@ -72,6 +72,11 @@ func (c *Case) Deadline(scale float64) time.Duration {
 	d := c.Timeout
 	if d == 0 {
 		d = c.Timer.After + 10*time.Second
+		if c.Compression != nil {
+			// The timer charges the target only (targetClock); our own
+			// compressing gets as long again before the case is abandoned.
+			d += c.Timer.After
+		}
 		for _, s := range c.Steps {
 			d += s.Pause
 			for _, cut := range s.Cuts {

@@ -145,13 +145,23 @@ func (p *CompressionPlan) slice(dst, data []byte, pos int) ([]byte, int) {
 		}
 		return dst, pos
 	}
-	for range p.Size {
+	for need := p.Size; need > 0; {
 		if pos == len(data) {
 			pos = 0
 		}
-		_, w := utf8.DecodeRune(data[pos:])
-		dst = append(dst, data[pos:pos+w]...)
-		pos += w
+		// A run of ASCII octets is as many characters: copied in bulk.
+		end, chars := pos, 0
+		for end < len(data) && chars < need && data[end] < utf8.RuneSelf {
+			end++
+			chars++
+		}
+		if chars == 0 {
+			_, w := utf8.DecodeRune(data[pos:])
+			end, chars = pos+w, 1
+		}
+		dst = append(dst, data[pos:end]...)
+		need -= chars
+		pos = end
 	}
 	return dst, pos
 }

@@ -47,8 +47,7 @@ func runCompression(ctx context.Context, c *Case, env Env, start time.Time) Resu
 // arrives (holding one at a time); it returns how many matched and, if
 // not all, what went wrong.
 func exchangeEchoes(ctx context.Context, conn *probe.Conn, p *CompressionPlan, deadline time.Duration) (int, string) {
-	timer := time.NewTimer(deadline)
-	defer timer.Stop()
+	clock := newTargetClock(deadline)
 	data := p.Payload.data()
 	op := frame.OpBinary
 	if !p.binary() {
@@ -67,7 +66,9 @@ func exchangeEchoes(ctx context.Context, conn *probe.Conn, p *CompressionPlan, d
 				return i, fmt.Sprintf("%d of %d echoes matched; sending message %d failed: %v", i, p.Count, i+1, err)
 			}
 		}
-		if why := awaitEcho(ctx, conn, i+1, timer.C); why != "" {
+		why := awaitEcho(ctx, conn, i+1, clock.run())
+		clock.pause()
+		if why != "" {
 			return i, fmt.Sprintf("%d of %d echoes arrived: %s", i, p.Count, why)
 		}
 		e, _ := conn.TakeMessage(i)

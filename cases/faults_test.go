@@ -10,8 +10,8 @@ import (
 	"github.com/wsconform/wsconform/cases"
 	"github.com/wsconform/wsconform/cases/probe"
 	"github.com/wsconform/wsconform/reference/frame"
+	"github.com/wsconform/wsconform/reference/receive"
 	"github.com/wsconform/wsconform/reference/server"
-	"github.com/wsconform/wsconform/reference/utf8stream"
 )
 
 // ruleTextInvalidUTF8 is the rule a text message that is not UTF-8 breaks.
@@ -46,23 +46,18 @@ func firstViolation(c *cases.Case) (violation, string) {
 // valid by construction and not walked.
 func violations(c *cases.Case) []violation {
 	var out []violation
-	var seq frame.Sequence
-	var text utf8stream.Validator
-	inText := false
+	// The receiver waives every rule, so it reads on as a server with
+	// that fault would; broken lists what one frame broke, first first.
+	var broken []string
+	rc := receive.New(receive.Config{From: frame.FromClient, MaxMessage: receive.Unlimited,
+		Waive: func(rule string) bool { broken = append(broken, rule); return true }})
 	// judge returns done when the server stops reading after this frame.
 	judge := func(h frame.Header, payload []byte) (v violation, done bool) {
-		vs := frame.Check(h, frame.FromClient, frame.Extensions{})
-		if !h.Opcode.IsControl() && !h.Opcode.IsReserved() {
-			if sv := seq.Check(h); sv != nil {
-				vs = append(vs, *sv)
-			}
-		}
+		broken = broken[:0]
+		kind, _ := rc.Frame(h)
 		if h.Opcode == frame.OpClose {
-			body, cv := frame.ParseClosePayload(payload)
-			if cv != nil {
-				vs = append(vs, *cv)
-			}
-			if len(vs) > 0 {
+			body, _ := rc.Close(payload)
+			if len(broken) > 0 {
 				// As the reference server answers a close it was told to
 				// accept: no body, no code; a code it may not echo, 1000.
 				var reply *frame.CloseCode
@@ -72,25 +67,20 @@ func violations(c *cases.Case) []violation {
 				case len(payload) > 0:
 					reply = probe.Code(1000)
 				}
-				return violation{rule: vs[0].Rule, onClose: true, closeReply: reply}, true
+				return violation{rule: broken[0], onClose: true, closeReply: reply}, true
 			}
 			return violation{}, true
 		}
-		if len(vs) > 0 {
+		if len(broken) > 0 {
 			silent := h.Opcode == frame.OpPong || h.Opcode.IsReserved()
-			return violation{rule: vs[0].Rule, silent: silent}, false
+			return violation{rule: broken[0], silent: silent}, false
 		}
-		if h.Opcode.IsData() {
-			inText = h.Opcode == frame.OpText
-			text.Reset()
-		}
-		if inText && (h.Opcode.IsData() || h.Opcode == frame.OpContinuation) {
-			bad := text.Write(payload)
-			if bad < 0 && h.Fin {
-				bad = text.Finish()
+		if kind == receive.Data {
+			rc.Data(payload)
+			if rc.Final() {
+				rc.End()
 			}
-			if bad >= 0 {
-				inText = false
+			if len(broken) > 0 {
 				return violation{rule: ruleTextInvalidUTF8}, false
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
@@ -159,6 +160,10 @@ func TestSchemaValidatesRuns(t *testing.T) {
 	}
 	validate(t, s, good)
 	validate(t, s, bad)
+	crashed := fixtureRun("fixture")
+	crashed.TargetDown = &cases.TargetDown{At: time.Now(), Error: "connection refused",
+		InFlight: []string{"1.1.1", "14.2.1"}, CutOff: []string{"1.1.1", "14.2.1"}, KilledBy: []string{"14.2.1"}}
+	validate(t, s, crashed)
 
 	// The schema must reject what it documents as wrong, or it checks nothing.
 	broken := fixtureRun("fixture")

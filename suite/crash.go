@@ -20,7 +20,8 @@ import (
 // crash) are NOT RUN. Once the target is dead nothing can be re-run, so the
 // killer is found as the run goes:
 //   - the cases that send something the target must reject (the likely
-//     killers) run one at a time, on a lane of their own beside the pool;
+//     killers) run one at a time beside the pool (the scheduler's risky
+//     weight, schedule.go);
 //   - after every case that did not end with a close frame from the
 //     target (a crash sends none), an opening handshake checks that the
 //     target still accepts connections.
@@ -33,39 +34,12 @@ import (
 type crashRecord struct {
 	mu     sync.Mutex
 	cutOff []string // in flight and dropped without a close frame
-	risky  sync.Mutex
 }
 
 // mustReject reports whether c sends something the target must reject by
 // failing the connection (a crash is the usual wrong answer to those).
 func mustReject(c *cases.Case) bool {
 	return len(c.Close.Codes) > 0 && !slices.Contains(c.Close.Codes, 1000)
-}
-
-// runIsolated runs the cases that must be rejected, in order, on a lane
-// of their own, so that waiting for each other never holds up a worker of
-// the pool. A spec that claims one of them inline still waits its turn
-// (isolate).
-func (e *Engine) runIsolated(cs []*cases.Case) {
-	for _, c := range cs {
-		if c.Serial || !mustReject(c) {
-			continue
-		}
-		if e.ctx.Err() != nil {
-			return
-		}
-		e.claimAndRun(e.ctx, e.slot(c))
-	}
-}
-
-// isolate makes the cases that must be rejected run one at a time; it
-// returns the release.
-func (e *Engine) isolate(c *cases.Case) func() {
-	if !mustReject(c) {
-		return func() {}
-	}
-	e.crash.risky.Lock()
-	return e.crash.risky.Unlock
 }
 
 // afterCase checks, after s ran, whether the target is still up, and

@@ -11,11 +11,10 @@ import (
 )
 
 // Engine runs cases concurrently underneath Ginkgo, which runs specs one at
-// a time in a process: Prefetch feeds the selected cases to a worker pool in
-// run order, and each spec Awaits its own case. A spec whose case nobody has
-// started claims it and runs it inline, so no spec waits behind the queue.
-// Serial cases run alone: they hold the write side of a lock that every
-// pooled case holds for reading.
+// a time in a process: Prefetch queues the selected cases in run order, the
+// scheduler (schedule.go) starts them by cost within the worker limit, and
+// each spec Awaits its own case, which moves it to the front of the queue.
+// Serial cases run alone, one after another, once the pool has drained.
 type Engine struct {
 	env     cases.Env
 	workers int
@@ -25,20 +24,22 @@ type Engine struct {
 	mu    sync.Mutex
 	slots map[string]*slot
 	order []string
+	sched *scheduler // guarded by mu
 
-	exclusive sync.RWMutex
-	down      atomic.Pointer[cases.TargetDown]
-	running   sync.Map // case id -> struct{}: in flight
-	crash     crashRecord
-	stop      context.CancelFunc
-	ctx       context.Context
+	down    atomic.Pointer[cases.TargetDown]
+	running sync.Map // case id -> struct{}: in flight
+	crash   crashRecord
+	execute func(context.Context, *cases.Case, cases.Env) cases.Result // cases.Execute; tests stub it
+	stop    context.CancelFunc
+	ctx     context.Context
 }
 
 type slot struct {
-	c     *cases.Case
-	state atomic.Int32 // queued, running, done
-	done  chan struct{}
-	res   cases.Result
+	c      *cases.Case
+	weight weight
+	state  atomic.Int32 // queued, running, done
+	done   chan struct{}
+	res    cases.Result
 }
 
 const (
@@ -53,64 +54,74 @@ func NewEngine(env cases.Env, workers int) *Engine {
 		workers = 1
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Engine{env: env, workers: workers, slots: map[string]*slot{}, ctx: ctx, stop: cancel}
+	return &Engine{env: env, workers: workers, slots: map[string]*slot{}, sched: newScheduler(workers), execute: cases.Execute, ctx: ctx, stop: cancel}
 }
 
+// slot returns c's slot, queueing the case the first time. The caller
+// holds mu.
 func (e *Engine) slot(c *cases.Case) *slot {
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	s, ok := e.slots[c.ID]
 	if !ok {
-		s = &slot{c: c, done: make(chan struct{})}
+		s = &slot{c: c, weight: weightOf(c), done: make(chan struct{})}
 		e.slots[c.ID] = s
 		e.order = append(e.order, c.ID)
+		e.sched.enqueue(s)
 	}
 	return s
 }
 
-// Prefetch starts running the cases (in this order) on the worker pool.
-// Serial cases are not prefetched; their specs run them inline, alone.
+// Prefetch queues the cases (in this order) and starts as many as the
+// scheduler admits.
 func (e *Engine) Prefetch(cs []*cases.Case) {
-	queue := make(chan *slot)
-	for range e.workers {
-		go func() {
-			for s := range queue {
-				e.claimAndRun(e.ctx, s)
-			}
-		}()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, c := range cs {
+		e.slot(c)
 	}
-	go e.runIsolated(cs)
-	go func() {
-		defer close(queue)
-		for _, c := range cs {
-			if c.Serial || mustReject(c) {
-				continue
-			}
-			s := e.slot(c)
-			if s.state.Load() != queued {
-				continue
-			}
-			select {
-			case queue <- s:
-			case <-e.ctx.Done():
-				return
-			}
-		}
-	}()
+	e.dispatchLocked()
 }
 
-// Await returns c's result: finished, awaited while another goroutine runs
-// it, or run inline under ctx if nobody has started it.
+// Await returns c's result: finished, or awaited while it runs; a case
+// not started yet goes to the front of the queue. ctx bounds the wait only
+// (an interrupted spec), never the case.
 func (e *Engine) Await(ctx context.Context, c *cases.Case) cases.Result {
+	e.mu.Lock()
 	s := e.slot(c)
-	if e.claimAndRun(ctx, s) {
+	e.sched.promote(s)
+	e.dispatchLocked()
+	e.mu.Unlock()
+	select {
+	case <-s.done:
 		return s.res
+	case <-ctx.Done():
+		return cases.NotRunResult(c, "interrupted while waiting for the case to finish")
+	case <-e.ctx.Done():
+		if s.state.Load() == queued {
+			return cases.NotRunResult(c, "not run: interrupted")
+		}
 	}
 	select {
 	case <-s.done:
 		return s.res
 	case <-ctx.Done():
 		return cases.NotRunResult(c, "interrupted while waiting for the case to finish")
+	}
+}
+
+// dispatchLocked starts every case the scheduler admits now (none once
+// the engine is closed). The caller holds mu.
+func (e *Engine) dispatchLocked() {
+	if e.ctx.Err() != nil {
+		return
+	}
+	for s := e.sched.next(); s != nil; s = e.sched.next() {
+		go func() {
+			e.claimAndRun(e.ctx, s)
+			e.mu.Lock()
+			e.sched.release(s)
+			e.dispatchLocked()
+			e.mu.Unlock()
+		}()
 	}
 }
 
@@ -122,13 +133,6 @@ func (e *Engine) claimAndRun(ctx context.Context, s *slot) bool {
 	}
 	defer close(s.done)
 	defer s.state.Store(finished)
-	if s.c.Serial {
-		e.exclusive.Lock()
-		defer e.exclusive.Unlock()
-	} else {
-		e.exclusive.RLock()
-		defer e.exclusive.RUnlock()
-	}
 	if d := e.down.Load(); d != nil {
 		s.res = cases.NotRunResult(s.c, "not run: the target stopped accepting connections at "+d.At.Format(time.TimeOnly)+" ("+d.Error+")")
 		e.report(s.res)
@@ -140,10 +144,8 @@ func (e *Engine) claimAndRun(ctx context.Context, s *slot) bool {
 		return true
 	}
 	e.running.Store(s.c.ID, struct{}{})
-	release := e.isolate(s.c)
-	s.res = cases.Execute(ctx, s.c, e.env)
+	s.res = e.execute(ctx, s.c, e.env)
 	e.afterCase(s) // while still listed as running: a crash names it in flight
-	release()
 	e.running.Delete(s.c.ID)
 	e.report(s.res)
 	return true
@@ -155,8 +157,14 @@ func (e *Engine) report(r cases.Result) {
 	}
 }
 
-// Close stops feeding the pool; running cases finish under their deadlines.
-func (e *Engine) Close() { e.stop() }
+// Close stops starting cases and tells running ones to stop; what never
+// started has no result (NOT RUN in the run).
+func (e *Engine) Close() {
+	e.stop()
+	e.mu.Lock()
+	e.sched.drain()
+	e.mu.Unlock()
+}
 
 // Results returns every finished result, in id order.
 func (e *Engine) Results() []cases.Result {

@@ -58,10 +58,11 @@ func Register(cfg *Config, eng *Engine) {
 		}
 		bySection[s] = append(bySection[s], c)
 	}
+	wait := longestWait(cfg.Cases, cfg.Env.Scale)
 	for _, s := range order {
 		ginkgo.Describe(fmt.Sprintf("%s %s", s, cases.SectionTitle(s)), func() {
 			for _, c := range bySection[s] {
-				registerCase(cfg, eng, c)
+				registerCase(cfg, eng, c, wait)
 			}
 		})
 	}
@@ -70,12 +71,12 @@ func Register(cfg *Config, eng *Engine) {
 // SpecText is the It text of a case: its id, then its title.
 func SpecText(c *cases.Case) string { return c.ID + " " + c.Title }
 
-func registerCase(cfg *Config, eng *Engine, c *cases.Case) {
-	timeout := c.Deadline(cfg.Env.Scale) + 5*time.Second
-	if c.Serial {
-		// A serial spec may first wait for every pooled case in flight.
-		timeout += 30 * time.Second
-	}
+// registerCase adds c's spec. Its timeout only guards against a hung
+// engine: the case may first wait up to wait for the cases in flight (a
+// serial case for all of them), and a spec that timed out while its case
+// was merely queued would turn a verdict into NOT RUN.
+func registerCase(cfg *Config, eng *Engine, c *cases.Case, wait time.Duration) {
+	timeout := wait + c.Deadline(cfg.Env.Scale) + 5*time.Second
 	args := []any{ginkgo.Label(Labels(c)...), ginkgo.SpecTimeout(timeout), ginkgo.GracePeriod(2 * time.Second)}
 	if c.SourceFile != "" {
 		// Failures point at the section that defines the case, not here.

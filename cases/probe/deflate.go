@@ -1,11 +1,12 @@
 package probe
 
 import (
-	"compress/flate"
 	"context"
 	"errors"
 	"fmt"
 	"sync"
+
+	"github.com/klauspost/compress/flate"
 
 	"github.com/wsconform/wsconform/reference/deflate"
 	"github.com/wsconform/wsconform/reference/handshake"

@@ -60,7 +60,9 @@ func (c *Conn) SendFrame(f frame.Frame, p Piece) error {
 	if f.LengthOverride != nil {
 		h.Length = *f.LengthOverride
 	}
-	c.Log.Frame(Sent, describe(h, f.Payload))
+	if !c.Log.bulk() {
+		c.Log.Frame(Sent, describe(h, f.Payload))
+	}
 	head := frame.AppendHeader(make([]byte, 0, frame.MaxHeaderSize), h)
 	total := len(head) + len(f.Payload)
 

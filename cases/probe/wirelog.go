@@ -207,3 +207,14 @@ func hexPreview(b []byte) string {
 	}
 	return hex.EncodeToString(b)
 }
+
+// bulk reports whether octet and frame logging is off, so that callers can
+// skip describing frames nobody will read (section 12's 1000 messages).
+func (l *WireLog) bulk() bool {
+	if l == nil {
+		return true
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.off
+}

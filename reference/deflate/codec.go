@@ -1,6 +1,6 @@
 package deflate
 
-import "compress/flate"
+import "github.com/klauspost/compress/flate"
 
 // Role is the end of the connection a Codec works for.
 type Role uint8
@@ -24,7 +24,7 @@ type Codec struct {
 // (≤ 0: DefaultLimit).
 //
 // If the params limit our sending window below 15 bits (a client told
-// client_max_window_bits=9, say), compress/flate cannot keep its matches
+// client_max_window_bits=9, say), the flate writer cannot keep its matches
 // that close, so the codec compresses with flate.HuffmanOnly: no LZ77
 // back-references at all, which any window size allows, at the cost of
 // ratio. Accept relies on this to honour a client's server_max_window_bits.

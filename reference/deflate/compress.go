@@ -2,7 +2,8 @@ package deflate
 
 import (
 	"bytes"
-	"compress/flate"
+
+	"github.com/klauspost/compress/flate"
 )
 
 // tail is the empty stored block a sync flush ends with. §7.2.1: "Remove 4
@@ -14,7 +15,7 @@ var tail = []byte{0x00, 0x00, 0xff, 0xff}
 // §7.2.1) for one direction of one connection. It is not safe for
 // concurrent use: messages are compressed in the order they are sent.
 //
-// Window bits: compress/flate always searches a 32 KiB window (15 bits) and
+// Window bits: the flate writer always searches a 32 KiB window (15 bits) and
 // cannot be told to stay within a smaller one, so a Compressor honours any
 // negotiated *_max_window_bits of 15 only. A peer that asks for fewer bits
 // for our direction must be declined at negotiation (Accept does so for

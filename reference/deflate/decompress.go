@@ -1,10 +1,12 @@
 package deflate
 
 import (
-	"compress/flate"
+	"bufio"
 	"errors"
 	"io"
 	"slices"
+
+	"github.com/klauspost/compress/flate"
 )
 
 // Rule ids of the errors Decompress returns.
@@ -37,6 +39,7 @@ var finalEmptyBlock = []byte{0x01, 0x00, 0x00, 0xff, 0xff}
 type Decompressor struct {
 	fr                io.ReadCloser
 	src               source
+	buf               *bufio.Reader // over src: flate's fast path reads a *bufio.Reader
 	stream            streamSource
 	piece             []byte // DecompressTo's output buffer
 	history           []byte // the last windowSize octets inflated (context takeover)
@@ -53,7 +56,8 @@ func NewDecompressor(noContextTakeover bool, limit int64) *Decompressor {
 		limit = DefaultLimit
 	}
 	d := &Decompressor{noContextTakeover: noContextTakeover, limit: limit}
-	d.fr = flate.NewReader(&d.src)
+	d.buf = bufio.NewReaderSize(&d.src, 4096)
+	d.fr = flate.NewReader(d.buf)
 	return d
 }
 
@@ -68,7 +72,8 @@ func (d *Decompressor) Decompress(dst, payload []byte) ([]byte, error) {
 	if !d.noContextTakeover {
 		dict = d.history
 	}
-	if err := d.fr.(flate.Resetter).Reset(&d.src, dict); err != nil {
+	d.buf.Reset(&d.src)
+	if err := d.fr.(flate.Resetter).Reset(d.buf, dict); err != nil {
 		return dst, err
 	}
 	start := len(dst)
@@ -110,7 +115,8 @@ func (d *Decompressor) DecompressTo(w io.Writer, src io.Reader) (int64, error) {
 	if !d.noContextTakeover {
 		dict = d.history
 	}
-	if err := d.fr.(flate.Resetter).Reset(&d.stream, dict); err != nil {
+	d.buf.Reset(&d.stream)
+	if err := d.fr.(flate.Resetter).Reset(d.buf, dict); err != nil {
 		return 0, err
 	}
 	if d.piece == nil {
@@ -161,9 +167,9 @@ func (d *Decompressor) remember(out []byte) {
 	d.history = append(d.history, out...)
 }
 
-// source reads a message payload followed by the appended tails, octet by
-// octet when flate asks (it implements io.ByteReader, so flate reads no
-// further than it needs and adds no buffer of its own).
+// source reads a message payload followed by the appended tails (octet by
+// octet too: streamed payloads end with its tails). Decompress reads it
+// through a reused bufio.Reader, the type flate's fast path decodes from.
 type source struct {
 	parts [3][]byte
 	i     int

@@ -83,7 +83,7 @@ func answers(offer, resp Params) *Error {
 // there is none. Offers are assumed valid (ParseParams succeeded); invalid
 // ones must be declined by the caller (§7).
 //
-// Go's compress/flate always uses a 32 KiB (15-bit) LZ77 window and cannot
+// The flate writer always uses a 32 KiB (15-bit) LZ77 window and cannot
 // promise a smaller one, so an offer with server_max_window_bits below 15
 // is honoured by compressing without back-references (flate.HuffmanOnly,
 // see NewCodec): valid for any window size, at some cost in ratio. The

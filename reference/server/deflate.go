@@ -1,8 +1,9 @@
 package server
 
 import (
-	"compress/flate"
 	"strings"
+
+	"github.com/klauspost/compress/flate"
 
 	"github.com/wsconform/wsconform/reference/deflate"
 	"github.com/wsconform/wsconform/reference/frame"

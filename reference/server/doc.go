@@ -19,6 +19,6 @@
 // Config.DisableDeflate): compressed messages are inflated, bounded by
 // MaxMessageSize, text is validated after inflation, and every echo goes
 // out compressed. Offers asking for server_max_window_bits below 15 are
-// declined (compress/flate always uses a 32 KiB window). No subprotocol is
+// declined (the flate writer always uses a 32 KiB window). No subprotocol is
 // ever selected.
 package server
