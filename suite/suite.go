@@ -18,6 +18,7 @@ import (
 	"github.com/onsi/gomega"
 
 	"github.com/wsconform/wsconform/cases"
+	"github.com/wsconform/wsconform/reporter"
 )
 
 // Description is the Ginkgo suite description.
@@ -30,9 +31,12 @@ type Config struct {
 	LabelFilter string
 	Parallel    int
 	Strict      bool
-	Target      cases.TargetInfo
-	Selection   cases.Selection
-	Tool        string
+	// Gate decides which results fail their spec: the same gate the CLI's
+	// exit code and terminal summary use. Nil: reporter.DefaultGate(Strict).
+	Gate      *reporter.Gate
+	Target    cases.TargetInfo
+	Selection cases.Selection
+	Tool      string
 	// Quiet silences Ginkgo's own console reporter (the CLI prints its own).
 	Quiet bool
 	// OnResult is called as each case finishes (progress display).
@@ -44,6 +48,7 @@ type Config struct {
 // Register builds the spec tree for cfg.Cases; each spec awaits its case's
 // result from eng and maps the verdicts onto pass, skip or fail.
 func Register(cfg *Config, eng *Engine) {
+	cfg.gate() // settled before any spec reads it
 	var order []string
 	bySection := map[string][]*cases.Case{}
 	for _, c := range cfg.Cases {
@@ -83,7 +88,7 @@ func registerCase(cfg *Config, eng *Engine, c *cases.Case, wait time.Duration) {
 	args = append(args, func(ctx ginkgo.SpecContext) {
 		res := eng.Await(ctx, c)
 		ginkgo.AddReportEntry("wsconform.verdict", res.Behavior, ginkgo.ReportEntryVisibilityNever)
-		if res.Passes(cfg.Strict) {
+		if !cfg.gate().Fails(res) {
 			if res.Behavior == cases.Unimplemented {
 				ginkgo.Skip("UNIMPLEMENTED: " + res.Reason)
 			}
@@ -92,6 +97,35 @@ func registerCase(cfg *Config, eng *Engine, c *cases.Case, wait time.Duration) {
 		ginkgo.Fail(FailureText(res, reproduceURL(cfg.Target), cfg.Strict))
 	})
 	ginkgo.It(SpecText(c), args...)
+}
+
+func (cfg *Config) gate() reporter.Gate {
+	if cfg.Gate == nil {
+		g := reporter.DefaultGate(cfg.Strict)
+		cfg.Gate = &g
+	}
+	return *cfg.Gate
+}
+
+// FilterLabels keeps the cases a Ginkgo label filter selects, matched the
+// way Ginkgo matches specs (on Labels), so that single-target and
+// multi-target runs select alike and an empty selection is known before
+// the run. An empty filter keeps every case.
+func FilterLabels(cs []*cases.Case, filter string) ([]*cases.Case, error) {
+	if filter == "" {
+		return cs, nil
+	}
+	match, err := types.ParseLabelFilter(filter)
+	if err != nil {
+		return nil, err
+	}
+	var kept []*cases.Case
+	for _, c := range cs {
+		if match(Labels(c)) {
+			kept = append(kept, c)
+		}
+	}
+	return kept, nil
 }
 
 // Labels are the Ginkgo labels of a case: its own plus one per RFC clause

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/onsi/ginkgo/v2/types"
 	"github.com/spf13/cobra"
 
 	"github.com/wsconform/wsconform/cases"
@@ -28,11 +27,8 @@ func listCommand() *cobra.Command {
 			if err != nil {
 				return usageError{err}
 			}
-			if labelFilter != "" {
-				if _, err := types.ParseLabelFilter(labelFilter); err != nil {
-					return badInput("bad --label-filter %q: %s", labelFilter, oneLine(err))
-				}
-				sel = filterLabels(sel, labelFilter)
+			if sel, err = suite.FilterLabels(sel, labelFilter); err != nil {
+				return badInput("bad --label-filter %q: %s", labelFilter, oneLine(err))
 			}
 			if len(sel) == 0 {
 				what := selectionText(include, exclude)

@@ -10,8 +10,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/onsi/ginkgo/v2/types"
-
 	"github.com/wsconform/wsconform/cases"
 	"github.com/wsconform/wsconform/cases/probe"
 	"github.com/wsconform/wsconform/reporter"
@@ -59,10 +57,6 @@ func runConfigFile(f runFlags, g reporter.Gate, baselines []*cases.Run) error {
 	if cfg.TimeoutScale > 0 {
 		scale = cfg.TimeoutScale
 	}
-	var match types.LabelFilter
-	if f.labelFilter != "" {
-		match, _ = types.ParseLabelFilter(f.labelFilter) // checked by runSuite
-	}
 
 	var plan []plannedTarget
 	for _, t := range cfg.Targets {
@@ -70,10 +64,8 @@ func runConfigFile(f runFlags, g reporter.Gate, baselines []*cases.Run) error {
 		if err != nil {
 			return usageError{err}
 		}
-		if match != nil {
-			if selected = filterLabels(selected, f.labelFilter); len(selected) == 0 {
-				return badInput("target %q: no case matches --label-filter %q%s", t.Agent, f.labelFilter, selectionText(include, exclude))
-			}
+		if selected, _ = suite.FilterLabels(selected, f.labelFilter); len(selected) == 0 { // the filter was checked by runSuite
+			return badInput("target %q: no case matches --label-filter %q%s", t.Agent, f.labelFilter, selectionText(include, exclude))
 		}
 		pt, err := probe.ParseTarget(t.URL)
 		if err != nil {

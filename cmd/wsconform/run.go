@@ -118,7 +118,7 @@ func runSuite(f runFlags, rawURL string) error {
 	if len(selected) == 0 {
 		return badInput("no case matches --cases %s --exclude %s", strings.Join(f.include, ","), strings.Join(f.exclude, ","))
 	}
-	if selected = filterLabels(selected, f.labelFilter); len(selected) == 0 {
+	if selected, _ = suite.FilterLabels(selected, f.labelFilter); len(selected) == 0 {
 		return badInput("no case matches --label-filter %q%s", f.labelFilter, selectionText(f.include, f.exclude))
 	}
 	if err := checkOutDir("--out", f.out); err != nil {
@@ -169,7 +169,7 @@ func runSuite(f runFlags, rawURL string) error {
 	interrupted, stopWatching := watchInterrupt()
 	defer stopWatching()
 	run := suite.Run(suite.Config{
-		Env: env, Cases: selected, LabelFilter: f.labelFilter, Parallel: f.parallel, Strict: f.strict,
+		Env: env, Cases: selected, LabelFilter: f.labelFilter, Parallel: f.parallel, Strict: f.strict, Gate: &g,
 		Target: target, Tool: "wsconform " + version, Quiet: !f.verbose, OnResult: onResult,
 		Selection: cases.Selection{Cases: f.include, Exclude: f.exclude, LabelFilter: f.labelFilter,
 			Strict: f.strict, Parallel: f.parallel, Scale: f.scale},
@@ -215,26 +215,6 @@ func watchInterrupt() (interrupted func() bool, stop func()) {
 		}
 	}()
 	return got.Load, func() { signal.Stop(sig); close(done) }
-}
-
-// filterLabels keeps the cases a Ginkgo label filter selects, the way
-// Ginkgo matches them (on suite.Labels), so that an empty selection is
-// known before the run.
-func filterLabels(cs []*cases.Case, filter string) []*cases.Case {
-	if filter == "" {
-		return cs
-	}
-	match, err := types.ParseLabelFilter(filter)
-	if err != nil {
-		return nil // checked before
-	}
-	var kept []*cases.Case
-	for _, c := range cs {
-		if match(suite.Labels(c)) {
-			kept = append(kept, c)
-		}
-	}
-	return kept
 }
 
 // selectionText names the id globs that narrowed a selection, for the
