@@ -59,9 +59,7 @@ func (e Event) SamePayload(p []byte) bool {
 // eventLog is the bounded record of a connection's events; the Conn's mu
 // guards it.
 type eventLog struct {
-	head    []Event
-	tail    []Event // ring of the latest events once head is full
-	next    int
+	events  headTail[Event]
 	omitted OmittedCounts
 	kept    int // payload octets kept whole, against PayloadBudget
 }
@@ -80,17 +78,9 @@ func (l *eventLog) keepPayload(p []byte) ([]byte, *Digest) {
 }
 
 func (l *eventLog) add(e Event) {
-	if len(l.head) < EventHead {
-		l.head = append(l.head, e)
-		return
+	if dropped, ok := l.events.push(e, EventHead, EventTail); ok {
+		l.drop(dropped)
 	}
-	if len(l.tail) < EventTail {
-		l.tail = append(l.tail, e)
-		return
-	}
-	l.drop(l.tail[l.next])
-	l.tail[l.next] = e
-	l.next = (l.next + 1) % EventTail
 }
 
 func (l *eventLog) drop(e Event) {
@@ -111,7 +101,7 @@ func (l *eventLog) drop(e Event) {
 }
 
 func (l *eventLog) len() int {
-	n := len(l.head) + len(l.tail)
+	n := l.events.kept()
 	if l.omitted.Events > 0 {
 		n++
 	}
@@ -122,18 +112,17 @@ func (l *eventLog) len() int {
 // dropped.
 func (l *eventLog) all() []Event {
 	out := make([]Event, 0, l.len())
-	out = append(out, l.head...)
+	out = append(out, l.events.head...)
 	if l.omitted.Events > 0 {
 		o := l.omitted
-		out = append(out, Event{Kind: Omitted, At: l.tail[l.next].At, Omitted: &o})
+		out = append(out, Event{Kind: Omitted, At: l.events.oldestTail().At, Omitted: &o})
 	}
-	out = append(out, l.tail[l.next:]...)
-	return append(out, l.tail[:l.next]...)
+	return l.events.appendTail(out)
 }
 
 // message finds the n-th message event (0-based) still in the record.
 func (l *eventLog) message(n int) *Event {
-	for _, part := range [][]Event{l.tail, l.head} {
+	for _, part := range [][]Event{l.events.tail, l.events.head} {
 		for i := len(part) - 1; i >= 0; i-- {
 			if part[i].Kind == Message && part[i].msgNo == n {
 				return &part[i]

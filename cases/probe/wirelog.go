@@ -48,12 +48,10 @@ type Entry struct {
 // are counted. Logging can be paused for bulk transfers (section 9) so that
 // the log keeps only the interesting edges.
 type WireLog struct {
-	mu    sync.Mutex
-	start time.Time
-	head  []Entry
-	tail  []Entry // ring of the latest entries once head is full
-	next  int     // where the next tail entry goes
-	off   bool
+	mu      sync.Mutex
+	start   time.Time
+	entries headTail[Entry]
+	off     bool
 	// counting: reads are counted, not logged (we have failed the connection).
 	counting bool
 	omitted  omitted
@@ -121,17 +119,9 @@ func (l *WireLog) add(e Entry, always bool) {
 }
 
 func (l *WireLog) appendLocked(e Entry) {
-	if len(l.head) < LogHead {
-		l.head = append(l.head, e)
-		return
+	if dropped, ok := l.entries.push(e, LogHead, LogTail); ok {
+		l.drop(dropped)
 	}
-	if len(l.tail) < LogTail {
-		l.tail = append(l.tail, e)
-		return
-	}
-	l.drop(l.tail[l.next])
-	l.tail[l.next] = e
-	l.next = (l.next + 1) % LogTail
 }
 
 // drop counts an entry pushed out of the tail.
@@ -182,17 +172,16 @@ func (l *WireLog) Entries() []Entry {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	out := make([]Entry, 0, len(l.head)+len(l.tail)+2)
-	out = append(out, l.head...)
+	out := make([]Entry, 0, l.entries.kept()+2)
+	out = append(out, l.entries.head...)
 	o := l.omitted
 	if o.entries > 0 {
-		at := l.tail[l.next].At
+		at := l.entries.oldestTail().At
 		out = append(out, Entry{At: at, Dir: Note, Omitted: o.entries, Text: fmt.Sprintf(
 			"wire log truncated: %d entries omitted here (%d frames and %d octets received, %d frames and %d octets sent)",
 			o.entries, o.framesRx, o.octetsRx, o.framesTx, o.octetsTx)})
 	}
-	out = append(out, l.tail[l.next:]...)
-	out = append(out, l.tail[:l.next]...)
+	out = l.entries.appendTail(out)
 	if o.readsAfterFail > 0 || o.framesRxAfterFail > 0 {
 		out = append(out, Entry{At: time.Since(l.start), Dir: Note, Omitted: o.readsAfterFail + o.framesRxAfterFail, Text: fmt.Sprintf(
 			"after we failed the connection the target sent %d more octets (%d reads, %d frames), counted, not logged",
