@@ -1,11 +1,7 @@
 package suite_test
 
 import (
-	"io/fs"
-	"os"
-	"path/filepath"
 	"runtime/metrics"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -111,20 +107,14 @@ func checkReportSizes(t *testing.T, results []cases.Result) {
 	if err := reporter.Write(dir, reporter.DefaultGate(false), run); err != nil {
 		t.Fatal(err)
 	}
-	var total int64
-	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
+	files, total, err := hostiletest.ReportSizes(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if f.Size > maxReportFile {
+			t.Errorf("%s is %d MB, want under %d MB", f.Path, f.Size>>20, maxReportFile>>20)
 		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		total += info.Size()
-		if info.Size() > maxReportFile {
-			t.Errorf("%s is %d MB, want under %d MB", strings.TrimPrefix(path, dir+string(os.PathSeparator)), info.Size()>>20, maxReportFile>>20)
-		}
-		return nil
-	})
+	}
 	t.Logf("reports: %.2f MB in all", float64(total)/(1<<20))
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"flag"
-	"io/fs"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -61,30 +60,24 @@ func TestHostileCLI(t *testing.T) {
 					t.Errorf("exit %v, want 1 (not conformant)\n%s", err, tail(stdout.String()))
 				}
 				rss := int64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) << 10 // Linux reports KiB
-				var total, largest int64
-				var largestName string
-				filepath.WalkDir(out, func(path string, d fs.DirEntry, err error) error {
-					if err != nil || d.IsDir() {
-						return err
+				files, total, err := hostiletest.ReportSizes(out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var largest hostiletest.FileSize
+				for _, f := range files {
+					if f.Size > largest.Size {
+						largest = f
 					}
-					info, err := d.Info()
-					if err != nil {
-						return err
-					}
-					total += info.Size()
-					if info.Size() > largest {
-						largest, largestName = info.Size(), filepath.Base(path)
-					}
-					return nil
-				})
+				}
 				t.Logf("%s, %s: %v, peak RSS %.0f MB, reports %.1f MB in all, largest %s %.1f MB; %s",
-					b.Name, r.name, took.Round(time.Second), float64(rss)/(1<<20), float64(total)/(1<<20), largestName, float64(largest)/(1<<20),
+					b.Name, r.name, took.Round(time.Second), float64(rss)/(1<<20), float64(total)/(1<<20), largest.Path, float64(largest.Size)/(1<<20),
 					summaryLine(stdout.String()))
 				if rss > maxPeakRSS {
 					t.Errorf("peak RSS %d MB, want under %d MB", rss>>20, maxPeakRSS>>20)
 				}
-				if largest > maxReportFile {
-					t.Errorf("%s is %d MB, want under %d MB", largestName, largest>>20, maxReportFile>>20)
+				if largest.Size > maxReportFile {
+					t.Errorf("%s is %d MB, want under %d MB", largest.Path, largest.Size>>20, maxReportFile>>20)
 				}
 				readRun(t, out)
 			})

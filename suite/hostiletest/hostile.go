@@ -10,9 +10,11 @@ import (
 	"bytes"
 	"compress/flate"
 	"io"
+	"io/fs"
 	"math"
 	"math/rand/v2"
 	"net"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -192,4 +194,29 @@ func offersDeflate(req *handshake.Request) bool {
 	}
 	p, err := deflate.ParseParams(exts[0])
 	return err == nil && p.ServerMaxWindowBits == 0 && !p.ServerNoContextTakeover
+}
+
+// FileSize is one report file's size, its path relative to the report folder.
+type FileSize struct {
+	Path string
+	Size int64
+}
+
+// ReportSizes lists the files under dir with their sizes, and their total:
+// the hostile tests check that every report stays under a cap.
+func ReportSizes(dir string) (files []FileSize, total int64, err error) {
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		files = append(files, FileSize{Path: rel, Size: info.Size()})
+		total += info.Size()
+		return nil
+	})
+	return files, total, err
 }
