@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -31,30 +30,10 @@ type closeBender struct {
 }
 
 func startCloseBender(t *testing.T, b closeBender) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
 	quit := make(chan struct{})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				b.session(c, quit)
-			}()
-		}
-	}()
-	t.Cleanup(func() { close(quit); l.Close(); wg.Wait() })
-	return "ws://" + l.Addr().String() + "/"
+	url := serveWS(t, func(c net.Conn) { b.session(c, quit) })
+	t.Cleanup(func() { close(quit) }) // runs first: stalled sessions end before the listener waits for them
+	return url
 }
 
 func (b closeBender) session(c net.Conn, quit <-chan struct{}) {

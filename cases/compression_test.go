@@ -6,7 +6,6 @@ import (
 	"net"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -129,33 +128,13 @@ func TestCompressionVerdicts(t *testing.T) {
 // deflate-capable servers tried answered 13.2-13.6), then reads until the
 // client goes.
 func plainDeflateServer(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(10 * time.Second))
-				br := bufio.NewReader(c)
-				if _, ok, _ := handshake.Answer(c, br, handshake.Field{Name: "Sec-WebSocket-Extensions", Value: "permessage-deflate"}); ok {
-					io.Copy(io.Discard, br)
-				}
-			}()
+	return serveWS(t, func(c net.Conn) {
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		br := bufio.NewReader(c)
+		if _, ok, _ := handshake.Answer(c, br, handshake.Field{Name: "Sec-WebSocket-Extensions", Value: "permessage-deflate"}); ok {
+			io.Copy(io.Discard, br)
 		}
-	}()
-	return "ws://" + ln.Addr().String() + "/"
+	})
 }
 
 // An acceptance that does not echo server_no_context_takeover or answer

@@ -3,6 +3,7 @@ package cases_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"sort"
 	"sync"
 	"testing"
@@ -103,4 +104,33 @@ func sortedIDs(m map[string]bool) []string {
 func describeResult(r cases.Result) string {
 	return fmt.Sprintf("%s %s/%s: %s | close: %s | observed %v | failFastOffset %d | %v",
 		r.ID, r.Behavior, r.BehaviorClose, r.Reason, r.CloseReason, r.Observed, r.FailFastOffset, r.Duration.Round(time.Millisecond))
+}
+
+// serveWS accepts TCP connections on loopback and hands each to handle (which
+// need not close it) until the test ends; it returns the ws:// URL.
+func serveWS(t *testing.T, handle func(c net.Conn)) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { l.Close(); wg.Wait() })
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				handle(c)
+			}()
+		}
+	}()
+	return "ws://" + l.Addr().String() + "/"
 }
