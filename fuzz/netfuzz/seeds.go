@@ -155,16 +155,24 @@ func maskKey(rng *rand.Rand) [4]byte {
 // session stays valid whatever the target negotiates and however it is
 // cut and reordered.
 func compress(msg []byte) []byte {
-	c, err := deflate.NewCompressor(6, true)
-	if err != nil {
-		panic(err) // level 6 is valid
-	}
+	c := compressors.Get().(*deflate.Compressor)
+	defer compressors.Put(c)
 	out, err := c.Compress(nil, msg)
 	if err != nil {
 		panic(err) // writing to memory cannot fail
 	}
 	return out
 }
+
+// compressors are reused: setting one up costs more than compressing a
+// seed's message, and without context takeover each message starts afresh.
+var compressors = sync.Pool{New: func() any {
+	c, err := deflate.NewCompressor(6, true)
+	if err != nil {
+		panic(err) // level 6 is valid
+	}
+	return c
+}}
 
 // bomb is a compressed message of mib MiB of zeros: one MiB compressed on
 // its own and sync-flushed is a self-contained run of blocks, so repeating
