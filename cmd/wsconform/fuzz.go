@@ -234,4 +234,3 @@ func (s *fuzzStatus) stop() {
 	close(s.quit)
 	s.done.Wait()
 }
-
