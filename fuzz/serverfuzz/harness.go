@@ -214,7 +214,7 @@ func (hs *Harness) runSession(s *Session) outcome {
 	}()
 	go writeSession(client, s, answered, judged)
 
-	finding := hs.wait(e, alloc0, memCap)
+	finding := hs.wait(e, s, alloc0, memCap)
 	if finding == nil {
 		e.mu.Lock()
 		finding = e.panicked
@@ -243,7 +243,7 @@ func (hs *Harness) runSession(s *Session) outcome {
 
 // wait waits for the server to close its end, watching the time and the
 // memory allocated meanwhile.
-func (hs *Harness) wait(e *execution, alloc0 uint64, memCap int64) *Finding {
+func (hs *Harness) wait(e *execution, s *Session, alloc0 uint64, memCap int64) *Finding {
 	timer := time.NewTimer(hs.Timeout)
 	defer timer.Stop()
 	tick := time.NewTicker(5 * time.Millisecond)
@@ -254,7 +254,7 @@ func (hs *Harness) wait(e *execution, alloc0 uint64, memCap int64) *Finding {
 			return nil
 		case <-tick.C:
 			if used := heapAllocs() - alloc0; int64(used) > memCap {
-				return memoryFinding(used, memCap, nil)
+				return memoryFinding(used, memCap, s)
 			}
 		case <-timer.C:
 			return &Finding{Kind: "hang", Detail: fmt.Sprintf(
@@ -264,12 +264,8 @@ func (hs *Harness) wait(e *execution, alloc0 uint64, memCap int64) *Finding {
 }
 
 func memoryFinding(used uint64, memCap int64, s *Session) *Finding {
-	n := 0
-	if s != nil {
-		n = s.WireSize()
-	}
 	return &Finding{Kind: "memory", Detail: fmt.Sprintf(
-		"the server allocated %d MiB during a session of %d octets, over the cap of %d MiB", used>>20, n, memCap>>20)}
+		"the server allocated %d MiB during a session of %d octets, over the cap of %d MiB", used>>20, s.WireSize(), memCap>>20)}
 }
 
 var allocSample = []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
