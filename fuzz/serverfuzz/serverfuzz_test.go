@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -147,48 +148,50 @@ func untilFrame(act func(c net.Conn, h frame.Header)) func(net.Conn) {
 	}
 }
 
-var sink []byte
-
 func TestFindingKinds(t *testing.T) {
 	echo := cat(handshakeOctet(0, false), textMsg(1, 0, "Hello"), closeCode(0))
 	tests := []struct {
 		name     string
 		h        *Harness
+		timeout  time.Duration // the default if zero
 		kind     string
 		rule     string
 		inDetail string
 	}{
-		{"panic in a conn server", ForConn(untilFrame(func(net.Conn, frame.Header) { panic("planted") })), "panic", "", "planted"},
+		{"panic in a conn server", ForConn(untilFrame(func(net.Conn, frame.Header) { panic("planted") })), 0, "panic", "", "planted"},
 		{"panic in an http.Handler after hijack", ForHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if _, _, err := http.NewResponseController(w).Hijack(); err == nil {
 				panic("hijacked")
 			}
-		})), "panic", "", "hijacked"},
-		{"hang", ForConn(func(c net.Conn) { select {} }), "hang", "", "did not close"},
+		})), 0, "panic", "", "hijacked"},
+		{"hang", ForConn(func(c net.Conn) { select {} }), 300 * time.Millisecond, "hang", "", "did not close"},
 		{"memory", ForConn(untilFrame(func(_ net.Conn, h frame.Header) {
-			sink = make([]byte, 256<<20) // as if allocating an announced length
+			b := make([]byte, 256<<20) // as if allocating an announced length
 			time.Sleep(50 * time.Millisecond)
-		})), "memory", "", "allocated"},
+			runtime.KeepAlive(b)
+		})), 0, "memory", "", "allocated"},
 		{"masked frame", ForConn(untilFrame(func(c net.Conn, h frame.Header) {
 			c.Write(frame.New(frame.OpText, []byte("hi")).Masked([4]byte{1, 2, 3, 4}).Bytes())
-		})), "violation", frame.RuleServerFrameMasked, "masked"},
+		})), 0, "violation", frame.RuleServerFrameMasked, "masked"},
 		{"data after close", ForConn(untilFrame(func(c net.Conn, h frame.Header) {
 			c.Write(frame.New(frame.OpClose, frame.ClosePayload(1000, "")).Bytes())
 			c.Write(frame.New(frame.OpText, []byte("late")).Bytes())
-		})), "violation", RuleDataAfterClose, "after its close frame"},
+		})), 0, "violation", RuleDataAfterClose, "after its close frame"},
 		{"invalid close code", ForConn(untilFrame(func(c net.Conn, h frame.Header) {
 			c.Write(frame.New(frame.OpClose, frame.ClosePayload(1005, "")).Bytes())
-		})), "violation", frame.RuleCloseCodeInvalid, "1005"},
+		})), 0, "violation", frame.RuleCloseCodeInvalid, "1005"},
 		{"wrong accept key", ForConn(func(c net.Conn) {
 			handshake.ReadRequest(bufio.NewReader(c))
 			c.Write(handshake.BuildServerResponse(101, []handshake.Field{
 				{Name: "Upgrade", Value: "websocket"}, {Name: "Connection", Value: "Upgrade"},
 				{Name: "Sec-WebSocket-Accept", Value: "AAAAAAAAAAAAAAAAAAAAAAAAAAA="}}))
-		}), "violation", "response-accept-mismatch", "accept"},
+		}), 0, "violation", "response-accept-mismatch", "accept"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.h.Timeout = 300 * time.Millisecond
+			if tt.timeout > 0 {
+				tt.h.Timeout = tt.timeout
+			}
 			f := tt.h.Check(echo)
 			if f == nil {
 				t.Fatal("no finding")
@@ -198,7 +201,6 @@ func TestFindingKinds(t *testing.T) {
 			}
 		})
 	}
-	sink = nil
 }
 
 // TestWaive: a waived rule is not a finding.

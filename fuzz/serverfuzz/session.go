@@ -442,7 +442,6 @@ func (d *stepDecoder) raw(i int) Step {
 	if b1&1 == 0 {
 		f = f.Masked(key)
 	}
-	desc := fmt.Sprintf("raw frame %v, %s length, %d octets", h.Opcode, h.Encoding, len(p))
 	var lie uint64
 	switch (b1 >> 3) & 7 {
 	case 4:
@@ -455,8 +454,7 @@ func (d *stepDecoder) raw(i int) Step {
 		lie = 0
 	default:
 		f.Length = uint64(len(p))
-		desc = fmt.Sprintf("raw frame %v, %d octets", f.Header, len(p))
-		return Step{desc, f.Bytes()}
+		return Step{fmt.Sprintf("raw frame %v, %s length, %d octets", f.Header, f.Encoding, len(p)), f.Bytes()}
 	}
 	f.LengthOverride = &lie
 	f.Length = lie
@@ -467,7 +465,7 @@ func (d *stepDecoder) raw(i int) Step {
 //
 //	0 raw octets onto the wire, unframed
 //	1 a compressed message whose payload is not DEFLATE data (or is cut)
-//	2 a decompression bomb: 1 MiB (or 16 MiB, bit 5) of zeros, deflated
+//	2 a decompression bomb: 1 MiB (or 64 MiB, bit 5) of zeros, deflated
 //	3 a message in many fragments: 4 x (next octet) + 2 frames
 func (d *stepDecoder) special(i int, k byte) Step {
 	key := d.key(i, false)
@@ -482,7 +480,7 @@ func (d *stepDecoder) special(i int, k byte) Step {
 	case 2:
 		size := 1 << 20
 		if k&0x20 != 0 {
-			size = 16 << 20
+			size = 64 << 20
 		}
 		p := bomb(size)
 		f := frame.Frame{Header: frame.Header{Fin: true, Rsv: frame.RSV1, Opcode: frame.OpBinary}, Payload: p}.Masked(key)
@@ -524,12 +522,13 @@ func compress(p []byte) []byte {
 
 var bombs sync.Map // size -> []byte
 
-// bomb is size zeros, deflated once and kept.
+// bomb is size zeros, deflated once and kept (64 MiB: 80 KiB, built in
+// about 0.15 s at BestSpeed).
 func bomb(size int) []byte {
 	if b, ok := bombs.Load(size); ok {
 		return b.([]byte)
 	}
-	c, err := deflate.NewCompressor(flate.BestCompression, true)
+	c, err := deflate.NewCompressor(flate.BestSpeed, true)
 	if err != nil {
 		panic(err)
 	}
