@@ -38,7 +38,8 @@ const quietWait = 20 * time.Millisecond
 // error is for a session that could not be run at all because ctx ended.
 func execute(ctx context.Context, t probe.Target, deadline time.Duration, s Session) (result, error) {
 	log := probe.NewWireLog(time.Now())
-	ictx, cancel := context.WithTimeout(ctx, 4*deadline) // the whole connection, whatever happens
+	slack := s.slack()
+	ictx, cancel := context.WithTimeout(ctx, 4*deadline+slack) // the whole connection, whatever happens
 	defer cancel()
 	to := probe.Timeouts{Dial: deadline, Handshake: deadline, CloseWait: deadline, DropWait: deadline}
 	edit := func(r *handshake.Request) {
@@ -83,7 +84,7 @@ func execute(ctx context.Context, t probe.Target, deadline time.Duration, s Sess
 		}
 	}
 	sent := time.Now()
-	end := waitForEnd(ictx, c, deadline, want.MustEnd)
+	end := waitForEnd(ictx, c, deadline+slack, want.MustEnd)
 	took := time.Since(sent)
 	c.Abort()
 	<-c.Done()
@@ -98,7 +99,7 @@ func execute(ctx context.Context, t probe.Target, deadline time.Duration, s Sess
 	case st.PeerViolation != "":
 		r.finding = &Finding{Kind: KindViolation, Rule: st.PeerRule, Detail: "the server broke " + st.PeerViolation}
 	case want.MustEnd && end == endSilent:
-		r.finding = &Finding{Kind: KindHang, Rule: want.Rule, Detail: fmt.Sprintf("no close frame and no TCP close within %v", deadline)}
+		r.finding = &Finding{Kind: KindHang, Rule: want.Rule, Detail: fmt.Sprintf("no close frame and no TCP close within %v", deadline+slack)}
 	case want.MustEnd && end == endTCP:
 		r.finding = &Finding{Kind: KindDrop, Rule: want.Rule,
 			Detail: "the server closed TCP without a close frame where it owed one (RFC 6455 §7.1.7: it SHOULD send a close frame first); a handler that panics looks like this"}

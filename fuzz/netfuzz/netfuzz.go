@@ -205,15 +205,24 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 			return Report{}, err
 		}
 	}
-	f := &fuzzer{cfg: cfg, target: t, start: time.Now(), answers: map[string]int{}, seen: map[string]bool{},
+	f := &fuzzer{cfg: cfg, target: t, answers: map[string]int{}, seen: map[string]bool{},
 		rep: Report{Target: cfg.Target, Seed: cfg.Seed, Parallel: cfg.Parallel}}
 	f.seeds = Seeds(cs, t.NewRequest())
 	rand.New(rand.NewPCG(uint64(cfg.Seed), 0)).Shuffle(len(f.seeds), func(i, j int) { f.seeds[i], f.seeds[j] = f.seeds[j], f.seeds[i] })
 	f.rep.Seeds = len(f.seeds)
+	f.start = time.Now()
 
+	// timed ends with the run's Duration, cutting the sessions in flight
+	// short; a finding being confirmed and minimized finishes under ctx.
+	timed := ctx
+	if cfg.Duration > 0 {
+		var cancel context.CancelFunc
+		timed, cancel = context.WithTimeout(ctx, cfg.Duration)
+		defer cancel()
+	}
 	var wg sync.WaitGroup
 	for range cfg.Parallel {
-		wg.Go(func() { f.work(ctx) })
+		wg.Go(func() { f.work(ctx, timed) })
 	}
 	wg.Wait()
 	return f.report(), nil
@@ -288,15 +297,15 @@ func (f *fuzzer) pick(ctx context.Context) (i int, s Session, seed bool, ok bool
 	return i, s, false, true
 }
 
-func (f *fuzzer) work(ctx context.Context) {
+func (f *fuzzer) work(ctx, timed context.Context) {
 	for {
-		i, s, seed, ok := f.pick(ctx)
+		i, s, seed, ok := f.pick(timed)
 		if !ok {
 			return
 		}
 		f.gate.RLock()
-		r, err := execute(ctx, f.target, f.cfg.Deadline, s)
-		if err == nil && r.suspect && alive(ctx, f.target, f.cfg.Deadline) != nil && !ended(ctx) {
+		r, err := execute(timed, f.target, f.cfg.Deadline, s)
+		if err == nil && r.suspect && alive(timed, f.target, f.cfg.Deadline) != nil && !ended(timed) {
 			r.finding = crashFinding()
 		}
 		f.gate.RUnlock()
@@ -434,7 +443,7 @@ func try(ctx context.Context, t probe.Target, deadline, recoverWait time.Duratio
 
 // patience is the deadline a hang is confirmed with: a server that is only
 // slow (inflating and echoing a bomb, say) must not be reported as hanging.
-func patience(deadline time.Duration) time.Duration { return max(4*deadline, time.Second) }
+func patience(deadline time.Duration) time.Duration { return max(4*deadline, 2*time.Second) }
 
 // Replay sends the reproducer's session to cfg.Target (f.Target if empty)
 // in one connection, as the run did, and returns what it finds now: nil

@@ -61,7 +61,7 @@ const (
 	plantedMemory     = 3 << 20
 	plantedMaxMessage = 64 << 20
 	plantedLineBuffer = 4096
-	restartAfter      = 100 * time.Millisecond
+	restartAfter      = 500 * time.Millisecond
 )
 
 // plantedServer is a small conforming server (handshake with

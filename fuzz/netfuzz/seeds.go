@@ -17,7 +17,7 @@ import (
 const (
 	seedMaxBulk     = 64 << 10 // octets of one generated (Bulk) message
 	seedMaxMessages = 3        // compressed messages of a compression plan
-	seedMaxPlanSize = 4 << 10  // octets per compressed message
+	seedMaxPlanSize = 1 << 10  // octets per compressed message
 )
 
 // Seeds turns catalogue cases into starting sessions: a scripted case's

@@ -3,6 +3,7 @@ package netfuzz
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/wsconform/wsconform/reference/deflate"
 	"github.com/wsconform/wsconform/reference/frame"
@@ -63,6 +64,27 @@ func (s Step) bytes() []byte {
 		return s.Raw
 	}
 	return s.Frame.Bytes()
+}
+
+// Work a conforming server may take longer for: slackPerMiB for every MiB
+// it has to read, or inflate (and, an echo server, send back).
+const (
+	slackPerMiB = 250 * time.Millisecond
+	// deflateBestRatio is about the most one octet of DEFLATE data
+	// inflates to (a run of 258 octets in under two bits).
+	deflateBestRatio = 1032
+)
+
+// slack is how much longer than the deadline a conforming server may take
+// to answer s: a decompression bomb of 80 MiB is a lot of honest work.
+func (s Session) slack() time.Duration {
+	work := int64(s.Size())
+	for _, st := range s.Steps {
+		if st.Raw == nil && st.Frame.Rsv&frame.RSV1 != 0 {
+			work += deflateBestRatio * int64(len(st.Frame.Payload))
+		}
+	}
+	return time.Duration(work>>20) * slackPerMiB
 }
 
 // withClose is s followed by a normal close frame (masked with a fixed
