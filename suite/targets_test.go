@@ -17,6 +17,7 @@ import (
 	"github.com/wsconform/wsconform/cases/probe"
 	"github.com/wsconform/wsconform/reference/server"
 	"github.com/wsconform/wsconform/reporter"
+	"github.com/wsconform/wsconform/suite/engine"
 )
 
 // Ginkgo's RunSpecs runs once per process, so each multi-target run below
@@ -160,7 +161,7 @@ func engineVerdicts(t *testing.T, url string, sel []*cases.Case) map[string]case
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := NewEngine(probe.Env{Target: pt, Timeouts: probe.DefaultTimeouts(), Scale: 1}, 8)
+	eng := engine.New(probe.Env{Target: pt, Timeouts: probe.DefaultTimeouts(), Scale: 1}, 8)
 	defer eng.Close()
 	eng.Prefetch(sel)
 	out := map[string]cases.Result{}
