@@ -363,7 +363,7 @@ func writeSession(c *pipeEnd, s *Session, answered, judged <-chan struct{}) {
 	if _, err := c.Write(s.Request.Bytes()); err != nil {
 		return
 	}
-	if !s.Pipeline {
+	if s.waitsForAnswer() {
 		t := time.NewTimer(responseWait)
 		select {
 		case <-answered:

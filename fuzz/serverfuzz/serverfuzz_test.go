@@ -358,3 +358,21 @@ func TestReplayGoFuzzCorpus(t *testing.T) {
 	}
 	t.Logf("%d go-fuzz inputs replayed", n)
 }
+
+// BenchmarkSession: one session per op, the seeds in turn, without a
+// fuzzing engine: the harness's own ceiling for execs/s.
+func BenchmarkSession(b *testing.B) {
+	seeds := Seeds()
+	for _, tg := range []struct {
+		name string
+		h    *Harness
+	}{{"reference", referenceTarget}, {"planted-clean", cleanTarget}} {
+		b.Run(tg.name, func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				tg.h.Fuzz(seeds[i%len(seeds)])
+				i++
+			}
+		})
+	}
+}
