@@ -9,14 +9,15 @@ import (
 
 // Session octets in serverfuzz's decoder format (see its Decode).
 const (
-	validRequest  = 0x00 // a valid request, no extension offer
-	deflateParams = 0x10 // a valid request offering permessage-deflate with parameters (next octet)
-	textHello     = "\x08\x00\x05Hello"
-	closeCode5000 = "\x03\x44" // close, invalid code index 8: 5000
-	bomb64MiB     = "\x37"     // 16 MiB of zeros, deflated
-	windowBits9   = 0x18       // server_max_window_bits=9
-	windowBits15  = 0x78       // server_max_window_bits=15
-	unknownParam  = 0x80       // x_unknown=1
+	validRequest   = 0x00 // a valid request, no extension offer
+	deflateParams  = 0x10 // a valid request offering permessage-deflate with parameters (next octet)
+	textHello      = "\x08\x00\x05Hello"
+	closeCode5000  = "\x03\x44"     // close, invalid code index 8: 5000
+	closeBadReason = "\x03\x0e\xbc" // close 1000, a raw reason of one octet, 0xbc
+	bomb64MiB      = "\x37"         // 64 MiB of zeros, deflated
+	windowBits9    = 0x18           // server_max_window_bits=9
+	windowBits15   = 0x78           // server_max_window_bits=15
+	unknownParam   = 0x80           // x_unknown=1
 )
 
 // TestKnownDeviations shows each waived deviation, and gorilla's read limit
@@ -37,6 +38,8 @@ func TestKnownDeviations(t *testing.T) {
 			string([]byte{0x08}) + bomb64MiB, "memory", ""},
 		{"coder accepts server_max_window_bits=15 without answering it", serverfuzz.ForHandler(Coder()),
 			string([]byte{deflateParams, windowBits15}) + textHello, "violation", ruleWindowBitsMissing},
+		{"coder echoes a close reason that is not UTF-8", serverfuzz.ForHandler(Coder()),
+			string([]byte{validRequest}) + closeBadReason, "violation", frame.RuleCloseReasonUTF8},
 		{"gobwas echoes close code 5000", serverfuzz.ForConn(Gobwas()),
 			string([]byte{validRequest}) + closeCode5000, "violation", frame.RuleCloseCodeInvalid},
 	}
