@@ -44,6 +44,7 @@ import (
 	"time"
 
 	"github.com/wsconform/wsconform/cases"
+	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/cases/probe"
 	"github.com/wsconform/wsconform/reporter"
 	"github.com/wsconform/wsconform/suite/engine"
@@ -115,7 +116,7 @@ func certify(t *testing.T, s *settings, url, cliURL string) {
 	if err != nil {
 		t.Fatalf("conformtest: %v", err)
 	}
-	env := cases.Env{Target: target, Timeouts: probe.DefaultTimeouts(), Scale: s.scale}
+	env := probe.Env{Target: target, Timeouts: probe.DefaultTimeouts(), Scale: s.scale}
 	warning, err := engine.Preflight(env)
 	if err != nil {
 		t.Fatalf("conformtest: %s: %v", url, err)
@@ -222,7 +223,7 @@ func (c *certification) failureText(r cases.Result) string {
 // wireLogLines caps the wire log in a failure; the report has all of it.
 const wireLogLines = 24
 
-func writeWireLog(b *strings.Builder, log []probe.Entry, max int) {
+func writeWireLog(b *strings.Builder, log []observed.Entry, max int) {
 	if len(log) == 0 {
 		return
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/wsconform/wsconform/cases"
+	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/cases/probe"
 	"github.com/wsconform/wsconform/reporter"
 	"github.com/wsconform/wsconform/suite/conformtest"
@@ -130,7 +131,7 @@ func engineFailures(t *testing.T, h http.Handler, globs []string) (failing []str
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := engine.New(cases.Env{Target: target, Timeouts: probe.DefaultTimeouts(), Scale: 1}, 16)
+	eng := engine.New(probe.Env{Target: target, Timeouts: probe.DefaultTimeouts(), Scale: 1}, 16)
 	defer eng.Close()
 	eng.Prefetch(sel)
 	gate := reporter.DefaultGate(false)
@@ -267,7 +268,7 @@ func needsPong(c *cases.Case) bool {
 			continue
 		}
 		passing = true
-		if !slices.ContainsFunc(o.Events, func(e probe.Event) bool { return e.Kind == probe.Pong }) {
+		if !slices.ContainsFunc(o.Events, func(e observed.Event) bool { return e.Kind == observed.Pong }) {
 			return false
 		}
 	}
