@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -313,8 +314,30 @@ var slowForMakeTest = []string{"9.*", "12.*", "13.*", "14.4.1", "15.7.2", "6.4.*
 // gorilla/websocket's echo handler with the UTF-8 check its own Autobahn
 // server adds, certified in process as a library author would; its
 // departures are in the handshake.
+// Its reports go to ReportDir once every case is done, the departures
+// in them with their real verdicts.
 func TestGorillaValidatedHandler(t *testing.T) {
+	dir := t.TempDir()
+	t.Cleanup(func() { // registered first, so it runs after the reports are written
+		run, err := reporter.ReadJSON(filepath.Join(dir, t.Name(), reporter.JSONFile))
+		if err != nil {
+			t.Fatalf("no report: %v", err)
+		}
+		want, err := cases.Select(nil, slowForMakeTest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(run.Results) != len(want) {
+			t.Errorf("the report has %d results, want %d", len(run.Results), len(want))
+		}
+		for _, r := range run.Results {
+			if r.ID == "15.2.3" && r.Behavior != cases.Failed {
+				t.Errorf("15.2.3, a known departure, is %s in the report, want FAILED", r.Behavior)
+			}
+		}
+	})
 	conformtest.Server(t, gorillaEcho(true),
+		conformtest.ReportDir(dir),
 		conformtest.Exclude(slowForMakeTest...),
 		conformtest.Departures(map[string]string{
 			"15.2.3":  gorillaReasons["15.2.3"],
