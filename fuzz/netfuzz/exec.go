@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/cases/probe"
 	"github.com/wsconform/wsconform/reference/frame"
 	"github.com/wsconform/wsconform/reference/handshake"
@@ -114,7 +115,7 @@ func execute(ctx context.Context, t probe.Target, deadline time.Duration, s Sess
 
 // handshakeResult is the result of a session whose opening handshake did
 // not give a usable connection.
-func handshakeResult(s Session, hs *probe.Handshake, err error, log *probe.WireLog) result {
+func handshakeResult(s Session, hs *observed.Handshake, err error, log *probe.WireLog) result {
 	switch {
 	case hs == nil:
 		return result{answer: "unreachable", suspect: true}
@@ -192,7 +193,7 @@ func waitForEnd(ctx context.Context, c *probe.Conn, deadline time.Duration, owed
 // how the connection ended and with which close code, the rule it broke,
 // and a coarse timing bucket. Two sessions with the same shape taught the
 // fuzzer nothing new about the target.
-func answerOf(hs string, events []probe.Event, st probe.CloseState, end endKind, took, deadline time.Duration) string {
+func answerOf(hs string, events []observed.Event, st observed.CloseState, end endKind, took, deadline time.Duration) string {
 	var b strings.Builder
 	b.WriteString(hs)
 	last, n := "", 0
@@ -228,15 +229,15 @@ func answerOf(hs string, events []probe.Event, st probe.CloseState, end endKind,
 	return b.String()
 }
 
-func eventToken(e probe.Event) string {
+func eventToken(e observed.Event) string {
 	switch e.Kind {
-	case probe.Message:
+	case observed.Message:
 		t := "text"
 		if e.Binary {
 			t = "binary"
 		}
 		return t + sizeClass(e.PayloadLen())
-	case probe.Ping, probe.Pong:
+	case observed.Ping, observed.Pong:
 		return string(e.Kind) + sizeClass(e.PayloadLen())
 	}
 	return string(e.Kind)

@@ -9,7 +9,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/wsconform/wsconform/cases/probe"
+	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/reference/frame"
 	"github.com/wsconform/wsconform/reference/handshake"
 )
@@ -46,8 +46,8 @@ type Finding struct {
 	MinimizeRuns int  `json:"minimize_runs"`
 	// Close and Wire are how the connection went when the session was
 	// last run: the closing state and the wire log.
-	Close probe.CloseState `json:"close"`
-	Wire  []probe.Entry    `json:"wire,omitempty"`
+	Close observed.CloseState `json:"close"`
+	Wire  []observed.Entry    `json:"wire,omitempty"`
 	Path  string           `json:"-"` // where Write put it
 }
 
@@ -189,7 +189,7 @@ func Load(path string) (Finding, error) {
 // reproducer of megabytes.
 const MaxWire = 120
 
-func boundWire(log []probe.Entry) []probe.Entry {
+func boundWire(log []observed.Entry) []observed.Entry {
 	if len(log) <= MaxWire {
 		return log
 	}
@@ -197,7 +197,7 @@ func boundWire(log []probe.Entry) []probe.Entry {
 	head := MaxWire - tail - 1
 	out := slices.Clone(log[:head])
 	omitted := len(log) - head - tail
-	out = append(out, probe.Entry{At: log[head].At, Dir: probe.Note, Omitted: omitted,
+	out = append(out, observed.Entry{At: log[head].At, Dir: observed.Note, Omitted: omitted,
 		Text: fmt.Sprintf("wire log truncated in the reproducer: %d entries omitted here", omitted)})
 	return append(out, log[len(log)-tail:]...)
 }
