@@ -48,7 +48,7 @@ type Finding struct {
 	// last run: the closing state and the wire log.
 	Close observed.CloseState `json:"close"`
 	Wire  []observed.Entry    `json:"wire,omitempty"`
-	Path  string           `json:"-"` // where Write put it
+	Path  string              `json:"-"` // where Write put it
 }
 
 // Size is a session's size: octets on the wire and steps.
