@@ -14,7 +14,7 @@ import (
 
 func TestFuzzFindsAndReplays(t *testing.T) {
 	strict := startServer(t, server.Config{})
-	r := wsconform(t, "fuzz", strict, "--execs", "200", "--cases", "1.*,5.*,7.1.*", "--out", "")
+	r := wsconform(t, "fuzz", strict, "--execs", "100", "--parallel", "2", "--cases", "1.*,5.*,7.1.*", "--out", "")
 	if r.code != 0 {
 		t.Fatalf("fuzzing the strict reference server: exit %d, want 0 (no findings)\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
@@ -26,7 +26,7 @@ func TestFuzzFindsAndReplays(t *testing.T) {
 	// text back: a finding the fuzzer must make and be able to replay.
 	sloppy := startServer(t, server.Config{Faults: server.Faults{SkipUTF8Validation: true}})
 	out := t.TempDir()
-	r = wsconform(t, "fuzz", sloppy, "--execs", "300", "--seed", "7", "--cases", "1.*,6.1.*", "--out", out)
+	r = wsconform(t, "fuzz", sloppy, "--execs", "300", "--seed", "7", "--cases", "1.*,6.1.*", "--max-findings", "1", "--out", out)
 	if r.code != 1 || !strings.Contains(r.stdout, frame.RuleTextInvalidUTF8) {
 		t.Fatalf("fuzzing a server without UTF-8 validation: exit %d, want 1 naming %s\n%s\n%s", r.code, frame.RuleTextInvalidUTF8, r.stdout, r.stderr)
 	}
