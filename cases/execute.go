@@ -28,6 +28,10 @@ func Execute(ctx context.Context, c *Case, env Env) Result {
 	start := time.Now()
 	var r Result
 	switch {
+	case c.API != nil:
+		r = NotRunResult(c, "a browser WebSocket API check: only `wsconform clients --browser` runs it")
+	case c.ClientRule != nil:
+		r = NotRunResult(c, "a client rule: only `wsconform clients` plays it")
 	case c.Handshake != nil:
 		r = runHandshake(ctx, c, env)
 	case c.Compression != nil:
