@@ -1,4 +1,10 @@
-package suite
+// Package engine runs a selection of cases against one target: concurrently
+// within a worker cap, serial cases alone, a crashed target named with the
+// case that killed it, and the results gathered into a cases.Run. It knows
+// nothing of Ginkgo or of terminals: suite (the Ginkgo front end of the CLI
+// and `go test ./suite`) and conformtest (for a library's own `go test`)
+// both drive it.
+package engine
 
 import (
 	"context"
@@ -10,10 +16,10 @@ import (
 	"github.com/wsconform/wsconform/cases"
 )
 
-// Engine runs cases concurrently underneath Ginkgo, which runs specs one at
-// a time in a process: Prefetch queues the selected cases in run order, the
+// Engine runs cases concurrently underneath a front end that awaits them one
+// at a time (Ginkgo's specs, or subtests): Prefetch queues the selected cases in run order, the
 // scheduler (schedule.go) starts them by cost within the worker limit, and
-// each spec Awaits its own case, which moves it to the front of the queue.
+// each spec or subtest Awaits its own case, which moves it to the front of the queue.
 // Serial cases run alone, one after another, once the pool has drained.
 type Engine struct {
 	env     cases.Env
@@ -29,7 +35,9 @@ type Engine struct {
 	down    atomic.Pointer[cases.TargetDown]
 	running sync.Map // case id -> struct{}: in flight
 	crash   crashRecord
-	execute func(context.Context, *cases.Case, cases.Env) cases.Result // cases.Execute; tests stub it
+	// Execute runs one case on a real connection: cases.Execute unless
+	// replaced (by tests) before the first Prefetch or Await.
+	Execute func(context.Context, *cases.Case, cases.Env) cases.Result
 	stop    context.CancelFunc
 	ctx     context.Context
 }
@@ -48,13 +56,13 @@ const (
 	finished
 )
 
-// NewEngine returns an engine for env with the given number of workers.
-func NewEngine(env cases.Env, workers int) *Engine {
+// New returns an engine for env with the given number of workers.
+func New(env cases.Env, workers int) *Engine {
 	if workers < 1 {
 		workers = 1
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Engine{env: env, workers: workers, slots: map[string]*slot{}, sched: newScheduler(workers), execute: cases.Execute, ctx: ctx, stop: cancel}
+	return &Engine{env: env, workers: workers, slots: map[string]*slot{}, sched: newScheduler(workers), Execute: cases.Execute, ctx: ctx, stop: cancel}
 }
 
 // slot returns c's slot, queueing the case the first time. The caller
@@ -144,7 +152,7 @@ func (e *Engine) claimAndRun(ctx context.Context, s *slot) bool {
 		return true
 	}
 	e.running.Store(s.c.ID, struct{}{})
-	s.res = e.execute(ctx, s.c, e.env)
+	s.res = e.Execute(ctx, s.c, e.env)
 	e.afterCase(s) // while still listed as running: a crash names it in flight
 	e.running.Delete(s.c.ID)
 	e.report(s.res)
