@@ -60,9 +60,9 @@ func TestBrokenServerFailsAPIChecks(t *testing.T) {
 	defer srv.Close()
 	broken := map[string]cases.APIServer{
 		"16.10.2": {Answer: cases.APIAnswerWrongAccept, Then: cases.ThenEcho}, // never opens
-		"16.11.1": {Then: cases.ThenClose, Code: 3001, Reason: "other"},     // another code
-		"16.15.1": {Protocol: "wsc.a", Then: cases.ThenEcho},                // another subprotocol
-		"16.10.6": {Then: cases.ThenClose, Code: 1000},                      // a clean close instead of a drop
+		"16.11.1": {Then: cases.ThenClose, Code: 3001, Reason: "other"},       // another code
+		"16.15.1": {Protocol: "wsc.a", Then: cases.ThenEcho},                  // another subprotocol
+		"16.10.6": {Then: cases.ThenClose, Code: 1000},                        // a clean close instead of a drop
 	}
 	srv.lookup = func(id string) (*cases.Case, bool) {
 		c, ok := cases.Lookup(id)
