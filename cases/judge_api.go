@@ -17,7 +17,7 @@ const (
 // FAILS. There is no closing handshake of ours to judge: the close verdict
 // is INFORMATIONAL, and the close event is part of seen.
 func JudgeAPI(c *Case, seen []string, pageErr string, started time.Time, took time.Duration) Result {
-	r := baseResult(c)
+	r := NewResult(c)
 	r.Started, r.Duration, r.FailFastOffset = started, took, -1
 	r.Observed = capSeen(seen)
 	for _, o := range c.API.Expect {

@@ -377,3 +377,26 @@ func judgeClosesAfterClose(s ClientSeen) (Verdict, string) {
 	}
 	return OK, fmt.Sprintf("we sent close 1000 and kept TCP open; the client answered %s and closed TCP after %v", c, s.After.Round(time.Millisecond))
 }
+
+// JudgeClientRule is the result of a section 16 case from what the client
+// did (collected by probe.PlayClientRule).
+func JudgeClientRule(c *Case, s ClientSeen, started time.Time, took time.Duration) Result {
+	r := NewResult(c)
+	r.Started, r.Duration, r.FailFastOffset = started, took, -1
+	verdict, why := c.ClientRule.Judge(s)
+	r.Behavior = verdict
+	r.Reason = sentence("we answered the opening handshake with a " + string(c.ClientRule.Answer) + "; " + why + ".")
+	if !s.Answered {
+		r.Reason = "The client could not be tested: " + why + "."
+	}
+	for _, f := range s.Frames {
+		r.Observed = append(r.Observed, f.String())
+	}
+	if s.ClosedTCP {
+		r.Observed = append(r.Observed, fmt.Sprintf("the client closed TCP %v after our last send", s.After.Round(time.Millisecond)))
+	} else {
+		r.Observed = append(r.Observed, fmt.Sprintf("TCP still open %v after our last send", s.After.Round(time.Millisecond)))
+	}
+	r.BehaviorClose, r.CloseReason = CloseInformational, "Section 16 judges the client's whole reaction in the main verdict."
+	return r
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/onsi/gomega"
 
 	"github.com/wsconform/wsconform/cases"
+	"github.com/wsconform/wsconform/cases/probe"
 	"github.com/wsconform/wsconform/reporter"
 	"github.com/wsconform/wsconform/suite/engine"
 )
@@ -29,7 +30,7 @@ const Description = "wsconform"
 // cap, serial lock and crash record. Targets of one run go at the same time.
 type Target struct {
 	Info      cases.TargetInfo
-	Env       cases.Env
+	Env       probe.Env
 	Cases     []*cases.Case // the selection by id (the label filter narrows it)
 	Parallel  int
 	Selection cases.Selection // recorded in the run as given
@@ -37,7 +38,7 @@ type Target struct {
 	OnResult func(cases.Result)
 
 	// execute replaces the engine's case runner (internal tests only).
-	execute func(context.Context, *cases.Case, cases.Env) cases.Result
+	execute func(context.Context, *cases.Case, probe.Env) cases.Result
 }
 
 // Config is one run: which targets, selected how, gated how.

@@ -71,7 +71,7 @@ func runConfigFile(f runFlags, g reporter.Gate, baselines []*cases.Run) error {
 			return err
 		}
 		parallel := firstPositive(t.Parallel, cfg.Parallel, f.parallel)
-		env := cases.Env{Target: pt, Timeouts: probe.DefaultTimeouts(), Scale: scale}
+		env := probe.Env{Target: pt, Timeouts: probe.DefaultTimeouts(), Scale: scale}
 		if err := preflight(env, fmt.Sprintf("target %q (%s)", t.Agent, t.URL)); err != nil {
 			return usageError{err}
 		}

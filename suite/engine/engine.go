@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wsconform/wsconform/cases"
+	"github.com/wsconform/wsconform/cases/probe"
 )
 
 // Engine runs cases concurrently underneath a front end that awaits them one
@@ -22,7 +23,7 @@ import (
 // each spec or subtest Awaits its own case, which moves it to the front of the queue.
 // Serial cases run alone, one after another, once the pool has drained.
 type Engine struct {
-	env     cases.Env
+	env     probe.Env
 	workers int
 	// OnResult, if set, is called once per finished case (progress display).
 	OnResult func(cases.Result)
@@ -35,9 +36,9 @@ type Engine struct {
 	down    atomic.Pointer[cases.TargetDown]
 	running sync.Map // case id -> struct{}: in flight
 	crash   crashRecord
-	// Execute runs one case on a real connection: cases.Execute unless
+	// Execute runs one case on a real connection: probe.Run unless
 	// replaced (by tests) before the first Prefetch or Await.
-	Execute func(context.Context, *cases.Case, cases.Env) cases.Result
+	Execute func(context.Context, *cases.Case, probe.Env) cases.Result
 	stop    context.CancelFunc
 	ctx     context.Context
 }
@@ -57,12 +58,12 @@ const (
 )
 
 // New returns an engine for env with the given number of workers.
-func New(env cases.Env, workers int) *Engine {
+func New(env probe.Env, workers int) *Engine {
 	if workers < 1 {
 		workers = 1
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Engine{env: env, workers: workers, slots: map[string]*slot{}, sched: newScheduler(workers), Execute: cases.Execute, ctx: ctx, stop: cancel}
+	return &Engine{env: env, workers: workers, slots: map[string]*slot{}, sched: newScheduler(workers), Execute: probe.Run, ctx: ctx, stop: cancel}
 }
 
 // slot returns c's slot, queueing the case the first time. The caller
