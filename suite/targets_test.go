@@ -106,7 +106,7 @@ func runChild(t *testing.T, plan childPlan) (runs []*cases.Run, specs []specStat
 		t.Fatal(err)
 	}
 	report := filepath.Join(dir, "ginkgo.json")
-	cmd := exec.Command(os.Args[0], "-test.run=^TestTargetsChild$", "-ginkgo.json-report="+report)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestTargetsChild$", "-test.timeout=3m", "-ginkgo.json-report="+report)
 	cmd.Env = append(os.Environ(), childPlanEnv+"="+string(raw))
 	out, err := cmd.CombinedOutput()
 	var exit *exec.ExitError

@@ -74,7 +74,7 @@ func runCertifyChild(t *testing.T, plan childPlan) childRun {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCertifyChild$", "-test.v")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCertifyChild$", "-test.v", "-test.timeout=3m")
 	cmd.Env = append(os.Environ(), childEnv+"="+string(raw))
 	out, err := cmd.CombinedOutput()
 	run := childRun{subtests: map[string]string{}, output: string(out)}
