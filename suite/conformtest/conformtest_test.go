@@ -70,28 +70,38 @@ var subtestLine = regexp.MustCompile(`(?m)^\s*--- (PASS|FAIL|SKIP): TestCertifyC
 
 func runCertifyChild(t *testing.T, plan childPlan) childRun {
 	t.Helper()
+	return runCertifyChildMatching(t, plan, "")
+}
+
+// runCertifyChildMatching runs the child with -run ^TestCertifyChild$/subtests.
+func runCertifyChildMatching(t *testing.T, plan childPlan, subtests string) childRun {
+	t.Helper()
 	raw, err := json.Marshal(plan)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCertifyChild$", "-test.v", "-test.timeout=3m")
+	run := "^TestCertifyChild$"
+	if subtests != "" {
+		run += "/" + subtests
+	}
+	cmd := exec.Command(os.Args[0], "-test.run="+run, "-test.v", "-test.timeout=3m")
 	cmd.Env = append(os.Environ(), childEnv+"="+string(raw))
 	out, err := cmd.CombinedOutput()
-	run := childRun{subtests: map[string]string{}, output: string(out)}
+	result := childRun{subtests: map[string]string{}, output: string(out)}
 	var exit *exec.ExitError
 	switch {
 	case errors.As(err, &exit):
-		run.failed = true
+		result.failed = true
 	case err != nil:
 		t.Fatalf("child: %v\n%s", err, out)
 	}
-	for _, m := range subtestLine.FindAllStringSubmatch(run.output, -1) {
-		run.subtests[m[2]] = m[1]
+	for _, m := range subtestLine.FindAllStringSubmatch(result.output, -1) {
+		result.subtests[m[2]] = m[1]
 	}
-	if strings.Contains(run.output, "panic:") || len(run.subtests) == 0 {
+	if strings.Contains(result.output, "panic:") || len(result.subtests) == 0 {
 		t.Fatalf("the child ran no case:\n%s", out)
 	}
-	return run
+	return result
 }
 
 func (r childRun) failing() []string {
@@ -224,6 +234,15 @@ func TestGorillaFailsWhatTheCLIFails(t *testing.T) {
 		}
 		if !strings.Contains(run.output, `known departure "1.1.1" (was once too slow) no longer departs: 1.1.1 passed`) {
 			t.Errorf("the stale departure is not reported:\n%s", run.output)
+		}
+	})
+	t.Run("departure judged only whole", func(t *testing.T) {
+		// -run picks 6.6.2, a case of the 6.6.* departure that passes: the
+		// departure is not stale, its failing cases were not run.
+		run := runCertifyChildMatching(t, childPlan{Handler: "gorilla", Cases: proofCases,
+			Departures: map[string]string{"6.6.*": gorillaReasons["6."]}}, `^6\.6\.2$`)
+		if run.failed || len(run.subtests) != 1 || run.subtests["6.6.2"] != "PASS" {
+			t.Errorf("want 6.6.2 alone, passing; got %v, failed %v:\n%s", run.subtests, run.failed, run.output)
 		}
 	})
 }
