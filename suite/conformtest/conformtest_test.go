@@ -28,6 +28,15 @@ import (
 
 const childEnv = "CONFORMTEST_CHILD"
 
+// inProcessScale stretches the cases' timers for servers that share this
+// test binary's CPU (and its -race slowdown) with the probe, on a machine
+// that runs other test packages at the same time: a 500 ms echo timer
+// missed at load 30 turned a verdict. It does not slow passing cases,
+// which end on the echo.
+const timeoutScale = 3
+
+var inProcessScale = conformtest.TimeoutScale(timeoutScale)
+
 type childPlan struct {
 	Handler    string            `json:"handler"`
 	Cases      []string          `json:"cases"`
@@ -52,7 +61,7 @@ func TestCertifyChild(t *testing.T) {
 	if err := json.Unmarshal([]byte(raw), &plan); err != nil {
 		t.Fatal(err)
 	}
-	opts := []conformtest.Option{conformtest.Cases(plan.Cases...), conformtest.Parallel(16)}
+	opts := []conformtest.Option{conformtest.Cases(plan.Cases...), conformtest.Parallel(16), inProcessScale}
 	if plan.Departures != nil {
 		opts = append(opts, conformtest.Departures(plan.Departures))
 	}
@@ -142,7 +151,7 @@ func engineFailures(t *testing.T, h http.Handler, globs []string) (failing []str
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := engine.New(probe.Env{Target: target, Timeouts: probe.DefaultTimeouts(), Scale: 1}, 16)
+	eng := engine.New(probe.Env{Target: target, Timeouts: probe.DefaultTimeouts(), Scale: timeoutScale}, 16)
 	defer eng.Close()
 	eng.Prefetch(sel)
 	gate := reporter.DefaultGate(false)
@@ -355,7 +364,7 @@ func TestGorillaValidatedHandler(t *testing.T) {
 			}
 		}
 	})
-	conformtest.Server(t, gorillaEcho(true),
+	conformtest.Server(t, gorillaEcho(true), inProcessScale,
 		conformtest.ReportDir(dir),
 		conformtest.Exclude(slowForMakeTest...),
 		conformtest.Departures(map[string]string{
@@ -369,7 +378,7 @@ func TestGorillaValidatedHandler(t *testing.T) {
 // coder/websocket v1.8.15's echo handler, certified in process.
 func TestCoderHandler(t *testing.T) {
 	const utf8 = "coder/websocket does not validate UTF-8 in text messages (its own Autobahn run leaves out 6.x)"
-	conformtest.Server(t, coderEcho(),
+	conformtest.Server(t, coderEcho(), inProcessScale,
 		conformtest.Exclude(slowForMakeTest...),
 		conformtest.Departures(map[string]string{
 			"6.3.*": utf8, "6.6.*": utf8, "6.8.*": utf8, "6.10.*": utf8, "6.11.*": utf8,
