@@ -210,6 +210,9 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	f.seeds = Seeds(cs, t.NewRequest())
 	rand.New(rand.NewPCG(uint64(cfg.Seed), 0)).Shuffle(len(f.seeds), func(i, j int) { f.seeds[i], f.seeds[j] = f.seeds[j], f.seeds[i] })
 	f.rep.Seeds = len(f.seeds)
+	if len(f.seeds) == 0 {
+		return Report{}, fmt.Errorf("the cases %v send nothing a server receives (client rules only)", cfg.Cases)
+	}
 	f.start = time.Now()
 
 	// timed ends with the run's Duration, cutting the sessions in flight
