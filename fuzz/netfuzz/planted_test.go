@@ -62,7 +62,7 @@ var plantNames = map[plant]string{clean: "clean", panicOnOneOctetClose: "panic o
 // dropped the connection).
 const (
 	plantedMemory     = 3 << 20
-	plantedMaxMessage = 64 << 20
+	plantedMaxMessage = 4 << 20
 	plantedLineBuffer = 4096
 	restartAfter      = time.Second
 )
@@ -172,7 +172,7 @@ func (s *plantedServer) serve(c net.Conn) {
 		delete(s.conns, c)
 		s.mu.Unlock()
 	}()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
+	c.SetDeadline(time.Now().Add(time.Minute))
 	br := bufio.NewReader(c)
 	head, ok := s.readHead(c, br)
 	if !ok {
