@@ -302,8 +302,14 @@ func (c *Conn) Uncork() error {
 	}
 	c.sent(b)
 	_, err := c.nc.Write(b)
+	if cap(b) <= keepCorkLimit {
+		c.cork = b[:0] // a bulk sender corks every message: reuse the buffer
+	}
 	return err
 }
+
+// keepCorkLimit is the largest cork buffer kept for the next Cork.
+const keepCorkLimit = 256 << 10
 
 // SetDeadline sets the raw socket deadline (the opening handshake uses it).
 func (c *Conn) SetDeadline(t time.Time) error { return c.nc.SetDeadline(t) }

@@ -145,7 +145,18 @@ func (l *WireLog) Octets(dir Direction, b []byte) {
 	if l == nil {
 		return
 	}
-	l.add(Entry{Dir: dir, Octets: len(b), Hex: hexPreview(b)}, false)
+	hex := ""
+	if !l.dropsOctets(dir) { // no hex preview of megabytes nobody logs
+		hex = hexPreview(b)
+	}
+	l.add(Entry{Dir: dir, Octets: len(b), Hex: hex}, false)
+}
+
+// dropsOctets reports whether add would only count raw octets from dir.
+func (l *WireLog) dropsOctets(dir Direction) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.off || dir == Received && l.counting
 }
 
 // Frame logs a decoded frame.

@@ -36,6 +36,10 @@ type Config struct {
 	// DisableDeflate declines every permessage-deflate offer (RFC 7692), as
 	// a server without compression does.
 	DisableDeflate bool
+	// EchoLZ77 compresses echoes with LZ77 back-references
+	// (flate.BestSpeed) instead of Huffman codes only, so that a client's
+	// inflater meets back-references too.
+	EchoLZ77 bool
 	// Faults disables single checks, for tests only.
 	Faults Faults
 }

@@ -10,8 +10,19 @@ import (
 	"github.com/wsconform/wsconform/reference/handshake"
 )
 
-// deflateLevel favours speed: the server echoes, it does not archive.
-const deflateLevel = flate.BestSpeed
+// echoLevel is how the server compresses its echoes: Huffman codes only
+// unless Config.EchoLZ77. The server echoes, it does not archive; LZ77
+// matching was a third of its CPU in sections 12 and 13, Huffman-only
+// output is valid DEFLATE (RFC 7692 §7.2.1 names no method), and what the
+// server receives is inflated whatever method the client chose.
+// Faults.DeflateKeepContext needs LZ77 too: without back-references there
+// is no context to keep.
+func echoLevel(cfg Config) int {
+	if cfg.EchoLZ77 || cfg.Faults.DeflateKeepContext {
+		return flate.BestSpeed
+	}
+	return flate.HuffmanOnly
+}
 
 // negotiateExtensions picks the extensions to use and the response fields
 // that announce them. The only extension the server knows is
@@ -54,7 +65,7 @@ func (s *session) startDeflate(p *deflate.Params) error {
 	if s.cfg.Faults.DeflateKeepContext {
 		agreed.ServerNoContextTakeover = false
 	}
-	codec, err := deflate.NewCodec(agreed, deflate.ServerRole, deflateLevel, s.cfg.MaxMessageSize)
+	codec, err := deflate.NewCodec(agreed, deflate.ServerRole, echoLevel(s.cfg), s.cfg.MaxMessageSize)
 	if err != nil {
 		return err
 	}
