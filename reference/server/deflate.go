@@ -10,18 +10,16 @@ import (
 	"github.com/wsconform/wsconform/reference/handshake"
 )
 
-// echoLevel is how the server compresses its echoes: Huffman codes only
-// unless Config.EchoLZ77. The server echoes, it does not archive; LZ77
-// matching was a third of its CPU in sections 12 and 13, Huffman-only
-// output is valid DEFLATE (RFC 7692 §7.2.1 names no method), and what the
-// server receives is inflated whatever method the client chose.
-// Faults.DeflateKeepContext needs LZ77 too: without back-references there
-// is no context to keep.
+// echoLevel is the flate level of the echoes. Faults.DeflateKeepContext
+// needs LZ77: without back-references there is no context to keep.
 func echoLevel(cfg Config) int {
-	if cfg.EchoLZ77 || cfg.Faults.DeflateKeepContext {
+	switch {
+	case cfg.Faults.DeflateKeepContext || cfg.EchoDeflate == EchoLZ77:
 		return flate.BestSpeed
+	case cfg.EchoDeflate == EchoHuffmanOnly:
+		return flate.HuffmanOnly
 	}
-	return flate.HuffmanOnly
+	return flate.NoCompression
 }
 
 // negotiateExtensions picks the extensions to use and the response fields
