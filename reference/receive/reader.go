@@ -9,6 +9,9 @@ import (
 	"github.com/wsconform/wsconform/reference/frame"
 )
 
+// minGrow is the least a message buffer grows by.
+const minGrow = 64 << 10
+
 // keepBufferLimit is the largest message buffer a Reader keeps between
 // messages; a larger one is released so idle connections stay small.
 const keepBufferLimit = 1 << 20
@@ -100,7 +103,7 @@ func (r *Reader) Next() (Item, error) {
 				return r.inflateStream()
 			}
 		}
-		if err := r.readPayload(h.Length); err != nil {
+		if err := r.readPayload(); err != nil {
 			return Item{}, err
 		}
 		if !h.Fin {
@@ -131,11 +134,14 @@ func (r *Reader) controlFrame(h frame.Header) (Item, error) {
 
 // readPayload appends the current frame's payload to msg, judging text as
 // it arrives (compressed text is judged once inflated).
-func (r *Reader) readPayload(n uint64) error {
-	// Frame bounded n (and the whole message) by MaxMessage, so the buffer
-	// is sized once for the frame rather than grown as it arrives.
-	r.msg = slices.Grow(r.msg, int(n))
+func (r *Reader) readPayload() error {
 	for r.fr.Remaining() > 0 {
+		if len(r.msg) == cap(r.msg) {
+			// Grown as octets arrive (doubling, up to the frame's end), not
+			// sized by the header: a header announcing MaxMessage octets
+			// that never come costs nothing.
+			r.msg = slices.Grow(r.msg, int(min(r.fr.Remaining(), uint64(max(cap(r.msg), minGrow)))))
+		}
 		start := len(r.msg)
 		k, err := r.fr.Read(r.msg[start:cap(r.msg)])
 		r.msg = r.msg[:start+k]

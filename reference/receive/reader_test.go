@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -346,5 +347,23 @@ func TestWaiveIsAskedOnlyAboutBrokenRules(t *testing.T) {
 	wantAsked := []string{frame.RuleTextInvalidUTF8, frame.RuleClientFrameUnmasked, frame.RuleCloseCodeInvalid}
 	if fmt.Sprint(asked) != fmt.Sprint(wantAsked) {
 		t.Errorf("Waive asked about %q, want %q", asked, wantAsked)
+	}
+}
+
+// TestAnnouncedSizeCostsNothing: a header announcing a large frame whose
+// octets never come does not make the reader allocate for it.
+func TestAnnouncedSizeCostsNothing(t *testing.T) {
+	h := frame.Header{Fin: true, Opcode: frame.OpBinary, Masked: true, Mask: key, Length: 48 << 20}
+	in := append(frame.AppendHeader(nil, h), "only a few octets"...)
+	cfg := Config{From: frame.FromClient, MaxMessage: 64 << 20}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	got, end := items(NewReader(frame.NewReader(bytes.NewReader(in)), cfg, nil))
+	runtime.ReadMemStats(&after)
+	if len(got) != 0 || end != "unexpected EOF" {
+		t.Errorf("got %q then %s, want unexpected EOF", got, end)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20 {
+		t.Errorf("allocated %d octets for 17 octets of a frame announcing 48 MiB", alloc)
 	}
 }
