@@ -25,6 +25,10 @@ type CloseState struct {
 	// rule's id.
 	RemoteCloseViolation string `json:"remoteCloseViolation,omitempty"`
 	RemoteCloseRule      string `json:"remoteCloseRule,omitempty"`
+	// DataAfterClose is set when the peer sent a data frame after its own
+	// close frame (RFC 6455 §5.5.1 forbids it): the first such frame, as a
+	// broken rule.
+	DataAfterClose string `json:"dataAfterClose,omitempty"`
 	CloseTimeout         bool   `json:"wasCloseHandshakeTimeout"`
 	DropTimeout          bool   `json:"wasServerConnectionDropTimeout"`
 	// PeerViolation is the first rule the peer broke, PeerRule its id;
