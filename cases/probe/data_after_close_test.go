@@ -92,7 +92,7 @@ func TestDataAfterOwnCloseFails(t *testing.T) {
 			if r.Behavior != cases.Failed || r.BehaviorClose != cases.CloseFailed || r.Rule != frame.RuleDataAfterClose {
 				t.Fatalf("got %s, want FAILED/FAILED with rule %s", describeResult(r), frame.RuleDataAfterClose)
 			}
-			for _, want := range []string{"RFC 6455 §5.5.1", "a text frame after its own close frame", "no data frame after its close frame"} {
+			for _, want := range []string{"RFC 6455 §5.5.1", "a text frame after its close frame", "no data frame after its close frame"} {
 				if !strings.Contains(r.Reason, want) || !strings.Contains(r.CloseReason, want) {
 					t.Errorf("reasons %q / %q lack %q", r.Reason, r.CloseReason, want)
 				}

@@ -43,7 +43,7 @@ const (
 // NOT send any further data frames."
 func DataAfterClose(op Opcode) *Violation {
 	return &Violation{Rule: RuleDataAfterClose, Section: "RFC 6455 §5.5.1", Code: CloseProtocolError,
-		Detail: "a " + op.String() + " after its own close frame"}
+		Detail: "a " + op.String() + " after its close frame"}
 }
 
 // TextInvalidUTF8 is the violation of a text message that is not UTF-8.
