@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"math"
 	"net"
 	"net/http"
 	"runtime/debug"
@@ -20,14 +21,24 @@ const (
 	// conforming server closes on that end of input within microseconds;
 	// the fuzzing engines kill an input after 10 s.
 	DefaultTimeout = 5 * time.Second
-	// DefaultMemoryBase and DefaultMemoryPerOctet make the memory cap of
-	// one session: base + perOctet x the octets the client sent. The base
-	// covers a connection's fixed cost (buffers, a flate writer is about a
-	// megabyte); past it, a server may allocate a few hundred times what it
-	// was sent (a deflated message may inflate 1000:1 within the server's
-	// own message limit, which the cap assumes is well under 16 MiB).
-	DefaultMemoryBase     = 32 << 20
-	DefaultMemoryPerOctet = 256
+	// The memory cap of one session (heap allocated while it runs, the
+	// harness's own share included) is
+	//
+	//	MemoryBase + MemoryPerOctet x octets sent
+	//	           + MemoryPerInflated x what its compressed messages inflate to,
+	//	             each counted up to MessageLimit
+	//
+	// The base covers a connection's fixed cost (buffers; a flate writer
+	// is about a megabyte). A compressed message counts with its inflated
+	// size, since a server may rightly hold it whole (and its echo, and
+	// buffers grown on the way), but only up to MessageLimit: a server
+	// whose own limit is that size never needs more, and one that inflates
+	// a bomb past it is what the watchdog is for. Set MessageLimit to the
+	// server's message limit.
+	DefaultMemoryBase        = 32 << 20
+	DefaultMemoryPerOctet    = 256
+	DefaultMemoryPerInflated = 16
+	DefaultMessageLimit      = 1 << 20
 )
 
 // pipeBuffer is each direction's buffer in the in-memory connection.
@@ -39,8 +50,10 @@ const pipeBuffer = 256 << 10
 type Harness struct {
 	// Timeout: see DefaultTimeout.
 	Timeout time.Duration
-	// MemoryBase, MemoryPerOctet: see DefaultMemoryBase.
-	MemoryBase, MemoryPerOctet int64
+	// MemoryBase, MemoryPerOctet, MemoryPerInflated, MessageLimit: see
+	// DefaultMemoryBase.
+	MemoryBase, MemoryPerOctet, MemoryPerInflated int64
+	MessageLimit                                  int
 	// Waive, when set, lists the protocol rules (reference rule ids, as in
 	// Finding.Rule) whose violations are not reported: a server's known
 	// deviation, so that fuzzing goes on past it.
@@ -70,7 +83,9 @@ func ForHandler(h http.Handler) *Harness {
 func ForConn(serve func(net.Conn)) *Harness {
 	hs := newHarness()
 	hs.serve = func(c *pipeEnd, e *execution) {
+		e.serving()
 		go func() {
+			defer e.served()
 			defer c.Close()
 			defer e.recoverPanic()
 			serve(c)
@@ -80,7 +95,8 @@ func ForConn(serve func(net.Conn)) *Harness {
 }
 
 func newHarness() *Harness {
-	return &Harness{Timeout: DefaultTimeout, MemoryBase: DefaultMemoryBase, MemoryPerOctet: DefaultMemoryPerOctet}
+	return &Harness{Timeout: DefaultTimeout, MemoryBase: DefaultMemoryBase, MemoryPerOctet: DefaultMemoryPerOctet,
+		MemoryPerInflated: DefaultMemoryPerInflated, MessageLimit: DefaultMessageLimit}
 }
 
 type execKey struct{}
@@ -94,6 +110,8 @@ func (hs *Harness) startHTTP(h http.Handler) {
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			e, _ := r.Context().Value(execKey{}).(*execution)
 			if e != nil {
+				e.serving()
+				defer e.served()
 				defer e.recoverPanic()
 			}
 			h.ServeHTTP(w, r)
@@ -131,8 +149,19 @@ type Finding struct {
 func (f *Finding) Error() string { return f.Kind + ": " + f.Detail }
 
 // String is the finding with its session, for a crash report.
+//
+// Its first line names the bug's class only (kind and rule, or the panic),
+// never sizes or positions: go-fuzz tells crashers apart by that line and
+// the stack, so one bug is one crasher.
 func (f *Finding) String() string {
-	s := fmt.Sprintf("wsconform serverfuzz: %s: %s\nsession:\n%s", f.Kind, f.Detail, f.Session)
+	head := f.Kind
+	switch {
+	case f.Rule != "":
+		head += " " + f.Rule
+	case f.Kind == "panic":
+		head = f.Detail
+	}
+	s := fmt.Sprintf("wsconform serverfuzz: %s\n%s\nsession:\n%s", head, f.Detail, f.Session)
 	if f.Stack != "" {
 		s += "server stack:\n" + f.Stack
 	}
@@ -165,6 +194,58 @@ type execution struct {
 	panicked *Finding
 	done     chan struct{} // the server closed its end
 	conn     net.Conn      // the server's end
+	returned chan struct{} // the server's function returned (closed by served)
+}
+
+// running holds the sessions whose server function has not returned yet.
+// A session that ends on a finding (memory, hang) stops waiting for its
+// server, which may go on allocating: the next session waits for it first,
+// so that what it does is not charged to someone else's memory cap.
+var running = struct {
+	sync.Mutex
+	set map[*execution]struct{}
+}{set: make(map[*execution]struct{})}
+
+func (e *execution) serving() {
+	running.Lock()
+	running.set[e] = struct{}{}
+	running.Unlock()
+}
+
+func (e *execution) served() {
+	running.Lock()
+	delete(running.set, e)
+	running.Unlock()
+	close(e.returned)
+}
+
+// waitStragglers waits up to limit for the servers of earlier sessions to
+// return; those still running then are given up on (a hang) and not
+// waited for again.
+func waitStragglers(limit time.Duration) {
+	running.Lock()
+	var list []*execution
+	for e := range running.set {
+		list = append(list, e)
+	}
+	running.Unlock()
+	if len(list) == 0 {
+		return
+	}
+	t := time.NewTimer(limit)
+	defer t.Stop()
+	for _, e := range list {
+		select {
+		case <-e.returned:
+		case <-t.C:
+			running.Lock()
+			for _, e := range list {
+				delete(running.set, e)
+			}
+			running.Unlock()
+			return
+		}
+	}
 }
 
 func (e *execution) recoverPanic() {
@@ -194,14 +275,15 @@ func (hs *Harness) run(s *Session) (*Finding, bool) {
 
 func (hs *Harness) runSession(s *Session) outcome {
 	client, server := newPipe(pipeBuffer)
-	e := &execution{done: make(chan struct{}), conn: server}
+	waitStragglers(hs.Timeout)
+	e := &execution{done: make(chan struct{}), conn: server, returned: make(chan struct{})}
 	server.exec = e
 	var once sync.Once
 	server.notifyClose(func() { once.Do(func() { close(e.done) }) })
 	defer client.Close()
 	defer server.Close()
 
-	memCap := hs.MemoryBase + hs.MemoryPerOctet*int64(s.WireSize())
+	memCap := hs.MemoryBase + hs.MemoryPerOctet*int64(s.WireSize()) + hs.MemoryPerInflated*int64(s.inflated(hs.MessageLimit))
 	alloc0 := heapAllocs()
 	hs.serve(server, e)
 
@@ -265,7 +347,8 @@ func (hs *Harness) wait(e *execution, s *Session, alloc0 uint64, memCap int64) *
 
 func memoryFinding(used uint64, memCap int64, s *Session) *Finding {
 	return &Finding{Kind: "memory", Detail: fmt.Sprintf(
-		"the server allocated %d MiB during a session of %d octets, over the cap of %d MiB", used>>20, s.WireSize(), memCap>>20)}
+		"the server allocated %.1f MiB during a session of %d octets (%d once inflated), over the cap of %.1f MiB",
+		float64(used)/(1<<20), s.WireSize(), s.WireSize()+s.inflated(math.MaxInt), float64(memCap)/(1<<20))}
 }
 
 var allocSample = []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
@@ -291,7 +374,7 @@ func writeSession(c *pipeEnd, s *Session, answered, judged <-chan struct{}) {
 	if _, err := c.Write(s.Request.Bytes()); err != nil {
 		return
 	}
-	if !s.Pipeline {
+	if s.waitsForAnswer() {
 		t := time.NewTimer(responseWait)
 		select {
 		case <-answered:

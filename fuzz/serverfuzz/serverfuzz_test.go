@@ -148,6 +148,18 @@ func untilFrame(act func(c net.Conn, h frame.Header)) func(net.Conn) {
 	}
 }
 
+// readForever reads and never closes; it returns once the harness, having
+// given up on it, closes the connection.
+func readForever(c net.Conn) {
+	buf := make([]byte, 4096)
+	for {
+		if _, err := c.Read(buf); errors.Is(err, net.ErrClosed) {
+			return
+		}
+		time.Sleep(time.Millisecond) // after EOF, Read returns at once
+	}
+}
+
 func TestFindingKinds(t *testing.T) {
 	echo := cat(handshakeOctet(0, false), textMsg(1, 0, "Hello"), closeCode(0))
 	tests := []struct {
@@ -164,7 +176,7 @@ func TestFindingKinds(t *testing.T) {
 				panic("hijacked")
 			}
 		})), 0, "panic", "", "hijacked"},
-		{"hang", ForConn(func(c net.Conn) { select {} }), 300 * time.Millisecond, "hang", "", "did not close"},
+		{"hang", ForConn(readForever), 300 * time.Millisecond, "hang", "", "did not close"},
 		{"memory", ForConn(untilFrame(func(_ net.Conn, h frame.Header) {
 			b := make([]byte, 256<<20) // as if allocating an announced length
 			time.Sleep(50 * time.Millisecond)
@@ -306,5 +318,78 @@ func TestSeedFiles(t *testing.T) {
 		if err != nil || !bytes.Equal(b, s) {
 			t.Fatalf("seed-%02d differs from Seeds()[%d] (%v): run with -update", i, i, err)
 		}
+	}
+}
+
+// TestReplayGoFuzzCorpus: the corpus and crashers go-fuzz runs left in
+// testdata/gofuzz/<target>/ (make gofuzz writes there) replay without a
+// finding through the servers that have no planted bug, so what go-fuzz
+// learned stays a regression test of plain go test.
+func TestReplayGoFuzzCorpus(t *testing.T) {
+	targets := map[string]*Harness{"FuzzRawReference": referenceTarget, "FuzzRawPlantedClean": cleanTarget}
+	n := 0
+	for name, h := range targets {
+		for _, sub := range []string{"corpus", "crashers"} {
+			dir := filepath.Join("testdata", "gofuzz", name, sub)
+			entries, err := os.ReadDir(dir)
+			if os.IsNotExist(err) {
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range entries {
+				if strings.HasSuffix(e.Name(), ".quoted") || strings.HasSuffix(e.Name(), ".output") {
+					continue
+				}
+				b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if f := h.Check(b); f != nil {
+					t.Errorf("%s/%s: %s", dir, e.Name(), f)
+				}
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no go-fuzz corpus under testdata/gofuzz/: the replay covers nothing")
+	}
+	t.Logf("%d go-fuzz inputs replayed", n)
+}
+
+// TestGoFuzzPlantedCrasher: the crasher `make gofuzz
+// GOFUZZ_TARGET=FuzzRawPlantedClose` found (and minimized to 3 octets)
+// still makes the planted server panic, and the clean twin does not.
+func TestGoFuzzPlantedCrasher(t *testing.T) {
+	dir := filepath.Join("testdata", "gofuzz", "FuzzRawPlantedClose", "crashers")
+	b, err := os.ReadFile(filepath.Join(dir, "3089281e44f72987c8e57e0eca15099f967b3609"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := plantedTarget.Check(b); f == nil || f.Kind != "panic" {
+		t.Fatalf("planted server on the go-fuzz crasher %q: %v", b, f)
+	}
+	if f := cleanTarget.Check(b); f != nil {
+		t.Fatalf("clean server on the go-fuzz crasher: %v", f)
+	}
+}
+
+// BenchmarkSession: one session per op, the seeds in turn, without a
+// fuzzing engine: the harness's own ceiling for execs/s.
+func BenchmarkSession(b *testing.B) {
+	seeds := Seeds()
+	for _, tg := range []struct {
+		name string
+		h    *Harness
+	}{{"reference", referenceTarget}, {"planted-clean", cleanTarget}} {
+		b.Run(tg.name, func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				tg.h.Fuzz(seeds[i%len(seeds)])
+				i++
+			}
+		})
 	}
 }

@@ -34,6 +34,9 @@ type Session struct {
 type Step struct {
 	Desc string
 	Wire []byte
+	// Inflated is what the step's compressed message inflates to (0 when
+	// it has none, or none that inflates).
+	Inflated int
 }
 
 // Bounds of one decoded session, so that the octets sent stay proportional
@@ -44,6 +47,25 @@ const (
 	maxFragments = 1024
 )
 
+// waitsForAnswer says whether the client waits for the server's answer
+// before its frames: unless the session pipelines, or the request announces
+// a body (net/http servers may wait for one before answering).
+func (s *Session) waitsForAnswer() bool {
+	_, cl := s.Request.Get("Content-Length")
+	_, te := s.Request.Get("Transfer-Encoding")
+	return !s.Pipeline && !cl && !te
+}
+
+// inflated is the octets the session's compressed messages inflate to,
+// each counted up to limit.
+func (s *Session) inflated(limit int) int {
+	n := 0
+	for _, st := range s.Steps {
+		n += min(st.Inflated, limit)
+	}
+	return n
+}
+
 // String is the session as a list of steps, for a finding's reproducer.
 func (s *Session) String() string {
 	var b strings.Builder
@@ -51,7 +73,7 @@ func (s *Session) String() string {
 	for _, line := range strings.Split(strings.TrimRight(string(s.Request.Bytes()), "\r\n"), "\r\n") {
 		fmt.Fprintf(&b, "  %s\n", clip(line, 120))
 	}
-	if s.Pipeline {
+	if !s.waitsForAnswer() {
 		b.WriteString("frames sent without waiting for the answer\n")
 	}
 	for i, st := range s.Steps {
@@ -294,7 +316,7 @@ func (d *stepDecoder) step(i int) Step {
 			p = p[:frame.MaxControlPayload]
 		}
 		f := frame.New(op, p).Masked(d.key(i, false))
-		return Step{fmt.Sprintf("%s, %d octets", opName(op), len(p)), f.Bytes()}
+		return Step{fmt.Sprintf("%s, %d octets", opName(op), len(p)), f.Bytes(), 0}
 	case kindClose:
 		return d.close(i)
 	case kindOpenFragment, kindContinuation:
@@ -312,7 +334,7 @@ func (d *stepDecoder) step(i int) Step {
 		}
 		p := d.payload()
 		f := frame.Frame{Header: frame.Header{Fin: fin, Rsv: rsv, Opcode: op}, Payload: p}.Masked(d.key(i, false))
-		return Step{fmt.Sprintf("%s frame fin=%t rsv=%d, %d octets", opName(op), fin, rsv, len(p)), f.Bytes()}
+		return Step{fmt.Sprintf("%s frame fin=%t rsv=%d, %d octets", opName(op), fin, rsv, len(p)), f.Bytes(), 0}
 	case kindRaw:
 		return d.raw(i)
 	}
@@ -338,8 +360,9 @@ func (d *stepDecoder) message(i int, k byte) Step {
 		p = []byte(strings.ToValidUTF8(string(p), "\uFFFD"))
 	}
 	desc := fmt.Sprintf("%s message, %d octets in %d frame(s)", opName(op), len(p), fragments)
-	wirePayload, rsv := p, uint8(0)
+	wirePayload, rsv, inflated := p, uint8(0), 0
 	if flags&1 != 0 {
+		inflated = len(p)
 		wirePayload, rsv = compress(p), frame.RSV1
 		desc += fmt.Sprintf(", compressed to %d", len(wirePayload))
 	}
@@ -376,7 +399,7 @@ func (d *stepDecoder) message(i int, k byte) Step {
 		}
 		wire = f.Append(wire)
 	}
-	return Step{desc, wire}
+	return Step{desc, wire, inflated}
 }
 
 // split cuts p into n parts of near-equal size (some may be empty).
@@ -422,7 +445,7 @@ func (d *stepDecoder) close(i int) Step {
 		desc = fmt.Sprintf("close 1000 with a %d-octet body", len(body))
 	}
 	f := frame.New(frame.OpClose, body).Masked(d.key(i, false))
-	return Step{desc, f.Bytes()}
+	return Step{desc, f.Bytes(), 0}
 }
 
 // raw decodes a frame whose header comes from the input: the first header
@@ -454,11 +477,11 @@ func (d *stepDecoder) raw(i int) Step {
 		lie = 0
 	default:
 		f.Length = uint64(len(p))
-		return Step{fmt.Sprintf("raw frame %v, %s length, %d octets", f.Header, f.Encoding, len(p)), f.Bytes()}
+		return Step{fmt.Sprintf("raw frame %v, %s length, %d octets", f.Header, f.Encoding, len(p)), f.Bytes(), 0}
 	}
 	f.LengthOverride = &lie
 	f.Length = lie
-	return Step{fmt.Sprintf("raw frame %v announcing %d octets, %d sent", f.Header, lie, len(p)), f.Bytes()}
+	return Step{fmt.Sprintf("raw frame %v announcing %d octets, %d sent", f.Header, lie, len(p)), f.Bytes(), 0}
 }
 
 // special decodes the rest: bits 3-4 of k pick
@@ -472,11 +495,11 @@ func (d *stepDecoder) special(i int, k byte) Step {
 	switch (k >> 3) & 3 {
 	case 0:
 		p := d.payload()
-		return Step{fmt.Sprintf("%d raw octets", len(p)), p}
+		return Step{fmt.Sprintf("%d raw octets", len(p)), p, 0}
 	case 1:
 		p := d.payload()
 		f := frame.Frame{Header: frame.Header{Fin: true, Rsv: frame.RSV1, Opcode: frame.OpBinary}, Payload: p}.Masked(key)
-		return Step{fmt.Sprintf("compressed binary message of %d octets that are not a DEFLATE stream of ours", len(p)), f.Bytes()}
+		return Step{fmt.Sprintf("compressed binary message of %d octets that are not a DEFLATE stream of ours", len(p)), f.Bytes(), 0}
 	case 2:
 		size := 1 << 20
 		if k&0x20 != 0 {
@@ -484,7 +507,7 @@ func (d *stepDecoder) special(i int, k byte) Step {
 		}
 		p := bomb(size)
 		f := frame.Frame{Header: frame.Header{Fin: true, Rsv: frame.RSV1, Opcode: frame.OpBinary}, Payload: p}.Masked(key)
-		return Step{fmt.Sprintf("compressed binary message of %d octets inflating to %d", len(p), size), f.Bytes()}
+		return Step{fmt.Sprintf("compressed binary message of %d octets inflating to %d", len(p), size), f.Bytes(), size}
 	}
 	n := 2 + 4*int(d.in.byte())
 	var wire []byte
@@ -496,7 +519,7 @@ func (d *stepDecoder) special(i int, k byte) Step {
 		f := frame.Frame{Header: frame.Header{Fin: j == n-1, Opcode: op}, Payload: []byte{'a' + byte(j%26)}}
 		wire = f.Masked(key).Append(wire)
 	}
-	return Step{fmt.Sprintf("text message in %d one-octet frames", n), wire}
+	return Step{fmt.Sprintf("text message in %d one-octet frames", n), wire, 0}
 }
 
 // compressors hold reference/deflate compressors without context takeover:
