@@ -138,6 +138,12 @@ func (s *settings) selection() ([]*cases.Case, error) {
 	return selected, nil
 }
 
+// recorded is the selection as a run records it.
+func (s *settings) recorded() cases.Selection {
+	return cases.Selection{Cases: s.include, Exclude: s.exclude, LabelFilter: s.labels, Strict: s.strict,
+		Parallel: s.parallel, Scale: s.scale}
+}
+
 // departure returns the key and reason of the departure that covers id
 // (an exact id first, else the first glob in sorted order).
 func (s *settings) departure(id string) (key, reason string) {
