@@ -108,7 +108,7 @@ func settle(t *testing.T, opts []Option) (*settings, bool) {
 // command can name ("" when the server lives only inside the test).
 func certify(t *testing.T, s *settings, url, cliURL string) {
 	t.Helper()
-	selected, err := s.selection()
+	selected, err := s.selection(cases.Select)
 	if err != nil {
 		t.Fatalf("conformtest: %v", err)
 	}
