@@ -10,7 +10,7 @@ import (
 )
 
 // minGrow is the least a message buffer grows by.
-const minGrow = 64 << 10
+const minGrow = 1 << 20
 
 // keepBufferLimit is the largest message buffer a Reader keeps between
 // messages; a larger one is released so idle connections stay small.
@@ -137,10 +137,10 @@ func (r *Reader) controlFrame(h frame.Header) (Item, error) {
 func (r *Reader) readPayload() error {
 	for r.fr.Remaining() > 0 {
 		if len(r.msg) == cap(r.msg) {
-			// Grown as octets arrive (doubling, up to the frame's end), not
+			// Grown as octets arrive (fourfold, up to the frame's end), not
 			// sized by the header: a header announcing MaxMessage octets
-			// that never come costs nothing.
-			r.msg = slices.Grow(r.msg, int(min(r.fr.Remaining(), uint64(max(cap(r.msg), minGrow)))))
+			// that never come costs at most minGrow.
+			r.msg = slices.Grow(r.msg, int(min(r.fr.Remaining(), uint64(max(3*cap(r.msg), minGrow)))))
 		}
 		start := len(r.msg)
 		k, err := r.fr.Read(r.msg[start:cap(r.msg)])
