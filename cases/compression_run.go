@@ -17,7 +17,7 @@ func runCompression(ctx context.Context, c *Case, env Env, start time.Time) Resu
 	r.FailFastOffset = -1
 	r.Expected = p.expected()
 	log := probe.NewWireLog(start)
-	conn, hs, agreed, err := probe.OpenDeflate(ctx, env.Target, env.timeouts(), log, p.Offers)
+	conn, hs, _, err := probe.OpenDeflate(ctx, env.Target, env.timeouts(), log, p.Offers)
 	r.Handshake = hs
 	if err != nil {
 		if !judgeRefusedAnswer(&r, c, hs) {
@@ -26,7 +26,19 @@ func runCompression(ctx context.Context, c *Case, env Env, start time.Time) Resu
 		r.WireLog = log.Entries()
 		return r
 	}
+	return driveCompression(ctx, c, env, conn, hs, log)
+}
 
+// driveCompression runs a compression plan on an open connection (either
+// role): if permessage-deflate was agreed, the messages and their echoes,
+// then a normal close, and judges it.
+func driveCompression(ctx context.Context, c *Case, env Env, conn *probe.Conn, hs *probe.Handshake, log *probe.WireLog) Result {
+	p := c.Compression
+	r := baseResult(c)
+	r.FailFastOffset = -1
+	r.Expected = p.expected()
+	r.Handshake = hs
+	agreed := conn.Deflate()
 	run := compressionRun{agreed: agreed, deadline: env.scaled(c.Timer.After)}
 	if agreed != nil {
 		conn.Quiet(true) // megabytes of compressed previews tell nobody anything

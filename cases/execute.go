@@ -115,7 +115,15 @@ func runScript(ctx context.Context, c *Case, env Env, start time.Time) Result {
 		openFailed(&r, err, hs, log)
 		return r
 	}
+	return driveScript(ctx, c, env, conn, hs, log, start)
+}
 
+// driveScript runs c's steps on an open connection (either role), arms its
+// timer, waits for the connection to end and judges what happened.
+func driveScript(ctx context.Context, c *Case, env Env, conn *probe.Conn, hs *probe.Handshake, log *probe.WireLog, start time.Time) Result {
+	r := baseResult(c)
+	r.FailFastOffset = -1
+	r.Handshake = hs
 	if c.Echoes != nil {
 		conn.Quiet(true) // bulk transfer: keep the notes, not megabytes of previews
 	}
@@ -183,7 +191,11 @@ func runScript(ctx context.Context, c *Case, env Env, start time.Time) Result {
 	r.Duration = time.Since(start)
 	judge(&r, c, events, st)
 	if c.FailFastAt > 0 {
-		r.Reason += failFastNote(c.FailFastAt, r.FailFastOffset)
+		at := c.FailFastAt
+		if conn.IsServer() {
+			at = firstInvalidOctet(c.Steps, true)
+		}
+		r.Reason += failFastNote(at, r.FailFastOffset)
 	}
 	if c.Echoes != nil {
 		judgeEchoes(&r, c, events, lastEchoAt(events, c.Echoes)-stepsStartAt)
@@ -283,7 +295,14 @@ func runStep(ctx context.Context, conn *probe.Conn, s Step) bool {
 	case s.Frame != nil:
 		p := probe.Piece{Chop: s.Chop, Unmasked: s.Unmasked, Force: true, Raw: true}
 		for _, cut := range s.Cuts {
-			p.Cuts = append(p.Cuts, cut.At)
+			at := cut.At
+			if conn.IsServer() && !s.Frame.Header.Masked {
+				// Cuts count the header as a client sends it; a server's
+				// carries no 4-octet masking key, and the cut must fall
+				// at the same payload octet.
+				at -= 4
+			}
+			p.Cuts = append(p.Cuts, at)
 		}
 		p.Between = func(i int) bool { return pause(ctx, conn, s.Cuts[i].Pause, s.Cuts[i].Marker) }
 		base := conn.MessageCount()
@@ -452,7 +471,9 @@ func judge(r *Result, c *Case, events []probe.Event, st probe.CloseState) {
 		}
 	case st.RemoteCode != nil && !codeIn(*st.RemoteCode, want.Codes):
 		r.BehaviorClose, r.CloseReason = CloseWrongCode, wrongCodeText(c, st)
-	case st.DroppedByMe:
+	case st.DroppedByMe && !st.IsServer:
+		// Against a client we are the server, whose job closing TCP is
+		// (§7.1.1): there is no FAILED BY CLIENT.
 		r.BehaviorClose = CloseFailedByProbe
 		if st.Abandoned != "" {
 			r.CloseReason = sentence(weSent(c) + "we gave up at our case deadline " + st.Abandoned + " and dropped TCP; RFC 6455 §7.1.1 requires the server to close TCP first")
@@ -480,6 +501,8 @@ func judge(r *Result, c *Case, events []probe.Event, st probe.CloseState) {
 // closedAsRequired describes a close that passed.
 func closedAsRequired(c *Case, st probe.CloseState) string {
 	switch {
+	case st.ClosedByMe && st.ReceivedClose && st.IsServer:
+		return "the client answered our close with " + codeText(st.RemoteCode) + " and we closed TCP as the server, as RFC 6455 §5.5.1 and §7.1.1 require"
 	case st.ClosedByMe && st.ReceivedClose:
 		return "the target answered our close with " + codeText(st.RemoteCode) + " and closed TCP, as RFC 6455 §5.5.1 and §7.1.1 require"
 	case st.ReceivedClose:
