@@ -453,14 +453,21 @@ func judge(r *Result, c *Case, events []probe.Event, st probe.CloseState) {
 		// MUST must not. A code that no endpoint may send, or that the
 		// case does not accept, is WRONG CODE, as Autobahn has it (7.9.1
 		// echoed, 7.5.1 answered 1000 with our bad reason); any other
-		// fault is FAILED.
+		// fault is FAILED. An unmasked client close frame is FAILED
+		// whatever code it seems to carry: a client that masks the
+		// payload but not the header sends a code that is noise.
 		badClose = true
-		if code := st.RemoteCode; code != nil && (!code.ValidOnWire() || !codeIn(*code, want.Codes)) && !nonStrictCode {
+		if code := st.RemoteCode; code != nil && (!code.ValidOnWire() || !codeIn(*code, want.Codes)) && !nonStrictCode && st.RemoteCloseRule != frame.RuleClientFrameUnmasked {
 			r.BehaviorClose, r.CloseReason = CloseWrongCode, wrongCodeText(c, st)
 		} else {
 			r.BehaviorClose = CloseFailed
 			r.CloseReason = sentence(weSent(c) + "the target's close frame breaks " + st.RemoteCloseViolation)
 		}
+	case st.IsServer && st.CloseTimeout:
+		// A client that leaves our close unanswered breaks §5.5.1's MUST
+		// and would hold the connection half-open: FAILED, not the
+		// UNCLEAN a non-strict run lets pass.
+		r.BehaviorClose, r.CloseReason = CloseFailed, sentence(weSent(c)+uncleanText(st))
 	case want.RequireClean && !st.Clean:
 		r.BehaviorClose, r.CloseReason = CloseUnclean, sentence(weSent(c)+uncleanText(st))
 	case nonStrictCode:

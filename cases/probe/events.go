@@ -257,7 +257,7 @@ func (c *Conn) closeReceived(rc *receive.Receiver, payload []byte, headerViolati
 	c.dropT = time.AfterFunc(c.timeouts.DropWait+c.timeouts.CloseWait, c.dropWaitExpired)
 	c.wakeLocked()
 	c.mu.Unlock()
-	if answer && c.server && v == nil {
+	if answer && c.server {
 		c.closeTCPAsServer()
 	}
 	switch {
