@@ -190,7 +190,9 @@ func TestLibrariesCertified(t *testing.T) {
 		// gobwas/ws fails a connection over a bad close frame with an
 		// unmasked close frame whose payload is masked (§5.1, §5.3).
 		{"gobwas", gobwasEcho, []string{"1.2", "2", "3", "4", "5.1", "5.6", "5.9", "6.3", "6.6", "7.1", "7.3", "7.5", "7.9"},
-			func(c *cases.Case) bool { return slices.Contains([]string{"7.3.2", "7.5.1"}, c.ID) || c.Group() == "7.9" }},
+			func(c *cases.Case) bool {
+				return slices.Contains([]string{"7.3.2", "7.5.1"}, c.ID) || c.Group() == "7.9"
+			}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -65,15 +65,15 @@ type Config struct {
 // Server is one fuzzingserver: its results accumulate over every agent
 // seen since it started.
 type Server struct {
-	cfg    Config
-	byID   map[string]*cases.Case
-	index  map[string]int // case id -> 1-based number in the selection
-	mu     sync.Mutex
-	agents []*agentRun
-	playing int // cases being played right now
-	wake   chan struct{} // closed (and replaced) whenever a result arrives
-	stop   chan struct{}
-	once   sync.Once
+	cfg     Config
+	byID    map[string]*cases.Case
+	index   map[string]int // case id -> 1-based number in the selection
+	mu      sync.Mutex
+	agents  []*agentRun
+	playing int           // cases being played right now
+	wake    chan struct{} // closed (and replaced) whenever a result arrives
+	stop    chan struct{}
+	once    sync.Once
 	// ReportErr is the last error writing reports.
 	reportErr error
 }
