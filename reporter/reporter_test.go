@@ -139,9 +139,9 @@ func realRun(t *testing.T, faults server.Faults) func() *cases.Run {
 		for _, c := range selected {
 			eng.Await(context.Background(), c)
 		}
-		cfg := suite.Config{Target: cases.TargetInfo{URL: url, Agent: "reference"}, Tool: "wsconform test",
+		tgt := suite.Target{Info: cases.TargetInfo{URL: url, Agent: "reference"},
 			Selection: cases.Selection{Exclude: slowCases, Parallel: 8, Scale: 1}}
-		return suite.Collect(cfg, eng, selected, t0)
+		return suite.Collect("wsconform test", tgt, eng, selected, t0)
 	}
 }
 

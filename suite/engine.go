@@ -29,10 +29,13 @@ type Engine struct {
 	down    atomic.Pointer[cases.TargetDown]
 	running sync.Map // case id -> struct{}: in flight
 	crash   crashRecord
-	execute func(context.Context, *cases.Case, cases.Env) cases.Result // cases.Execute; tests stub it
+	execute executeFunc // cases.Execute; tests stub it
 	stop    context.CancelFunc
 	ctx     context.Context
 }
+
+// executeFunc runs one case on a real connection.
+type executeFunc func(context.Context, *cases.Case, cases.Env) cases.Result
 
 type slot struct {
 	c      *cases.Case
