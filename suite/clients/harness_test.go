@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -197,7 +198,11 @@ func TestLibrariesCertified(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			addr, srv := fuzzingServer(t, tc.include, nil)
+			include := tc.include
+			if *sections != "" {
+				include = strings.Split(*sections, ",")
+			}
+			addr, srv := fuzzingServer(t, include, nil)
 			start := time.Now()
 			harness(t, addr, tc.name, tc.echo)
 			runs := srv.Runs()
@@ -206,6 +211,7 @@ func TestLibrariesCertified(t *testing.T) {
 			}
 			t.Logf("%s: %d cases in %v", tc.name, len(runs[0].Results), time.Since(start).Round(time.Millisecond))
 			for _, r := range runs[0].Results {
+				logVerdict(t, tc.name, r)
 				c, _ := cases.Lookup(r.ID)
 				if got, want := !r.Passes(false), tc.failing(c.ForClients()); got != want || r.Behavior == cases.NotRun {
 					t.Errorf("%s: %s / %s, want failing=%t: %s | %s", r.ID, r.Behavior, r.BehaviorClose, want, r.Reason, r.CloseReason)
