@@ -19,7 +19,7 @@ type HandshakeExchange struct {
 	Edits []RequestEdit // applied in order to a valid request
 	// Chop writes the request this many octets per TCP write (0: one write).
 	Chop int
-	// Pipelined puts a masked text frame (helloText) in the same TCP write,
+	// Pipelined puts a masked text frame (HandshakeHello) in the same TCP write,
 	// right behind the request's empty line.
 	Pipelined bool
 	// PadTo pads the header block with unknown 1000-octet fields
@@ -250,7 +250,7 @@ func (x *HandshakeExchange) View() *HandshakeView {
 		v.Edits = append(v.Edits, e.String())
 	}
 	if x.Pipelined {
-		v.Pipelined = fmt.Sprintf("masked text frame, FIN, payload %q, in the same TCP write as the request", helloText)
+		v.Pipelined = fmt.Sprintf("masked text frame, FIN, payload %q, in the same TCP write as the request", HandshakeHello)
 	}
 	if x.Wait > 0 {
 		v.Wait = x.Wait.String()
@@ -263,7 +263,7 @@ func (x *HandshakeExchange) View() *HandshakeView {
 		if s.Echo && x.Pipelined {
 			v.Session = "wait for the echo of the pipelined frame, then close normally"
 		} else if s.Echo {
-			v.Session = fmt.Sprintf("send a masked text frame %q, wait for its echo, then close normally", helloText)
+			v.Session = fmt.Sprintf("send a masked text frame %q, wait for its echo, then close normally", HandshakeHello)
 		}
 		v.Session += fmt.Sprintf("; anything else: %s", s.Lost)
 	}

@@ -1,16 +1,15 @@
 // Package suite is the Ginkgo layer: it turns the catalogue into specs (one
 // Describe per target, then one per section, one It per case, labelled by
 // section, group, RFC clause and requirement level), runs them against the
-// targets through one Engine each, and gathers the verdicts into one
+// targets through one engine.Engine each, and gathers the verdicts into one
 // cases.Run per target. The CLI (single target or --config) and `go test
 // ./suite` drive the same registration.
 package suite
 
 import (
+	"context"
 	"fmt"
 	"io"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/onsi/ginkgo/v2"
@@ -19,7 +18,9 @@ import (
 	"github.com/onsi/gomega"
 
 	"github.com/wsconform/wsconform/cases"
+	"github.com/wsconform/wsconform/cases/probe"
 	"github.com/wsconform/wsconform/reporter"
+	"github.com/wsconform/wsconform/suite/engine"
 )
 
 // Description is the Ginkgo suite description.
@@ -29,7 +30,7 @@ const Description = "wsconform"
 // cap, serial lock and crash record. Targets of one run go at the same time.
 type Target struct {
 	Info      cases.TargetInfo
-	Env       cases.Env
+	Env       probe.Env
 	Cases     []*cases.Case // the selection by id (the label filter narrows it)
 	Parallel  int
 	Selection cases.Selection // recorded in the run as given
@@ -37,7 +38,7 @@ type Target struct {
 	OnResult func(cases.Result)
 
 	// execute replaces the engine's case runner (internal tests only).
-	execute executeFunc
+	execute func(context.Context, *cases.Case, probe.Env) cases.Result
 }
 
 // Config is one run: which targets, selected how, gated how.
@@ -63,7 +64,7 @@ type Config struct {
 type registered struct {
 	Target
 	text string
-	eng  *Engine
+	eng  *engine.Engine
 }
 
 // register builds the spec tree: one Describe per target, in it one per
@@ -82,7 +83,7 @@ func register(cfg *Config, targets []*registered) {
 				}
 				bySection[s] = append(bySection[s], c)
 			}
-			wait := longestWait(t.Cases, t.Env.Scale)
+			wait := engine.LongestWait(t.Cases, t.Env.Scale)
 			for _, s := range order {
 				ginkgo.Describe(fmt.Sprintf("%s %s", s, cases.SectionTitle(s)), func() {
 					for _, c := range bySection[s] {
@@ -103,7 +104,7 @@ func SpecText(c *cases.Case) string { return c.ID + " " + c.Title }
 // was merely queued would turn a verdict into NOT RUN.
 func registerCase(cfg *Config, t *registered, c *cases.Case, wait time.Duration) {
 	timeout := wait + c.Deadline(t.Env.Scale) + specGrace
-	args := []any{ginkgo.Label(Labels(c)...), ginkgo.SpecTimeout(timeout), ginkgo.GracePeriod(2 * time.Second)}
+	args := []any{ginkgo.Label(engine.Labels(c)...), ginkgo.SpecTimeout(timeout), ginkgo.GracePeriod(2 * time.Second)}
 	if c.SourceFile != "" {
 		// Failures point at the section that defines the case, not here.
 		args = append(args, types.CodeLocation{FileName: c.SourceFile, LineNumber: c.SourceLine})
@@ -122,7 +123,7 @@ func registerCase(cfg *Config, t *registered, c *cases.Case, wait time.Duration)
 			}
 			return
 		}
-		ginkgo.Fail(FailureText(res, reproduceURL(t.Info), cfg.Strict))
+		ginkgo.Fail(engine.FailureText(res, engine.Reproduce(c.ID, engine.ReproduceURL(t.Info)), cfg.Strict))
 	})
 	ginkgo.It(SpecText(c), args...)
 }
@@ -139,89 +140,6 @@ func (cfg *Config) gate() reporter.Gate {
 	return *cfg.Gate
 }
 
-// FilterLabels keeps the cases a Ginkgo label filter selects, matched the
-// way Ginkgo matches specs (on Labels), so that single-target and
-// multi-target runs select alike and an empty selection is known before
-// the run. An empty filter keeps every case.
-func FilterLabels(cs []*cases.Case, filter string) ([]*cases.Case, error) {
-	if filter == "" {
-		return cs, nil
-	}
-	match, err := types.ParseLabelFilter(filter)
-	if err != nil {
-		return nil, err
-	}
-	var kept []*cases.Case
-	for _, c := range cs {
-		if match(Labels(c)) {
-			kept = append(kept, c)
-		}
-	}
-	return kept, nil
-}
-
-// Labels are the Ginkgo labels of a case: its own plus one per RFC clause
-// ("rfc6455:5.2"); Ginkgo forbids some characters, so clauses are cleaned.
-func Labels(c *cases.Case) []string {
-	out := append([]string{}, c.Labels...)
-	for _, cl := range c.Clauses {
-		out = append(out, ClauseLabel(cl))
-	}
-	return out
-}
-
-// ClauseLabel turns "RFC 6455 §5.2" into "rfc6455:5.2".
-func ClauseLabel(clause string) string {
-	s := strings.ToLower(clause)
-	s = strings.NewReplacer("rfc ", "rfc", " §", ":", "§", "", " ", "-").Replace(s)
-	return strings.Map(func(r rune) rune {
-		if strings.ContainsRune("&|!,()/", r) {
-			return '-'
-		}
-		return r
-	}, s)
-}
-
-// FailureText is what a server author reads at 2 am: the verdicts and why,
-// what the RFC requires, what was expected and observed, how to reproduce.
-func FailureText(r cases.Result, url string, strict bool) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "[%s] %s / close %s: %s\n", r.ID, r.Behavior, r.BehaviorClose, r.Reason)
-	fmt.Fprintf(&b, "  close: %s\n", r.CloseReason)
-	if strict && r.Behavior == cases.NonStrict {
-		b.WriteString("  (NON-STRICT fails in --strict mode)\n")
-	}
-	fmt.Fprintf(&b, "  requires (%s): %s\n", strings.Join(r.Clauses, ", "), r.Description)
-	for _, o := range r.Expected {
-		fmt.Fprintf(&b, "  expected %s: [%s]\n", o.Verdict, strings.Join(o.Events, ", "))
-	}
-	fmt.Fprintf(&b, "  observed: [%s]\n", strings.Join(r.Observed, ", "))
-	if r.Error != "" {
-		fmt.Fprintf(&b, "  error: %s\n", r.Error)
-	}
-	fmt.Fprintf(&b, "  reproduce: %s", Reproduce(r.ID, url))
-	return b.String()
-}
-
-// reproduceURL is the URL a reproduce command names: none for the
-// embedded server, whose ephemeral port is gone once the run ends (the
-// command without a URL starts a new one).
-func reproduceURL(t cases.TargetInfo) string {
-	if t.Embedded {
-		return ""
-	}
-	return t.URL
-}
-
-// Reproduce is the command that runs one case again; with no url it
-// runs it against a fresh embedded reference server.
-func Reproduce(id, url string) string {
-	if url == "" {
-		return "wsconform run --cases " + id
-	}
-	return "wsconform run " + url + " --cases " + id
-}
-
 type failT struct{ failed bool }
 
 func (t *failT) Fail() { t.failed = true }
@@ -236,9 +154,9 @@ func Run(cfg Config) []*cases.Run {
 		if t.Env.Scale <= 0 {
 			t.Env.Scale = 1
 		}
-		eng := NewEngine(t.Env, t.Parallel)
+		eng := engine.New(t.Env, t.Parallel)
 		if t.execute != nil {
-			eng.execute = t.execute
+			eng.Execute = t.execute
 		}
 		eng.OnResult = t.OnResult
 		defer eng.Close()
@@ -271,7 +189,7 @@ func Run(cfg Config) []*cases.Run {
 	ginkgo.RunSpecs(gt, Description, sc, rc)
 	runs := make([]*cases.Run, len(targets))
 	for i, t := range targets {
-		runs[i] = Collect(cfg.Tool, t.Target, t.eng, selected[i], start)
+		runs[i] = engine.Collect(t.eng, selected[i], cases.Run{Tool: cfg.Tool, Target: t.Info, Selection: t.Selection, Started: start})
 	}
 	return runs
 }
@@ -327,30 +245,4 @@ func selectedSpecs(targets []*registered, sc types.SuiteConfig, rc types.Reporte
 		}
 	}
 	return out
-}
-
-// Collect builds a target's run from its engine's results; a selected case
-// without a result is NOT RUN, never OK.
-func Collect(tool string, t Target, eng *Engine, selected []*cases.Case, start time.Time) *cases.Run {
-	run := &cases.Run{
-		Schema: cases.SchemaVersion, Tool: tool, Catalogue: cases.CatalogueDigest(), Target: t.Info, Selection: t.Selection,
-		Started: start, Duration: time.Since(start), TargetDown: eng.Down(),
-	}
-	done := map[string]cases.Result{}
-	for _, r := range eng.Results() {
-		done[r.ID] = r
-	}
-	for _, c := range selected {
-		r, ok := done[c.ID]
-		if !ok {
-			r = cases.NotRunResult(c, "not run: the run was interrupted")
-			run.Interrupted = true
-		}
-		r.Reproduce = Reproduce(c.ID, reproduceURL(t.Info))
-		run.Results = append(run.Results, r)
-	}
-	attributeCrash(run.TargetDown, selected, run.Results)
-	// Ginkgo shuffles sections; reports list cases in catalogue order.
-	sort.Slice(run.Results, func(i, j int) bool { return cases.LessID(run.Results[i].ID, run.Results[j].ID) })
-	return run
 }

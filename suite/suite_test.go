@@ -59,7 +59,7 @@ func TestSuite(t *testing.T) {
 	run := suite.Run(suite.Config{
 		Targets: []suite.Target{{
 			Info:  cases.TargetInfo{URL: url, Agent: "go-test"},
-			Env:   cases.Env{Target: target, Timeouts: probe.DefaultTimeouts(), Scale: 1},
+			Env:   probe.Env{Target: target, Timeouts: probe.DefaultTimeouts(), Scale: 1},
 			Cases: sel, Parallel: 16,
 		}},
 		Strict: *strict, T: t,

@@ -17,6 +17,7 @@ import (
 	"github.com/wsconform/wsconform/cases/probe"
 	"github.com/wsconform/wsconform/reference/server"
 	"github.com/wsconform/wsconform/reporter"
+	"github.com/wsconform/wsconform/suite/engine"
 )
 
 // Ginkgo's RunSpecs runs once per process, so each multi-target run below
@@ -66,14 +67,14 @@ func TestTargetsChild(t *testing.T) {
 			t.Fatal(err)
 		}
 		tgt := Target{Info: cases.TargetInfo{URL: ct.URL, Agent: ct.Agent}, Cases: sel, Parallel: 8,
-			Env: cases.Env{Target: pt, Timeouts: probe.DefaultTimeouts(), Scale: ct.Scale}}
+			Env: probe.Env{Target: pt, Timeouts: probe.DefaultTimeouts(), Scale: ct.Scale}}
 		if ct.Hang != "" {
 			hang := ct.Hang
-			tgt.execute = func(ctx context.Context, c *cases.Case, env cases.Env) cases.Result {
+			tgt.execute = func(ctx context.Context, c *cases.Case, env probe.Env) cases.Result {
 				if c.ID == hang {
 					select {} // a hung engine: only the spec timeout ends the wait
 				}
-				return cases.Execute(ctx, c, env)
+				return probe.Run(ctx, c, env)
 			}
 		}
 		targets = append(targets, tgt)
@@ -160,7 +161,7 @@ func engineVerdicts(t *testing.T, url string, sel []*cases.Case) map[string]case
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := NewEngine(cases.Env{Target: pt, Timeouts: probe.DefaultTimeouts(), Scale: 1}, 8)
+	eng := engine.New(probe.Env{Target: pt, Timeouts: probe.DefaultTimeouts(), Scale: 1}, 8)
 	defer eng.Close()
 	eng.Prefetch(sel)
 	out := map[string]cases.Result{}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/reference/deflate"
 	"github.com/wsconform/wsconform/reference/frame"
 	"github.com/wsconform/wsconform/reference/handshake"
@@ -47,8 +48,8 @@ func ReadRequest(nc net.Conn, to Timeouts) (*handshake.Request, *bufio.Reader, e
 // unmasked, every frame from the client must be masked (§5.1), and once
 // both close frames are exchanged we close TCP first (§7.1.1). The
 // connection's deadline follows ctx.
-func Accept(ctx context.Context, nc net.Conn, br *bufio.Reader, req *handshake.Request, side ServerSide, to Timeouts, log *WireLog) (*Conn, *Handshake, error) {
-	hs := &Handshake{Request: string(req.Bytes()), req: req}
+func Accept(ctx context.Context, nc net.Conn, br *bufio.Reader, req *handshake.Request, side ServerSide, to Timeouts, log *WireLog) (*Conn, *observed.Handshake, error) {
+	hs := &observed.Handshake{Request: string(req.Bytes()), Sent: req}
 	start := time.Now()
 	log.Note("TCP accepted from " + nc.RemoteAddr().String())
 	status, fields, vs := handshake.ValidateRequest(req)
@@ -72,7 +73,7 @@ func Accept(ctx context.Context, nc net.Conn, br *bufio.Reader, req *handshake.R
 	if n := br.Buffered(); n > 0 {
 		// Octets the client sent right behind its request are frames.
 		pending, _ := br.Peek(n)
-		log.Octets(Received, pending)
+		log.Octets(observed.Received, pending)
 		c.br = bufio.NewReaderSize(&readerWithPrefix{append([]byte(nil), pending...), loggingReader{c}}, 64<<10)
 	}
 	nc.SetWriteDeadline(start.Add(to.Handshake))

@@ -179,7 +179,7 @@ func serveClients(f clientsFlags) error {
 	}
 	srv := clients.New(clients.Config{
 		Cases: selected, Extra: all, ExcludeAgentCases: excludeAgent,
-		Env:       cases.Env{Timeouts: probe.DefaultTimeouts(), Scale: f.scale},
+		Env:       probe.Env{Timeouts: probe.DefaultTimeouts(), Scale: f.scale},
 		Tool:      "wsconform " + version,
 		Selection: cases.Selection{Cases: include, Exclude: exclude, Strict: f.strict, Parallel: 1, Scale: f.scale},
 		Protocols: protocols, WriteReports: writeReports,

@@ -9,6 +9,7 @@ import (
 	"github.com/wsconform/wsconform/cases/probe"
 	"github.com/wsconform/wsconform/reporter"
 	"github.com/wsconform/wsconform/suite"
+	"github.com/wsconform/wsconform/suite/engine"
 )
 
 // A multi-target run is wiring: the config file becomes one suite.Target
@@ -48,7 +49,7 @@ func runConfigFile(f runFlags, g reporter.Gate, baselines []*cases.Run) error {
 		if err != nil {
 			return usageError{err}
 		}
-		if selected, _ = suite.FilterLabels(selected, f.labelFilter); len(selected) == 0 { // the filter was checked by runSuite
+		if selected, _ = engine.FilterLabels(selected, f.labelFilter); len(selected) == 0 { // the filter was checked by runSuite
 			return badInput("target %q: no case matches --label-filter %q%s", t.Agent, f.labelFilter, selectionText(include, exclude))
 		}
 		pt, err := probe.ParseTarget(t.URL)
@@ -70,7 +71,7 @@ func runConfigFile(f runFlags, g reporter.Gate, baselines []*cases.Run) error {
 			return err
 		}
 		parallel := firstPositive(t.Parallel, cfg.Parallel, f.parallel)
-		env := cases.Env{Target: pt, Timeouts: probe.DefaultTimeouts(), Scale: scale}
+		env := probe.Env{Target: pt, Timeouts: probe.DefaultTimeouts(), Scale: scale}
 		if err := preflight(env, fmt.Sprintf("target %q (%s)", t.Agent, t.URL)); err != nil {
 			return usageError{err}
 		}

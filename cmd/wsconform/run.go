@@ -19,6 +19,7 @@ import (
 	"github.com/wsconform/wsconform/reference/server"
 	"github.com/wsconform/wsconform/reporter"
 	"github.com/wsconform/wsconform/suite"
+	"github.com/wsconform/wsconform/suite/engine"
 )
 
 type runFlags struct {
@@ -118,7 +119,7 @@ func runSuite(f runFlags, rawURL string) error {
 	if len(selected) == 0 {
 		return badInput("no case matches --cases %s --exclude %s", strings.Join(f.include, ","), strings.Join(f.exclude, ","))
 	}
-	if selected, _ = suite.FilterLabels(selected, f.labelFilter); len(selected) == 0 {
+	if selected, _ = engine.FilterLabels(selected, f.labelFilter); len(selected) == 0 {
 		return badInput("no case matches --label-filter %q%s", f.labelFilter, selectionText(f.include, f.exclude))
 	}
 	if err := checkOutDir("--out", f.out); err != nil {
@@ -147,7 +148,7 @@ func runSuite(f runFlags, rawURL string) error {
 	if target.Agent == "" {
 		target.Agent = t.URL.Host + t.URL.Path
 	}
-	env := cases.Env{Target: t, Timeouts: probe.DefaultTimeouts(), Scale: f.scale}
+	env := probe.Env{Target: t, Timeouts: probe.DefaultTimeouts(), Scale: f.scale}
 	if err := preflight(env, target.URL); err != nil {
 		return usageError{err}
 	}

@@ -34,7 +34,7 @@ func fuzzingServer(t *testing.T, include, exclude []string, tune ...func(*client
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := clients.Config{Cases: cs, Env: cases.Env{Timeouts: probe.DefaultTimeouts(), Scale: 1}, Tool: "test"}
+	cfg := clients.Config{Cases: cs, Env: probe.Env{Timeouts: probe.DefaultTimeouts(), Scale: 1}, Tool: "test"}
 	for _, f := range tune {
 		f(&cfg)
 	}

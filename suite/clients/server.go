@@ -51,7 +51,7 @@ type Config struct {
 	// patterns that are not played against matching agents: the
 	// connection is closed at once and the case is NOT RUN, as in Autobahn.
 	ExcludeAgentCases map[string][]string
-	Env               cases.Env
+	Env               probe.Env
 	Tool              string
 	Selection         cases.Selection
 	// Protocols are the subprotocols we select when a client offers one.
@@ -159,7 +159,7 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 		nc.Close()
 		return
 	}
-	in := cases.Incoming{Conn: nc, Reader: br, Request: req}
+	in := probe.Incoming{Conn: nc, Reader: br, Request: req}
 	u, err := url.ParseRequestURI(req.Target)
 	if err != nil {
 		refuse(nc, 400, "bad request target "+strconv.Quote(req.Target))
@@ -231,7 +231,7 @@ func (s *Server) caseParam(q url.Values, tuple bool) (*cases.Case, string) {
 
 // run plays c against agent, or closes at once when the agent is excluded
 // from it.
-func (s *Server) run(ctx context.Context, c *cases.Case, agent string, in cases.Incoming) {
+func (s *Server) run(ctx context.Context, c *cases.Case, agent string, in probe.Incoming) {
 	if pattern := s.excluded(agent, c.ID); pattern != "" {
 		s.answer(ctx, in, nil)
 		s.record(agent, cases.NotRunResult(c, fmt.Sprintf("not run: exclude-agent-cases excludes %s for agent %q", pattern, agent)), false)
@@ -240,7 +240,7 @@ func (s *Server) run(ctx context.Context, c *cases.Case, agent string, in cases.
 	s.mu.Lock()
 	s.playing++
 	s.mu.Unlock()
-	s.record(agent, cases.Play(ctx, c, in, s.cfg.Env), true)
+	s.record(agent, probe.Play(ctx, c, in, s.cfg.Env), true)
 }
 
 // idle waits until no case is being played: a harness asks for the
@@ -298,7 +298,7 @@ func (s *Server) agentLocked(name string) *agentRun {
 
 // status answers {"behavior": ...} once agent's result for c exists, as
 // long as the client stays connected.
-func (s *Server) status(ctx context.Context, c *cases.Case, agent string, in cases.Incoming) {
+func (s *Server) status(ctx context.Context, c *cases.Case, agent string, in probe.Incoming) {
 	log := probe.NewWireLog(time.Now())
 	conn, _, err := probe.Accept(ctx, in.Conn, in.Reader, in.Request, probe.ServerSide{Protocols: s.cfg.Protocols}, s.timeouts(), log)
 	if err != nil {
@@ -331,7 +331,7 @@ func (s *Server) status(ctx context.Context, c *cases.Case, agent string, in cas
 
 // answer accepts the connection, sends v as JSON (nothing when nil) and
 // closes normally.
-func (s *Server) answer(ctx context.Context, in cases.Incoming, v any) {
+func (s *Server) answer(ctx context.Context, in probe.Incoming, v any) {
 	log := probe.NewWireLog(time.Now())
 	conn, _, err := probe.Accept(ctx, in.Conn, in.Reader, in.Request, probe.ServerSide{Protocols: s.cfg.Protocols}, s.timeouts(), log)
 	if err != nil {
@@ -366,7 +366,7 @@ func (s *Server) timeouts() probe.Timeouts {
 	return s.cfg.Env.Timeouts.Scale(scale(s.cfg.Env))
 }
 
-func scale(env cases.Env) float64 {
+func scale(env probe.Env) float64 {
 	if env.Scale <= 0 {
 		return 1
 	}

@@ -1,0 +1,107 @@
+package probe
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/wsconform/wsconform/cases"
+	"github.com/wsconform/wsconform/cases/observed"
+)
+
+// runCompression runs a compression plan on a real connection and hands
+// what it observed to the pure judging functions.
+func runCompression(ctx context.Context, c *cases.Case, env Env, start time.Time) cases.Result {
+	p := c.Compression
+	r := cases.NewResult(c)
+	r.FailFastOffset = -1
+	log := NewWireLog(start)
+	conn, hs, _, err := OpenDeflate(ctx, env.Target, env.timeouts(), log, p.Offers)
+	r.Handshake = hs
+	if err != nil {
+		if !cases.JudgeRefusedDeflateAnswer(&r, c, hs) {
+			openFailed(&r, err, hs, log)
+		}
+		r.WireLog = log.Entries()
+		return r
+	}
+	return driveCompression(ctx, c, env, conn, hs, log)
+}
+
+// driveCompression runs a compression plan on an open connection (either
+// role): if permessage-deflate was agreed, the messages and their echoes,
+// then a normal close, and judges it.
+func driveCompression(ctx context.Context, c *cases.Case, env Env, conn *Conn, hs *observed.Handshake, log *WireLog) cases.Result {
+	p := c.Compression
+	r := cases.NewResult(c)
+	r.FailFastOffset = -1
+	r.Handshake = hs
+	agreed := conn.Deflate()
+	run := cases.CompressionRun{Agreed: agreed, Deadline: env.scaled(c.Timer.After)}
+	if agreed != nil {
+		conn.Quiet(true) // megabytes of compressed previews tell nobody anything
+		begin := time.Now()
+		run.Echoed, run.Failure = exchangeEchoes(ctx, conn, p, run.Deadline)
+		run.Took = time.Since(begin)
+		conn.Quiet(false)
+		run.Stats = conn.DeflateStats()
+	}
+	closeNormally(ctx, conn, &r)
+	run.Close = conn.State()
+	cases.JudgeCompression(&r, c, run)
+	r.WireLog = log.Entries()
+	return r
+}
+
+// exchangeEchoes sends the messages one at a time and checks each echo as it
+// arrives (holding one at a time); it returns how many matched and, if
+// not all, what went wrong.
+func exchangeEchoes(ctx context.Context, conn *Conn, p *cases.CompressionPlan, deadline time.Duration) (int, string) {
+	clock := newTargetClock(deadline)
+	var z []byte
+	for i, msg := range p.Messages() {
+		var err error
+		if z, err = conn.Compress(z[:0], msg); err != nil {
+			return i, fmt.Sprintf("compressing message %d: %v", i+1, err)
+		}
+		for _, f := range p.Frames(z) {
+			if err := conn.SendFrame(f, Piece{}); err != nil {
+				return i, fmt.Sprintf("%d of %d echoes matched; sending message %d failed: %v", i, p.Count, i+1, err)
+			}
+		}
+		why := awaitEcho(ctx, conn, i+1, clock.run())
+		clock.pause()
+		if why != "" {
+			return i, fmt.Sprintf("%d of %d echoes arrived: %s", i, p.Count, why)
+		}
+		e, _ := conn.TakeMessage(i)
+		if why := p.EchoMismatch(e, msg); why != "" {
+			return i, fmt.Sprintf("echo %d of %d is wrong: %s", i+1, p.Count, why)
+		}
+	}
+	return p.Count, ""
+}
+
+// awaitEcho waits until n messages have come back; it says why not
+// otherwise.
+func awaitEcho(ctx context.Context, conn *Conn, n int, deadline <-chan time.Time) string {
+	for {
+		wake := conn.Wake()
+		if conn.MessageCount() >= n {
+			return ""
+		}
+		select {
+		case <-wake:
+		case <-deadline:
+			conn.Log.Note(fmt.Sprintf("timer fired: %d of %d echoes had arrived", conn.MessageCount(), n))
+			return "the deadline passed"
+		case <-ctx.Done():
+			return "the case was abandoned"
+		case <-conn.Done():
+			if conn.MessageCount() >= n {
+				return ""
+			}
+			return "the connection ended"
+		}
+	}
+}
