@@ -22,9 +22,8 @@ import (
 // reference receiver (so it fails the connection when RFC 6455 says so),
 // with one fault switched on at will.
 type refClient struct {
-	mask         func() ([4]byte, bool) // the masking key of the next frame, false: unmasked
-	ignoreClose  bool                   // never answer a close frame, never close TCP
-	validateText bool
+	mask        func() ([4]byte, bool) // the masking key of the next frame, false: unmasked
+	ignoreClose bool                   // never answer a close frame, never close TCP
 }
 
 func randomKey() ([4]byte, bool) {
