@@ -34,7 +34,8 @@ func fuzzingServer(t *testing.T, include, exclude []string, tune ...func(*client
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := clients.Config{Cases: cs, Env: probe.Env{Timeouts: probe.DefaultTimeouts(), Scale: 1}, Tool: "test"}
+	all, _ := cases.SelectClients(nil, nil)
+	cfg := clients.Config{Cases: cs, Extra: all, Env: probe.Env{Timeouts: probe.DefaultTimeouts(), Scale: 1}, Tool: "test"}
 	for _, f := range tune {
 		f(&cfg)
 	}
