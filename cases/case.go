@@ -34,6 +34,14 @@ type Case struct {
 	// 15): one request and a table that judges the answer, instead of Steps.
 	// Expect and Close then judge the session on an accepted connection.
 	Handshake *HandshakeExchange
+	// ClientRule, when set, makes this a section 16 case that tests a rule
+	// only clients have (PlayClientRule). Only `wsconform clients` plays it.
+	ClientRule *ClientRule
+	// API, when set, makes this a check of a browser's WebSocket API
+	// (section 16, label browser): the harness page runs it and the case
+	// judges what the page observed (JudgeAPI). Only `wsconform clients
+	// --browser` runs it.
+	API *APICheck
 	// Timeout is the hard limit for the whole case (0: derived from Timer).
 	Timeout time.Duration
 	// SourceFile and SourceLine locate the function that builds the case's
@@ -55,8 +63,6 @@ type Case struct {
 
 // ClientPlay is how a case changes when it tests a client.
 type ClientPlay struct {
-	// Only: the case tests clients only; server runs never select it.
-	Only bool
 	// Note is added to the description when the case tests a client:
 	// where the client's duty differs from the server's, and why.
 	Note string
@@ -87,6 +93,9 @@ type DeflateAccept struct {
 func (c *Case) ForClients() *Case {
 	p := c.Clients
 	if p == nil {
+		if c.ClientRule != nil {
+			return c // section 16: written for clients
+		}
 		return nil
 	}
 	if p.Note == "" && p.Close == nil {

@@ -25,7 +25,6 @@ import (
 // input is a session, and a short one is a short valid session.
 type Session struct {
 	Request  *handshake.Request
-	Offered  bool // permessage-deflate was offered
 	Pipeline bool // frames follow the request at once, without waiting for the answer
 	Steps    []Step
 }
@@ -47,6 +46,15 @@ const (
 	maxFragments = 1024
 )
 
+// waitsForAnswer says whether the client waits for the server's answer
+// before its frames: unless the session pipelines, or the request announces
+// a body (net/http servers may wait for one before answering).
+func (s *Session) waitsForAnswer() bool {
+	_, cl := s.Request.Get("Content-Length")
+	_, te := s.Request.Get("Transfer-Encoding")
+	return !s.Pipeline && !cl && !te
+}
+
 // inflated is the octets the session's compressed messages inflate to,
 // each counted up to limit.
 func (s *Session) inflated(limit int) int {
@@ -64,7 +72,7 @@ func (s *Session) String() string {
 	for _, line := range strings.Split(strings.TrimRight(string(s.Request.Bytes()), "\r\n"), "\r\n") {
 		fmt.Fprintf(&b, "  %s\n", clip(line, 120))
 	}
-	if s.Pipeline {
+	if !s.waitsForAnswer() {
 		b.WriteString("frames sent without waiting for the answer\n")
 	}
 	for i, st := range s.Steps {
@@ -145,14 +153,10 @@ func (s *Session) decodeHandshake(in *input) {
 	switch (h >> 3) & 3 {
 	case 1:
 		req.Add("Sec-WebSocket-Extensions", deflate.ExtensionName)
-		s.Offered = true
 	case 2:
 		req.Add("Sec-WebSocket-Extensions", deflateOffer(in.byte()))
-		s.Offered = true
 	case 3:
-		v := string(in.take(int(in.byte())))
-		req.Add("Sec-WebSocket-Extensions", v)
-		s.Offered = strings.Contains(v, deflate.ExtensionName)
+		req.Add("Sec-WebSocket-Extensions", string(in.take(int(in.byte()))))
 	}
 	if h&0x20 != 0 {
 		req.Add("Sec-WebSocket-Protocol", "chat, superchat")
