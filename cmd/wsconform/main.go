@@ -70,7 +70,7 @@ func main() {
 		SilenceErrors: true,
 	}
 	memoryLimitFlag(root)
-	root.AddCommand(runCommand(), listCommand(), serveCommand(), fuzzCommand(), reportCommand(), diffCommand(), versionCommand())
+	root.AddCommand(runCommand(), clientsCommand(), listCommand(), serveCommand(), fuzzCommand(), reportCommand(), diffCommand(), versionCommand())
 	err := root.Execute()
 	switch {
 	case err == nil:
