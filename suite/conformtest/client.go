@@ -40,10 +40,10 @@ func Client(t *testing.T, dial Dial, opts ...Option) {
 	if err != nil {
 		t.Fatalf("conformtest: %v", err)
 	}
-	env := probe.Env{Timeouts: probe.DefaultTimeouts(), Scale: s.scale}
-	p := &player{env: env, waiting: map[string]chan probe.Incoming{}, slots: make(chan struct{}, s.parallel),
+	p := &player{waiting: map[string]chan probe.Incoming{}, slots: make(chan struct{}, s.parallel),
 		results: map[string]cases.Result{}, done: map[string]chan struct{}{}}
 	base := "ws://" + ln.Addr().String() + "/"
+	p.env = probe.Env{Timeouts: probe.DefaultTimeouts(), Scale: s.scale, Keys: &p.keys}
 	go p.accept(ln)
 
 	c := &certification{s: s, name: t.Name(), selected: selected, start: time.Now()}
@@ -99,6 +99,7 @@ func Client(t *testing.T, dial Dial, opts ...Option) {
 // player hands each incoming connection to the case its path names.
 type player struct {
 	env     probe.Env
+	keys    probe.KeyLog  // every connection's Sec-WebSocket-Key (16.2.2: a key must be new)
 	slots   chan struct{} // cases played at once
 	mu      sync.Mutex
 	waiting map[string]chan probe.Incoming // case id -> its connection
@@ -168,7 +169,11 @@ func (p *player) play(ctx context.Context, cs *cases.Case, u string, dial Dial) 
 	var dialErr error
 	select {
 	case in := <-ch:
-		res = probe.Play(ctx, cs, in, p.env)
+		if cs.ClientRule != nil { // section 16: the client's own rules
+			res = probe.PlayClientRule(ctx, cs, in.Conn, in.Reader, in.Request, p.env)
+		} else {
+			res = probe.Play(ctx, cs, in, p.env)
+		}
 		select { // the client returns once the connection is gone
 		case dialErr = <-dialed:
 		case <-time.After(time.Second):
