@@ -40,6 +40,10 @@ type CloseState struct {
 	NotCleanReason string        `json:"wasNotCleanReason,omitempty"`
 	Clean          bool          `json:"wasClean"`
 	ClosedAt       time.Duration `json:"closedAt_ns,omitempty"` // when TCP ended, since start
+	// IsServer: we played the server (the peer under test is a client);
+	// closing TCP first after the closing handshake is then our job
+	// (§7.1.1), and the client closing it first is allowed too.
+	IsServer bool `json:"isServer,omitempty"`
 }
 
 // Code is a present close code, for CloseState's code fields.

@@ -19,7 +19,11 @@ func (c *Conn) Start(ext frame.Extensions) {
 	c.mu.Lock()
 	c.txBase = c.txOctets
 	c.mu.Unlock()
-	go c.readLoop(receive.New(receive.Config{From: frame.FromServer, Extensions: ext, MaxMessage: MaxMessage}))
+	from := frame.FromServer
+	if c.server {
+		from = frame.FromClient
+	}
+	go c.readLoop(receive.New(receive.Config{From: from, Extensions: ext, MaxMessage: MaxMessage}))
 	go c.pongLoop()
 }
 
@@ -191,10 +195,14 @@ func (c *Conn) closeReceived(rc *receive.Receiver, payload []byte, headerViolati
 		c.closeT.Stop()
 	}
 	reply := !c.state.SentClose && !c.state.FailedByMe
+	answer := c.state.SentClose // this close answers ours: the handshake is done
 	midFrame := c.inFrame
 	c.dropT = time.AfterFunc(c.timeouts.DropWait+c.timeouts.CloseWait, c.dropWaitExpired)
 	c.wakeLocked()
 	c.mu.Unlock()
+	if answer && c.server {
+		c.closeTCPAsServer()
+	}
 	switch {
 	case v != nil:
 		// Whoever closed first, a malformed close frame is a rule broken:
@@ -282,6 +290,10 @@ func (c *Conn) finish() {
 		s.NotCleanReason = "the target never answered our close frame"
 	case !s.SentClose:
 		s.NotCleanReason = "we did not send a close frame (peer closed while our frame was in flight)"
+	case s.IsServer && s.TCPError == "":
+		// Our TCP close after the handshake (or the client's, which
+		// §7.1.1 allows) ends it cleanly.
+		s.Clean = true
 	case s.DropTimeout:
 		s.NotCleanReason = "the target did not close TCP after the closing handshake"
 	case s.DroppedByMe:
