@@ -293,7 +293,7 @@ func judgeFailsConnection(law string, httpOK bool) func(ClientSeen) (Verdict, st
 		if c := s.closeFrame(); c != nil {
 			how = "sent " + c.String() + " and closed TCP"
 		}
-		return OK, fmt.Sprintf("the client %s after %v without delivering anything, as %s requires", how, s.After.Round(time.Millisecond), law)
+		return OK, fmt.Sprintf("the client %s after %v without delivering anything, as required by %s", how, s.After.Round(time.Millisecond), law)
 	}
 }
 
@@ -400,6 +400,8 @@ func JudgeClientRule(c *Case, s ClientSeen, started time.Time, took time.Duratio
 	} else {
 		r.Observed = append(r.Observed, fmt.Sprintf("TCP still open %v after our last send", s.After.Round(time.Millisecond)))
 	}
-	r.BehaviorClose, r.CloseReason = CloseInformational, "Section 16 judges the client's whole reaction in the main verdict."
+	// The close is part of what the main verdict judges; a second verdict
+	// would only repeat it.
+	r.BehaviorClose, r.CloseReason = CloseOK, "Section 16 judges how the client ends the connection in the main verdict."
 	return r
 }
