@@ -61,7 +61,9 @@ func startBrowser(ctx context.Context, path, addr string, selected, api []*cases
 			func(agent string) {
 				fmt.Fprintf(os.Stderr, "wsconform: running %d cases and %d WebSocket API checks in %s (headless)\n", len(selected), len(api), agent)
 			},
-			func(r cases.Result) { fmt.Fprintf(os.Stdout, "[browser] %s: %s / %s\n", r.ID, r.Behavior, r.BehaviorClose) })
+			func(r cases.Result) {
+				fmt.Fprintf(os.Stdout, "[browser] %s: %s / %s\n", r.ID, r.Behavior, r.BehaviorClose)
+			})
 	}()
 	return serveCtx, b
 }
