@@ -63,8 +63,6 @@ type Case struct {
 
 // ClientPlay is how a case changes when it tests a client.
 type ClientPlay struct {
-	// Only: the case tests clients only; server runs never select it.
-	Only bool
 	// Note is added to the description when the case tests a client:
 	// where the client's duty differs from the server's, and why.
 	Note string
@@ -95,6 +93,9 @@ type DeflateAccept struct {
 func (c *Case) ForClients() *Case {
 	p := c.Clients
 	if p == nil {
+		if c.ClientRule != nil {
+			return c // section 16: written for clients
+		}
 		return nil
 	}
 	if p.Note == "" && p.Close == nil {

@@ -108,7 +108,7 @@ func clientPlay(c *Case) {
 // SelectClients is Select over the cases that can test a client, each as
 // it is played against one (Case.ForClients).
 func SelectClients(include, exclude []string) ([]*Case, error) {
-	cs, err := selectCases(include, exclude, func(c *Case) bool { return c.Clients != nil })
+	cs, err := selectCases(include, exclude, func(c *Case) bool { return c.Clients != nil || c.ClientRule != nil })
 	for i, c := range cs {
 		cs[i] = c.ForClients()
 	}
@@ -118,9 +118,10 @@ func SelectClients(include, exclude []string) ([]*Case, error) {
 // Select returns the cases whose ids match any include pattern (all if none)
 // and no exclude pattern. Patterns use * as a wildcard and dots literally,
 // as Autobahn's "cases"/"exclude-cases" do; "6.4" also selects "6.4.*".
-// Cases that test clients only (ClientPlay.Only) are left out.
+// Cases that test clients only (section 16: Case.ClientRule, Case.API) are
+// left out.
 func Select(include, exclude []string) ([]*Case, error) {
-	return selectCases(include, exclude, func(c *Case) bool { return c.API == nil && (c.Clients == nil || !c.Clients.Only) })
+	return selectCases(include, exclude, func(c *Case) bool { return c.API == nil && c.ClientRule == nil })
 }
 
 func selectCases(include, exclude []string, keep func(*Case) bool) ([]*Case, error) {

@@ -25,9 +25,6 @@ type Incoming struct {
 // returns once the connection is gone, and no later than the case's
 // deadline (or ctx).
 func Play(ctx context.Context, c *cases.Case, in Incoming, env Env) cases.Result {
-	if c.ClientRule != nil {
-		return PlayClientRule(ctx, c, in.Conn, in.Reader, in.Request, env)
-	}
 	if env.Scale <= 0 {
 		env.Scale = 1
 	}

@@ -70,10 +70,13 @@ type Server struct {
 	index   map[string]int // case id -> 1-based number in the selection
 	mu      sync.Mutex
 	agents  []*agentRun
-	playing int           // cases being played right now
-	wake    chan struct{} // closed (and replaced) whenever a result arrives
-	stop    chan struct{}
-	once    sync.Once
+	playing int // cases being played right now
+	// keys are every connection's Sec-WebSocket-Key (16.2.2: a key must
+	// be new on each connection, control ones included).
+	keys probe.KeyLog
+	wake chan struct{} // closed (and replaced) whenever a result arrives
+	stop chan struct{}
+	once sync.Once
 	// ReportErr is the last error writing reports.
 	reportErr error
 }
@@ -86,9 +89,6 @@ type agentRun struct {
 
 // New returns a server for cfg.
 func New(cfg Config) *Server {
-	if cfg.Env.Keys == nil {
-		cfg.Env.Keys = &probe.KeyLog{}
-	}
 	s := &Server{cfg: cfg, byID: map[string]*cases.Case{}, index: map[string]int{}, wake: make(chan struct{}), stop: make(chan struct{})}
 	for _, c := range cfg.Extra {
 		s.byID[c.ID] = c
@@ -162,10 +162,10 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 		nc.Close()
 		return
 	}
-	if key, ok := req.Get("Sec-WebSocket-Key"); ok {
-		s.cfg.Env.Keys.Add(key) // 16.2.2 compares each key with those before it
-	}
 	in := probe.Incoming{Conn: nc, Reader: br, Request: req}
+	if key, ok := req.Get("Sec-WebSocket-Key"); ok {
+		s.keys.Add(key)
+	}
 	u, err := url.ParseRequestURI(req.Target)
 	if err != nil {
 		refuse(nc, 400, "bad request target "+strconv.Quote(req.Target))
@@ -246,7 +246,15 @@ func (s *Server) run(ctx context.Context, c *cases.Case, agent string, in probe.
 	s.mu.Lock()
 	s.playing++
 	s.mu.Unlock()
-	s.record(agent, probe.Play(ctx, c, in, s.cfg.Env), true)
+	env := s.cfg.Env
+	env.Keys = &s.keys
+	var r cases.Result
+	if c.ClientRule != nil {
+		r = probe.PlayClientRule(ctx, c, in.Conn, in.Reader, in.Request, env)
+	} else {
+		r = probe.Play(ctx, c, in, env)
+	}
+	s.record(agent, r, true)
 }
 
 // idle waits until no case is being played: a harness asks for the
