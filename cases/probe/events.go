@@ -148,7 +148,7 @@ func (c *Conn) failedByMe() bool {
 func (c *Conn) peerBroke(v frame.Violation) {
 	c.mu.Lock()
 	if c.state.PeerViolation == "" {
-		c.state.PeerViolation, c.state.PeerRule = violationText(v), v.Rule
+		c.state.PeerViolation, c.state.PeerRule, c.state.PeerSection = violationText(v), v.Rule, v.Section
 		c.wakeLocked()
 	}
 	fail := !c.state.SentClose && !c.state.FailedByMe
@@ -159,6 +159,17 @@ func (c *Conn) peerBroke(v frame.Violation) {
 	c.Log.countOnly()
 	if fail {
 		go c.sendFail(v.Code, "")
+	}
+}
+
+// dataAfterClose records the first data frame the peer sent after its own
+// close frame.
+func (c *Conn) dataAfterClose(v frame.Violation) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state.DataAfterClose == "" {
+		c.state.DataAfterClose = violationText(v)
+		c.wakeLocked()
 	}
 }
 
@@ -189,7 +200,7 @@ func (c *Conn) closeReceived(rc *receive.Receiver, payload []byte, headerViolati
 	}
 	c.state.RemoteReason = string(body.Reason)
 	if v != nil {
-		c.state.RemoteCloseViolation, c.state.RemoteCloseRule = violationText(*v), v.Rule
+		c.state.RemoteCloseViolation, c.state.RemoteCloseRule, c.state.RemoteCloseSection = violationText(*v), v.Rule, v.Section
 	}
 	if c.closeT != nil {
 		c.closeT.Stop()
