@@ -45,8 +45,13 @@ func fuzzingServer(t *testing.T, include, exclude []string, tune ...func(*client
 	go func() { done <- srv.Serve(ctx, ln) }()
 	t.Cleanup(func() {
 		cancel()
-		if err := <-done; err != nil && err != context.Canceled {
-			t.Errorf("Serve: %v", err)
+		select {
+		case err := <-done:
+			if err != nil && err != context.Canceled {
+				t.Errorf("Serve: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("Serve did not return within 30 s of its context ending")
 		}
 	})
 	return ln.Addr().String(), srv
