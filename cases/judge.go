@@ -125,6 +125,7 @@ func JudgeNoConnection(r *Result, err error, hs *observed.Handshake) {
 	r.Reason = "no WebSocket connection: " + err.Error()
 	if hs != nil && len(hs.Violations) > 0 {
 		r.Reason = brokenAcceptReason(hs.Violations)
+		r.Rule, r.RuleSection = hs.Violations[0].Rule, hs.Violations[0].Section
 	}
 	r.CloseReason = "the opening handshake did not complete"
 }
@@ -168,9 +169,9 @@ func judge(r *Result, c *Case, events []observed.Event, st observed.CloseState) 
 	// A code the RFC allows but Autobahn rejects (1004) breaks our close
 	// code rule; that rule alone does not make the close frame bad.
 	badCloseFrame := st.RemoteCloseViolation != "" && !(nonStrictCode && st.RemoteCloseRule == frame.RuleCloseCodeInvalid)
-	r.Rule = st.PeerRule
+	r.Rule, r.RuleSection = st.PeerRule, st.PeerSection
 	if badCloseFrame {
-		r.Rule = st.RemoteCloseRule
+		r.Rule, r.RuleSection = st.RemoteCloseRule, st.RemoteCloseSection
 	}
 	badClose := false
 	switch {
@@ -248,7 +249,7 @@ func judgeDataAfterClose(r *Result, c *Case, st observed.CloseState) {
 	if st.DataAfterClose == "" {
 		return
 	}
-	r.Rule = frame.RuleDataAfterClose
+	r.Rule, r.RuleSection = frame.RuleDataAfterClose, "RFC 6455 §5.5.1"
 	r.Behavior, r.BehaviorClose = Failed, CloseFailed
 	r.Reason = sentence(weSent(c) + "the target broke " + st.DataAfterClose +
 		"; RFC 6455 §5.5.1 requires that an endpoint send no data frame after its close frame")

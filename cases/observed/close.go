@@ -25,6 +25,7 @@ type CloseState struct {
 	// rule's id.
 	RemoteCloseViolation string `json:"remoteCloseViolation,omitempty"`
 	RemoteCloseRule      string `json:"remoteCloseRule,omitempty"`
+	RemoteCloseSection   string `json:"remoteCloseRuleSection,omitempty"`
 	// DataAfterClose is set when the peer sent a data frame after its own
 	// close frame (RFC 6455 §5.5.1 forbids it): the first such frame, as a
 	// broken rule.
@@ -36,6 +37,7 @@ type CloseState struct {
 	// timer of ours did, or we did not fail it).
 	PeerViolation string `json:"peerViolation,omitempty"`
 	PeerRule      string `json:"peerRule,omitempty"`
+	PeerSection   string `json:"peerRuleSection,omitempty"`
 	FailedOn      string `json:"failedOnViolation,omitempty"`
 	TCPError      string `json:"tcpError,omitempty"`
 	// Abandoned says what was still outstanding when we gave up on the

@@ -148,7 +148,7 @@ func (c *Conn) failedByMe() bool {
 func (c *Conn) peerBroke(v frame.Violation) {
 	c.mu.Lock()
 	if c.state.PeerViolation == "" {
-		c.state.PeerViolation, c.state.PeerRule = violationText(v), v.Rule
+		c.state.PeerViolation, c.state.PeerRule, c.state.PeerSection = violationText(v), v.Rule, v.Section
 		c.wakeLocked()
 	}
 	fail := !c.state.SentClose && !c.state.FailedByMe
@@ -200,7 +200,7 @@ func (c *Conn) closeReceived(rc *receive.Receiver, payload []byte, headerViolati
 	}
 	c.state.RemoteReason = string(body.Reason)
 	if v != nil {
-		c.state.RemoteCloseViolation, c.state.RemoteCloseRule = violationText(*v), v.Rule
+		c.state.RemoteCloseViolation, c.state.RemoteCloseRule, c.state.RemoteCloseSection = violationText(*v), v.Rule, v.Section
 	}
 	if c.closeT != nil {
 		c.closeT.Stop()

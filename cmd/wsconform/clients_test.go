@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -55,6 +56,12 @@ func TestClientsBadInput(t *testing.T) {
 // serves; wait gives its exit code and stdout.
 func serving(t *testing.T, args ...string) (addr string, wait func() (int, string)) {
 	t.Helper()
+	addr, wait, _ = servingProcess(t, args...)
+	return addr, wait
+}
+
+func servingProcess(t *testing.T, args ...string) (addr string, wait func() (int, string), proc *os.Process) {
+	t.Helper()
 	cmd := exec.Command(binary, append([]string{"clients", "--addr", "127.0.0.1:0"}, args...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -80,7 +87,7 @@ func serving(t *testing.T, args ...string) (addr string, wait func() (int, strin
 			code = ee.ExitCode()
 		}
 		return code, stdout.String()
-	}
+	}, cmd.Process
 }
 
 // echoHarness runs every case for agent, echoing; ignoreClose never
@@ -178,4 +185,45 @@ func TestClientsCommand(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "[silent] no regression against the baseline") {
 		t.Fatalf("with baselines: exit %d, want 0:\n%s", code, stdout)
 	}
+}
+
+// TestClientsInterrupted: SIGINT stops the server, writes what the agents
+// did so far and exits 130.
+func TestClientsInterrupted(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "reports")
+	addr, wait, proc := servingProcess(t, "--cases", "1.1.1,1.1.2", "--out", out)
+	c, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/runCase?case=1&agent=half", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		mt, m, err := c.ReadMessage()
+		if err != nil {
+			break
+		}
+		c.WriteMessage(mt, m)
+	}
+	c.Close()
+	controlMessage(t, addr, "/getCaseStatus?case=1&agent=half") // the case is judged
+	proc.Signal(syscall.SIGINT)
+	code, stdout := wait()
+	if code != 130 {
+		t.Fatalf("exit %d, want 130:\n%s", code, stdout)
+	}
+	b, err := os.ReadFile(filepath.Join(out, reporter.JSONFile))
+	if err != nil || !strings.Contains(string(b), `"interrupted": true`) || !strings.Contains(string(b), `"NOT RUN"`) {
+		t.Errorf("report after SIGINT: %v\n%.400s", err, b)
+	}
+}
+
+func controlMessage(t *testing.T, addr, path string) []byte {
+	t.Helper()
+	c, _, err := websocket.DefaultDialer.Dial("ws://"+addr+path, nil)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(30 * time.Second))
+	_, msg, _ := c.ReadMessage()
+	return msg
 }
