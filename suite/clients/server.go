@@ -77,8 +77,6 @@ type Server struct {
 	wake chan struct{} // closed (and replaced) whenever a result arrives
 	stop chan struct{}
 	once sync.Once
-	// ReportErr is the last error writing reports.
-	reportErr error
 }
 
 type agentRun struct {
@@ -107,8 +105,8 @@ func (s *Server) Stopped() <-chan struct{} { return s.stop }
 func (s *Server) shutdown() { s.once.Do(func() { close(s.stop) }) }
 
 // Serve accepts connections on ln until ctx ends or the server is stopped
-// through the protocol; it closes ln and waits for the connections in
-// flight (each bounded by its case deadline) before it returns.
+// through the protocol; it then closes ln, ends the connections still
+// open and waits for their handlers before it returns.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -409,18 +407,7 @@ func (s *Server) UpdateReports() error {
 	if s.cfg.WriteReports == nil {
 		return nil
 	}
-	err := s.cfg.WriteReports(s.Runs())
-	s.mu.Lock()
-	s.reportErr = err
-	s.mu.Unlock()
-	return err
-}
-
-// ReportError is the error of the last report writing, if it failed.
-func (s *Server) ReportError() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.reportErr
+	return s.cfg.WriteReports(s.Runs())
 }
 
 // Runs is one run per agent, in the order agents first connected: the
