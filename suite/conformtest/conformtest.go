@@ -7,7 +7,7 @@
 //	func TestConformance(t *testing.T) {
 //		conformtest.Server(t, myHandler,
 //			conformtest.Departures(map[string]string{
-//				"6.4.*": "UTF-8 is checked once the message is complete",
+//				"15.2.3": "we upgrade HTTP/1.0 requests too",
 //			}))
 //	}
 //
