@@ -439,6 +439,9 @@ func (s *Server) Runs() []*cases.Run {
 		}
 		sort.Slice(extra, func(i, j int) bool { return cases.LessID(extra[i].ID, extra[j].ID) })
 		run.Results = append(run.Results, extra...)
+		for i := range run.Results {
+			run.Results[i].Reproduce = Reproduce(run.Results[i].ID)
+		}
 		for _, r := range a.results {
 			if end := r.Started.Add(r.Duration); end.After(last) {
 				last = end
@@ -469,4 +472,10 @@ func AgentMatch(pattern, agent string) bool {
 	}
 	re.WriteString("$")
 	return regexp.MustCompile(re.String()).MatchString(agent)
+}
+
+// Reproduce is the command that serves one case again, for the client's
+// harness to run (/runCase?casetuple=ID&agent=A).
+func Reproduce(id string) string {
+	return "wsconform clients --cases " + id
 }
