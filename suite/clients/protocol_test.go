@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,11 +90,21 @@ func TestControlProtocol(t *testing.T) {
 		}
 	}
 
+	// A status query for a case that never runs must not hold the server.
+	waiting, _, err := websocket.DefaultDialer.Dial(base+"/getCaseStatus?case=2&agent=a", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer waiting.Close()
 	controlMessage(t, base+"/stopServer")
 	select {
 	case <-srv.Stopped():
 	case <-time.After(10 * time.Second):
 		t.Fatal("not stopped")
+	}
+	waiting.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, _, err := waiting.ReadMessage(); err == nil || strings.Contains(err.Error(), "timeout") {
+		t.Errorf("the pending status query was not ended by /stopServer: %v", err)
 	}
 	if _, err := http.Get("http://" + addr + "/getCaseCount"); err == nil {
 		// Serve closes the listener once stopped.

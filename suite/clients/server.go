@@ -120,7 +120,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ln.Close()
 	}()
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	// Once stopped, what is still connected (a status query for a case
+	// that will never run, a case in flight) is ended, not waited for.
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
 	slots := make(chan struct{}, MaxConnections)
 	for {
 		nc, err := ln.Accept()
