@@ -186,12 +186,20 @@ func serveClients(f clientsFlags) error {
 		}
 		return reporter.WriteWithAutobahnDir(out, autobahnDir, g, runs...)
 	}
+	// /updateReports cannot tell the client that writing failed: say it here.
+	updateReports := func(runs []*cases.Run) error {
+		err := writeReports(runs)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "wsconform clients: writing reports: %v\n", err)
+		}
+		return err
+	}
 	srv := clients.New(clients.Config{
 		Cases: selected, Extra: all, ExcludeAgentCases: excludeAgent,
 		Env:       probe.Env{Timeouts: probe.DefaultTimeouts(), Scale: f.scale},
 		Tool:      "wsconform " + version,
 		Selection: cases.Selection{Cases: include, Exclude: exclude, Strict: f.strict, Parallel: 1, Scale: f.scale},
-		Protocols: protocols, WriteReports: writeReports,
+		Protocols: protocols, WriteReports: updateReports,
 		OnResult: func(agent string, r cases.Result) {
 			fmt.Fprintf(os.Stdout, "[%s] %s: %s / %s\n", agent, r.ID, r.Behavior, r.BehaviorClose)
 		},

@@ -45,3 +45,17 @@ func TestClientsBrowser(t *testing.T) {
 		}
 	}
 }
+
+func TestListClients(t *testing.T) {
+	r := wsconform(t, "list", "--clients", "--cases", "16.*")
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if r.code != 0 || len(lines) != 1+17+26 || !strings.HasPrefix(lines[1], "16.1.1 ") || !strings.HasPrefix(lines[len(lines)-1], "16.16.2 ") {
+		t.Errorf("exit %d, %d lines:\n%s%s", r.code, len(lines), r.stdout, r.stderr)
+	}
+	if r := wsconform(t, "list", "--cases", "16.*"); r.code != 2 {
+		t.Errorf("servers' list of 16.*: exit %d, want 2 (section 16 tests clients only)\n%s", r.code, r.stdout)
+	}
+	if r := wsconform(t, "list", "--clients", "--cases", "15.*"); r.code != 2 {
+		t.Errorf("clients' list of 15.*: exit %d, want 2 (section 15 tests servers only)\n%s", r.code, r.stdout)
+	}
+}

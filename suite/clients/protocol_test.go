@@ -69,6 +69,9 @@ func TestControlProtocol(t *testing.T) {
 	}
 	controlMessage(t, base+"/updateReports?agent=a") // answered once no case is being played
 	run := srv.Runs()[0]
+	if got := run.Results[0].Reproduce; got != "wsconform clients --cases 1.1.1" {
+		t.Errorf("reproduce %q", got)
+	}
 	if len(run.Results) != 4 || run.Results[3].ID != "2.1" || run.Results[1].Behavior != "NOT RUN" {
 		t.Errorf("runs: %d results, last %s, second %s", len(run.Results), run.Results[len(run.Results)-1].ID, run.Results[1].Behavior)
 	}
