@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/wsconform/wsconform/cases/probe"
+	"github.com/wsconform/wsconform/reference/deflate"
 	"github.com/wsconform/wsconform/reference/frame"
 )
 
@@ -34,6 +35,15 @@ type Case struct {
 	// 15): one request and a table that judges the answer, instead of Steps.
 	// Expect and Close then judge the session on an accepted connection.
 	Handshake *HandshakeExchange
+	// Deflate, when set, runs Steps on a connection whose opening handshake
+	// offered permessage-deflate (section 17): the script's RSV1 frames are
+	// then compressed messages, and the target's are inflated before they
+	// become events.
+	Deflate *DeflateOffer
+	// Resource, when set, makes this a resource-limit case (sections 17
+	// and 18): the plan says what is sent and how long we wait; it
+	// replaces Steps and Expect.
+	Resource *ResourcePlan
 	// Timeout is the hard limit for the whole case (0: derived from Timer).
 	Timeout time.Duration
 	// SourceFile and SourceLine locate the function that builds the case's
@@ -70,6 +80,9 @@ func (c *Case) Group() string {
 // Deadline is how long the case may run before it is abandoned.
 func (c *Case) Deadline(scale float64) time.Duration {
 	d := c.Timeout
+	if d == 0 && c.Resource != nil {
+		d = c.Resource.deadline()
+	}
 	if d == 0 {
 		d = c.Timer.After + 10*time.Second
 		if c.Compression != nil {
@@ -85,6 +98,14 @@ func (c *Case) Deadline(scale float64) time.Duration {
 		}
 	}
 	return time.Duration(float64(d) * scale)
+}
+
+// DeflateOffer is what a scripted case offers before its script runs.
+type DeflateOffer struct {
+	Offers []deflate.Params // in order of preference (RFC 7692 §5.1)
+	// Declined is the verdict when the target accepts none: UNIMPLEMENTED,
+	// as RFC 7692 is optional.
+	Declined Verdict
 }
 
 // Step is one action of a script: send a frame (optionally chopped, with

@@ -39,6 +39,12 @@ type CompressionPlan struct {
 	// Declined is the verdict when the target accepts no offer:
 	// UNIMPLEMENTED, as RFC 7692 is optional.
 	Declined Verdict
+	// CheckReach has every back-reference of the target's messages checked
+	// against what it agreed (deflate.CheckReach): its server_max_window_bits
+	// window, and no reference into earlier messages after
+	// server_no_context_takeover. Section 17 only: it decodes every message
+	// twice.
+	CheckReach bool
 }
 
 // compressionVariant is one of the 18 size/fragmentation variants every

@@ -64,7 +64,7 @@ func runHandshake(ctx context.Context, c *Case, env Env) (r Result) {
 
 	s := x.Accept.Session
 	switch {
-	case s != nil && AnswerClasses(ans)[0] == AnswerValid101 && r.Behavior == OK:
+	case s != nil && ans.Valid101() && r.Behavior == OK:
 		ex.log.Note(fmt.Sprintf("opening handshake done in %v", ex.hs.Duration.Round(time.Microsecond)))
 		runSession(ctx, env, c, ex, &r)
 	case s != nil && r.Behavior == Failed:
