@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"time"
 
-	"github.com/wsconform/wsconform/cases/probe"
+	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/reference/frame"
 )
 
@@ -46,22 +46,24 @@ func repeat(pattern string, n int) []byte {
 	return bytes.Repeat([]byte(pattern), n/len(pattern)+1)[:n]
 }
 
-func textEcho(s string) probe.Event { return probe.Event{Kind: probe.Message, Payload: []byte(s)} }
-func binaryEcho(b []byte) probe.Event {
-	return probe.Event{Kind: probe.Message, Binary: true, Payload: b}
+func textEcho(s string) observed.Event {
+	return observed.Event{Kind: observed.Message, Payload: []byte(s)}
 }
-func pong(b []byte) probe.Event     { return probe.Event{Kind: probe.Pong, Payload: b} }
-func marker(tag string) probe.Event { return probe.Event{Kind: probe.Marker, Tag: tag} }
+func binaryEcho(b []byte) observed.Event {
+	return observed.Event{Kind: observed.Message, Binary: true, Payload: b}
+}
+func pong(b []byte) observed.Event     { return observed.Event{Kind: observed.Pong, Payload: b} }
+func marker(tag string) observed.Event { return observed.Event{Kind: observed.Marker, Tag: tag} }
 
-func events(es ...probe.Event) []probe.Event {
+func events(es ...observed.Event) []observed.Event {
 	if es == nil {
-		return []probe.Event{}
+		return []observed.Event{}
 	}
 	return es
 }
 
 // only is the single acceptable outcome.
-func only(es ...probe.Event) []Outcome { return []Outcome{{Verdict: OK, Events: events(es...)}} }
+func only(es ...observed.Event) []Outcome { return []Outcome{{Verdict: OK, Events: events(es...)}} }
 
 // nothingBack: the target must send nothing (no echo, no pong).
 var nothingBack = only()

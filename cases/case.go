@@ -3,7 +3,7 @@ package cases
 import (
 	"time"
 
-	"github.com/wsconform/wsconform/cases/probe"
+	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/reference/deflate"
 	"github.com/wsconform/wsconform/reference/frame"
 )
@@ -166,6 +166,14 @@ const (
 	CloseAfter
 )
 
+// String is what the timer does, for people.
+func (k TimerKind) String() string {
+	if k == KillAfter {
+		return "fail the connection"
+	}
+	return "close normally"
+}
+
 // Timer is armed once every step has been sent.
 type Timer struct {
 	Kind  TimerKind
@@ -175,7 +183,7 @@ type Timer struct {
 // Outcome is one acceptable sequence of events and the verdict it earns.
 type Outcome struct {
 	Verdict Verdict
-	Events  []probe.Event
+	Events  []observed.Event
 }
 
 // CloseExpect is how the connection must end (Autobahn's expectedClose).
@@ -203,16 +211,3 @@ type EchoCheck struct {
 	Binary bool `json:"binary"` // their type
 	Length int  `json:"length"` // octets each
 }
-
-// Env is where and how cases run.
-type Env struct {
-	Target   probe.Target
-	Timeouts probe.Timeouts
-	Scale    float64 // timeout multiplier for slow targets (Execute makes 0 mean 1)
-}
-
-// scaled is d stretched by the timeout multiplier.
-func (e Env) scaled(d time.Duration) time.Duration { return time.Duration(float64(d) * e.Scale) }
-
-// timeouts are the probe's timeouts stretched by the multiplier.
-func (e Env) timeouts() probe.Timeouts { return e.Timeouts.Scale(e.Scale) }

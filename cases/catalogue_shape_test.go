@@ -59,20 +59,6 @@ func TestUTF8SequenceTableAgreesWithValidator(t *testing.T) {
 	}
 }
 
-// Every invalid-UTF-8 case must make a target that leaves the closing to us
-// fail (Autobahn's closedByWrongEndpointIsFatal); valid ones must not.
-func TestInvalidUTF8CasesAreWrongEndpointFatal(t *testing.T) {
-	for _, c := range cases.All() {
-		if c.Section() != "6" {
-			continue
-		}
-		_, broken := firstViolation(c)
-		if c.Close.WrongEndpointFatal != (broken == ruleTextInvalidUTF8) {
-			t.Errorf("%s: WrongEndpointFatal=%t but the script's first violation is %q", c.ID, c.Close.WrongEndpointFatal, broken)
-		}
-	}
-}
-
 // 6.4.x report where the target failed relative to the first invalid
 // octet; the offsets count every octet written after the handshake.
 func TestFailFastOffsets(t *testing.T) {

@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"iter"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/wsconform/wsconform/cases/probe"
+	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/reference/deflate"
 	"github.com/wsconform/wsconform/reference/frame"
 )
@@ -127,6 +128,38 @@ func offersText(offers []deflate.Params) string {
 
 // binary reports whether the plan's messages are binary.
 func (p *CompressionPlan) binary() bool { return !p.Payload.text }
+
+// Messages yields the plan's Count messages in order (0-based), each as the
+// octets to compress and send; the slice is reused, so it is valid until
+// the next message.
+func (p *CompressionPlan) Messages() iter.Seq2[int, []byte] {
+	return func(yield func(int, []byte) bool) {
+		data := p.Payload.data()
+		var msg []byte
+		pos := 0
+		for i := range p.Count {
+			msg, pos = p.slice(msg[:0], data, pos)
+			if !yield(i, msg) {
+				return
+			}
+		}
+	}
+}
+
+// Frames splits one compressed message of the plan into the frames to send.
+func (p *CompressionPlan) Frames(compressed []byte) []frame.Frame {
+	op := frame.OpBinary
+	if !p.binary() {
+		op = frame.OpText
+	}
+	return compressedFrames(op, compressed, p.Fragment)
+}
+
+// EchoMismatch says how echo e of message msg differs from it ("" if it
+// does not).
+func (p *CompressionPlan) EchoMismatch(e observed.Event, msg []byte) string {
+	return echoMismatch(e, p.binary(), msg)
+}
 
 // expected renders the plan's acceptable outcomes for reports.
 func (p *CompressionPlan) expected() []ExpectedOutcome {
@@ -248,9 +281,9 @@ func requirement(e *deflate.Error) string {
 }
 
 // echoMismatch says how echo e differs from the message sent ("" if not).
-func echoMismatch(e probe.Event, binary bool, want []byte) string {
+func echoMismatch(e observed.Event, binary bool, want []byte) string {
 	switch {
-	case e.Kind != probe.Message:
+	case e.Kind != observed.Message:
 		return fmt.Sprintf("got %s, want a message", e.String())
 	case e.Binary != binary:
 		return fmt.Sprintf("got %s, want binary=%t", e.String(), binary)
@@ -270,23 +303,23 @@ func echoMismatch(e probe.Event, binary bool, want []byte) string {
 	return ""
 }
 
-// compressionRun is what running a plan observed once the connection was
+// CompressionRun is what running a plan observed once the connection was
 // open.
-type compressionRun struct {
-	agreed   *deflate.Params // nil: the target declined every offer
-	echoed   int             // echoes that matched, in order
-	failure  string          // what ended the exchange before every echo matched ("" if none)
-	deadline time.Duration   // the deadline the echoes had (scaled)
-	took     time.Duration   // first message to last echo
-	stats    probe.DeflateStats
-	close    probe.CloseState
+type CompressionRun struct {
+	Agreed   *deflate.Params // nil: the target declined every offer
+	Echoed   int             // echoes that matched, in order
+	Failure  string          // what ended the exchange before every echo matched ("" if none)
+	Deadline time.Duration   // the deadline the echoes had (scaled)
+	Took     time.Duration   // first message to last echo
+	Stats    observed.DeflateStats
+	Close    observed.CloseState
 }
 
-// judgeCompression sets both verdicts of a compression case from what its
+// JudgeCompression sets both verdicts of a compression case from what its
 // run observed.
-func judgeCompression(r *Result, c *Case, run compressionRun) {
+func JudgeCompression(r *Result, c *Case, run CompressionRun) {
 	p := c.Compression
-	st := run.close
+	st := run.Close
 	r.Close = &st
 	judge(r, c, nil, st)
 	broke := ""
@@ -294,37 +327,37 @@ func judgeCompression(r *Result, c *Case, run compressionRun) {
 		broke = ", and the target broke " + st.FailedOn + " so we failed the connection"
 	}
 	switch {
-	case run.agreed == nil:
+	case run.Agreed == nil:
 		r.Behavior = p.Declined
 		r.Reason = "We offered " + offersText(p.Offers) + "; the target declined permessage-deflate, which RFC 7692 allows (the extension is optional), so the case does not apply"
-	case run.failure != "" || run.echoed < p.Count:
-		what := run.failure
+	case run.Failure != "" || run.Echoed < p.Count:
+		what := run.Failure
 		if what == "" {
-			what = fmt.Sprintf("%d of %d echoes matched", run.echoed, p.Count)
+			what = fmt.Sprintf("%d of %d echoes matched", run.Echoed, p.Count)
 		}
 		r.Behavior = Failed
 		r.Reason = sentence(weSent(c) + what + broke + "; an echo server must send every message back as it was sent, and a compressed one must inflate to it (RFC 7692 §7.2.2)")
 	default:
 		r.Behavior = OK
-		r.Reason = sentence(fmt.Sprintf("%sall %d echoes came back equal to the messages within %v%s, as RFC 7692 §7.2 requires", weSent(c), p.Count, run.deadline, broke))
+		r.Reason = sentence(fmt.Sprintf("%sall %d echoes came back equal to the messages within %v%s, as RFC 7692 §7.2 requires", weSent(c), p.Count, run.Deadline, broke))
 	}
-	if run.agreed != nil {
-		r.Observed = append(r.Observed, fmt.Sprintf("permessage-deflate accepted: %s", run.agreed),
-			fmt.Sprintf("%d of %d echoes matched", run.echoed, p.Count))
-		r.Perf = compressionStats(run.stats, run.echoed, run.took)
-		if run.took > 0 {
-			r.Duration = run.took
+	if run.Agreed != nil {
+		r.Observed = append(r.Observed, fmt.Sprintf("permessage-deflate accepted: %s", run.Agreed),
+			fmt.Sprintf("%d of %d echoes matched", run.Echoed, p.Count))
+		r.Perf = compressionStats(run.Stats, run.Echoed, run.Took)
+		if run.Took > 0 {
+			r.Duration = run.Took
 		}
 	}
 }
 
-// judgeRefusedAnswer fills r for a connection the probe refused over the
-// target's answer to the offers; false if the answer is not why.
-func judgeRefusedAnswer(r *Result, c *Case, hs *probe.Handshake) bool {
+// JudgeRefusedDeflateAnswer fills r for a connection the probe refused
+// over the target's answer to the offers; false if the answer is not why.
+func JudgeRefusedDeflateAnswer(r *Result, c *Case, hs *observed.Handshake) bool {
 	if hs == nil || len(hs.Violations) > 0 {
 		return false
 	}
-	_, resp := hs.Parsed()
+	resp := hs.Answer
 	if resp == nil || resp.Status != 101 {
 		return false
 	}
@@ -338,7 +371,7 @@ func judgeRefusedAnswer(r *Result, c *Case, hs *probe.Handshake) bool {
 	return true
 }
 
-func compressionStats(s probe.DeflateStats, echoed int, took time.Duration) *PerfStats {
+func compressionStats(s observed.DeflateStats, echoed int, took time.Duration) *PerfStats {
 	st := &PerfStats{Messages: echoed, OctetsSent: s.SentMessage, OctetsEchoed: s.ReceivedMessage}
 	if took > 0 {
 		st.ThroughputMBps = float64(s.ReceivedMessage) / took.Seconds() / 1e6

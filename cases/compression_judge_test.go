@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wsconform/wsconform/cases/probe"
+	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/reference/deflate"
 )
 
@@ -75,7 +75,7 @@ func TestJudgeAnswer(t *testing.T) {
 func TestEchoMismatch(t *testing.T) {
 	tests := []struct {
 		name   string
-		e      probe.Event
+		e      observed.Event
 		binary bool
 		want   string // substring of the answer; "" for a match
 	}{
@@ -100,37 +100,37 @@ func TestEchoMismatch(t *testing.T) {
 	}
 }
 
-// judgeCompression needs no socket: each row is what a run observed.
+// JudgeCompression needs no socket: each row is what a run observed.
 func TestJudgeCompression(t *testing.T) {
 	c, _ := Lookup("13.2.1")
 	agreed := &deflate.Params{ServerNoContextTakeover: true}
-	clean := probe.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, Clean: true, RemoteCode: probe.Code(1000)}
+	clean := observed.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, Clean: true, RemoteCode: observed.Code(1000)}
 	tests := []struct {
 		name      string
-		run       compressionRun
+		run       CompressionRun
 		behavior  Verdict
 		closeWant CloseVerdict
 		reason    string
 	}{
-		{"every echo matched", compressionRun{agreed: agreed, echoed: 1000, deadline: time.Minute, took: time.Second, close: clean}, OK, CloseOK, "all 1000 echoes came back equal"},
-		{"declined", compressionRun{close: clean}, Unimplemented, CloseOK, "declined permessage-deflate, which RFC 7692 allows"},
-		{"an echo was wrong", compressionRun{agreed: agreed, echoed: 3, failure: "echo 4 of 1000 is wrong: 3 octets, want 16", close: clean}, Failed, CloseOK, "echo 4 of 1000"},
-		{"fewer echoes, no failure named", compressionRun{agreed: agreed, echoed: 999, close: clean}, Failed, CloseOK, "999 of 1000"},
-		{"the target broke a rule", compressionRun{agreed: agreed, echoed: 0, failure: "0 of 1000 echoes arrived: the connection ended",
-			close: probe.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, FailedByMe: true, PeerViolation: "pmd-invalid-compressed-data", FailedOn: "pmd-invalid-compressed-data", RemoteCode: probe.Code(1007)}},
+		{"every echo matched", CompressionRun{Agreed: agreed, Echoed: 1000, Deadline: time.Minute, Took: time.Second, Close: clean}, OK, CloseOK, "all 1000 echoes came back equal"},
+		{"declined", CompressionRun{Close: clean}, Unimplemented, CloseOK, "declined permessage-deflate, which RFC 7692 allows"},
+		{"an echo was wrong", CompressionRun{Agreed: agreed, Echoed: 3, Failure: "echo 4 of 1000 is wrong: 3 octets, want 16", Close: clean}, Failed, CloseOK, "echo 4 of 1000"},
+		{"fewer echoes, no failure named", CompressionRun{Agreed: agreed, Echoed: 999, Close: clean}, Failed, CloseOK, "999 of 1000"},
+		{"the target broke a rule", CompressionRun{Agreed: agreed, Echoed: 0, Failure: "0 of 1000 echoes arrived: the connection ended",
+			Close: observed.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, FailedByMe: true, PeerViolation: "pmd-invalid-compressed-data", FailedOn: "pmd-invalid-compressed-data", RemoteCode: observed.Code(1007)}},
 			Failed, CloseUnclean, "pmd-invalid-compressed-data"},
-		{"the target closed first", compressionRun{agreed: agreed, echoed: 1000, close: probe.CloseState{SentClose: true, ReceivedClose: true, Clean: true, RemoteCode: probe.Code(1000)}},
+		{"the target closed first", CompressionRun{Agreed: agreed, Echoed: 1000, Close: observed.CloseState{SentClose: true, ReceivedClose: true, Clean: true, RemoteCode: observed.Code(1000)}},
 			OK, CloseFailed, "all 1000"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var r Result
-			judgeCompression(&r, c, tc.run)
+			JudgeCompression(&r, c, tc.run)
 			if r.Behavior != tc.behavior || r.BehaviorClose != tc.closeWant || !strings.Contains(r.Reason, tc.reason) {
 				t.Errorf("got %s / close %s (%s | %s), want %s / close %s (%q)", r.Behavior, r.BehaviorClose, r.Reason, r.CloseReason, tc.behavior, tc.closeWant, tc.reason)
 			}
-			if (tc.run.agreed != nil) != (r.Perf != nil) {
-				t.Errorf("perf %+v for agreement %v", r.Perf, tc.run.agreed)
+			if (tc.run.Agreed != nil) != (r.Perf != nil) {
+				t.Errorf("perf %+v for agreement %v", r.Perf, tc.run.Agreed)
 			}
 		})
 	}

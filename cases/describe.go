@@ -71,7 +71,7 @@ func Describe(cs []*Case) []Entry {
 			e.WrongEndpointFatal, e.WrongCodeFails, e.Informational = c.Close.WrongEndpointFatal, c.Close.WrongCodeFails, c.Close.Informational
 			e.FailFastAt = c.FailFastAt
 			if c.Timer.After > 0 {
-				e.Timer = fmt.Sprintf("%s after %v", timerName(c.Timer.Kind), c.Timer.After)
+				e.Timer = fmt.Sprintf("%s after %v", c.Timer.Kind, c.Timer.After)
 			}
 		}
 		e.Steps, e.Echoes = describeSteps(c.Steps), c.Echoes

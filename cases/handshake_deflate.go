@@ -9,9 +9,9 @@ import (
 	"github.com/wsconform/wsconform/reference/handshake"
 )
 
-// offeredDeflateAccepted reports whether the response selected
+// OfferedDeflateAccepted reports whether the response selected
 // permessage-deflate (RSV1 then means "compressed").
-func offeredDeflateAccepted(resp *handshake.Response) bool {
+func OfferedDeflateAccepted(resp *handshake.Response) bool {
 	for _, v := range resp.Values("Sec-WebSocket-Extensions") {
 		exts, _ := handshake.ParseExtensions(v)
 		for _, e := range exts {
@@ -23,10 +23,10 @@ func offeredDeflateAccepted(resp *handshake.Response) bool {
 	return false
 }
 
-// checkDeflateResponse applies RFC 7692 to an accepted permessage-deflate:
+// CheckDeflateResponse applies RFC 7692 to an accepted permessage-deflate:
 // the response's parameters must be valid and answer one of the valid
 // offers (§7.1); an offer the server had to decline (§5) answers nothing.
-func checkDeflateResponse(req *handshake.Request, resp *handshake.Response) []handshake.Violation {
+func CheckDeflateResponse(req *handshake.Request, resp *handshake.Response) []handshake.Violation {
 	var offered []handshake.Extension
 	for _, v := range req.Values("Sec-WebSocket-Extensions") {
 		exts, _ := handshake.ParseExtensions(v)

@@ -76,7 +76,7 @@ func AnswerClasses(a HandshakeAnswer) []Answer {
 		return []Answer{AnswerClosed, AnswerNone, AnswerDeclined}
 	case resp.Status == 101 && len(a.Violations) > 0:
 		return []Answer{AnswerBroken101}
-	case resp.Status == 101 && a.DeflateOffered && offeredDeflateAccepted(resp):
+	case resp.Status == 101 && a.DeflateOffered && OfferedDeflateAccepted(resp):
 		return []Answer{AnswerDeflateAccepted, AnswerValid101}
 	case resp.Status == 101 && a.DeflateOffered:
 		return []Answer{AnswerDeflateDeclined, AnswerValid101}

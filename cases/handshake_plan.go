@@ -22,7 +22,7 @@ type HandshakeExchange struct {
 	// Drip pauses this long between those writes (a slow client); the
 	// answer is read meanwhile, so a server that gives up ends the drip.
 	Drip time.Duration
-	// Pipelined puts a masked text frame (helloText) in the same TCP write,
+	// Pipelined puts a masked text frame (HandshakeHello) in the same TCP write,
 	// right behind the request's empty line.
 	Pipelined bool
 	// PadTo pads the header block with unknown 1000-octet fields
@@ -265,7 +265,7 @@ func (x *HandshakeExchange) View() *HandshakeView {
 		v.Edits = append(v.Edits, e.String())
 	}
 	if x.Pipelined {
-		v.Pipelined = fmt.Sprintf("masked text frame, FIN, payload %q, in the same TCP write as the request", helloText)
+		v.Pipelined = fmt.Sprintf("masked text frame, FIN, payload %q, in the same TCP write as the request", HandshakeHello)
 	}
 	if x.Wait > 0 {
 		v.Wait = x.Wait.String()
@@ -281,7 +281,7 @@ func (x *HandshakeExchange) View() *HandshakeView {
 		if s.Echo && x.Pipelined {
 			v.Session = "wait for the echo of the pipelined frame, then close normally"
 		} else if s.Echo {
-			v.Session = fmt.Sprintf("send a masked text frame %q, wait for its echo, then close normally", helloText)
+			v.Session = fmt.Sprintf("send a masked text frame %q, wait for its echo, then close normally", HandshakeHello)
 		}
 		v.Session += fmt.Sprintf("; anything else: %s", s.Lost)
 	}

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wsconform/wsconform/cases/probe"
+	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/reference/frame"
 )
 
@@ -15,63 +15,63 @@ import (
 // OK. These rows pin that order and the cross-links to the main verdict.
 func TestJudgeFollowsAutobahnsOrder(t *testing.T) {
 	echo := textEcho("hi")
-	clean := probe.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, Clean: true, RemoteCode: probe.Code(1000)}
+	clean := observed.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, Clean: true, RemoteCode: observed.Code(1000)}
 	tests := []struct {
 		name      string
 		expect    CloseExpect
 		outcomes  []Outcome
-		events    []probe.Event
-		st        probe.CloseState
+		events    []observed.Event
+		st        observed.CloseState
 		behavior  Verdict
 		closeWant CloseVerdict
 	}{
 		{"happy path", normalClose, only(echo), events(echo), clean, OK, CloseOK},
 		{"no echo", normalClose, only(echo), events(), clean, Failed, CloseOK},
 		{"target closed first, we should have", normalClose, only(echo), events(echo),
-			probe.CloseState{SentClose: true, ReceivedClose: true, Clean: true, RemoteCode: probe.Code(1000)}, OK, CloseFailed},
+			observed.CloseState{SentClose: true, ReceivedClose: true, Clean: true, RemoteCode: observed.Code(1000)}, OK, CloseFailed},
 		{"unclean when clean required", normalClose, only(echo), events(echo),
-			probe.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, DropTimeout: true, DroppedByMe: true, RemoteCode: probe.Code(1000)}, OK, CloseUnclean},
+			observed.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, DropTimeout: true, DroppedByMe: true, RemoteCode: observed.Code(1000)}, OK, CloseUnclean},
 		{"unclean comes before wrong code", normalClose, only(echo), events(echo),
-			probe.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, RemoteCode: probe.Code(1001)}, OK, CloseUnclean},
+			observed.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, RemoteCode: observed.Code(1001)}, OK, CloseUnclean},
 		{"wrong code comes before we dropped TCP", failedWith(1002), nothingBack, events(),
-			probe.CloseState{SentClose: true, ReceivedClose: true, DroppedByMe: true, RemoteCode: probe.Code(1001)}, OK, CloseWrongCode},
+			observed.CloseState{SentClose: true, ReceivedClose: true, DroppedByMe: true, RemoteCode: observed.Code(1001)}, OK, CloseWrongCode},
 		{"wrong code", normalClose, only(echo), events(echo),
-			probe.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, Clean: true, RemoteCode: probe.Code(1001)}, OK, CloseWrongCode},
+			observed.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, Clean: true, RemoteCode: observed.Code(1001)}, OK, CloseWrongCode},
 		{"no code is always accepted", failedWith(1002), nothingBack, events(),
-			probe.CloseState{SentClose: true, ReceivedClose: true, Clean: true}, OK, CloseOK},
-		{"TCP drop instead of a close frame", failedWith(1002), nothingBack, events(), probe.CloseState{}, OK, CloseOK},
+			observed.CloseState{SentClose: true, ReceivedClose: true, Clean: true}, OK, CloseOK},
+		{"TCP drop instead of a close frame", failedWith(1002), nothingBack, events(), observed.CloseState{}, OK, CloseOK},
 		{"we had to drop TCP", failedWith(1002), nothingBack, events(),
-			probe.CloseState{SentClose: true, ReceivedClose: true, DroppedByMe: true, RemoteCode: probe.Code(1002)}, OK, CloseFailedByProbe},
+			observed.CloseState{SentClose: true, ReceivedClose: true, DroppedByMe: true, RemoteCode: observed.Code(1002)}, OK, CloseFailedByProbe},
 		{"silent target: behaviour OK, close FAILED", failedWith(1002), nothingBack, events(),
-			probe.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, FailedByMe: true, RemoteCode: probe.Code(1001)}, OK, CloseFailed},
+			observed.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, FailedByMe: true, RemoteCode: observed.Code(1001)}, OK, CloseFailed},
 		{"wrong endpoint fatal", CloseExpect{Codes: codes(1007), WrongEndpointFatal: true}, nothingBack, events(),
-			probe.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, RemoteCode: probe.Code(1001)}, Failed, CloseFailed},
+			observed.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, RemoteCode: observed.Code(1001)}, Failed, CloseFailed},
 		{"wrong code fails in section 7", CloseExpect{ClosedByMe: true, Codes: codes(1000), RequireClean: true, WrongCodeFails: true}, nothingBack, events(),
-			probe.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, Clean: true, RemoteCode: probe.Code(1002)}, Failed, CloseWrongCode},
+			observed.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, Clean: true, RemoteCode: observed.Code(1002)}, Failed, CloseWrongCode},
 		{"informational forces both", CloseExpect{ClosedByMe: true, Informational: true}, nothingBack, events(echo), clean, Informational, CloseInformational},
 		{"code 0 is a code, and no endpoint may send it", CloseExpect{ClosedByMe: true, Codes: codes(1002), WrongCodeFails: true}, nothingBack, events(),
-			probe.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, Clean: true, RemoteCode: probe.Code(0),
+			observed.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, Clean: true, RemoteCode: observed.Code(0),
 				RemoteCloseViolation: "RFC 6455 §7.4: close status code is not allowed on the wire [close-code-invalid]", RemoteCloseRule: frame.RuleCloseCodeInvalid}, Failed, CloseWrongCode},
 		{"a malformed close reply fails the close", normalClose, only(echo), events(echo),
-			probe.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, Clean: true, RemoteCloseViolation: "RFC 6455 §5.5.1: close frame body is 1 octet [close-payload-one-octet]", RemoteCloseRule: frame.RuleCloseOneOctet}, OK, CloseFailed},
+			observed.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, Clean: true, RemoteCloseViolation: "RFC 6455 §5.5.1: close frame body is 1 octet [close-payload-one-octet]", RemoteCloseRule: frame.RuleCloseOneOctet}, OK, CloseFailed},
 		{"a malformed close comes before unclean", normalClose, only(echo), events(echo),
-			probe.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, DropTimeout: true, DroppedByMe: true, RemoteCode: probe.Code(1000),
+			observed.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, DropTimeout: true, DroppedByMe: true, RemoteCode: observed.Code(1000),
 				RemoteCloseViolation: "RFC 6455 §5.5.1: close reason is not valid UTF-8 [close-reason-utf8]", RemoteCloseRule: frame.RuleCloseReasonUTF8}, OK, CloseFailed},
 		{"a malformed close fails section 7", CloseExpect{ClosedByMe: true, Codes: codes(1000), RequireClean: true, WrongCodeFails: true}, nothingBack, events(),
-			probe.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, Clean: true, RemoteCode: probe.Code(1000),
+			observed.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, Clean: true, RemoteCode: observed.Code(1000),
 				RemoteCloseViolation: "RFC 6455 §5.5: control frame payload of 126 octets exceeds 125 [control-payload-too-long]", RemoteCloseRule: frame.RuleControlTooLong}, Failed, CloseFailed},
 		{"a malformed close from a target that failed the connection", failedWith(1002), nothingBack, events(),
-			probe.CloseState{SentClose: true, ReceivedClose: true, Clean: true, RemoteCloseViolation: "RFC 6455 §5.5.1: close frame body is 1 octet [close-payload-one-octet]", RemoteCloseRule: frame.RuleCloseOneOctet}, OK, CloseFailed},
+			observed.CloseState{SentClose: true, ReceivedClose: true, Clean: true, RemoteCloseViolation: "RFC 6455 §5.5.1: close frame body is 1 octet [close-payload-one-octet]", RemoteCloseRule: frame.RuleCloseOneOctet}, OK, CloseFailed},
 		{"1004 answered: NON-STRICT, not a bad close frame", CloseExpect{ClosedByMe: true, Codes: codes(1002), NonStrictCodes: codes(1000, 1004), WrongCodeFails: true}, nothingBack, events(),
-			probe.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, Clean: true, LocalCode: probe.Code(1004), RemoteCode: probe.Code(1004),
+			observed.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, Clean: true, LocalCode: observed.Code(1004), RemoteCode: observed.Code(1004),
 				RemoteCloseViolation: "RFC 6455 §7.4: close status code is not allowed on the wire [close-code-invalid]", RemoteCloseRule: frame.RuleCloseCodeInvalid}, NonStrict, CloseOK},
 		{"1004 answered with a bad reason is a bad close frame", CloseExpect{ClosedByMe: true, Codes: codes(1002), NonStrictCodes: codes(1000, 1004), WrongCodeFails: true}, nothingBack, events(),
-			probe.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, Clean: true, LocalCode: probe.Code(1004), RemoteCode: probe.Code(1000),
+			observed.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, Clean: true, LocalCode: observed.Code(1004), RemoteCode: observed.Code(1000),
 				RemoteCloseViolation: "RFC 6455 §5.5.1: close reason is not valid UTF-8 [close-reason-utf8]", RemoteCloseRule: frame.RuleCloseReasonUTF8}, Failed, CloseFailed},
 		{"abandoned at our deadline before closing", normalClose, only(echo), events(),
-			probe.CloseState{DroppedByMe: true, Abandoned: "while our frames were still being sent"}, Failed, CloseFailed},
+			observed.CloseState{DroppedByMe: true, Abandoned: "while our frames were still being sent"}, Failed, CloseFailed},
 		{"NON-STRICT outcome", failedWith(1002), []Outcome{{OK, events(echo)}, {NonStrict, events()}}, events(),
-			probe.CloseState{SentClose: true, ReceivedClose: true, Clean: true, RemoteCode: probe.Code(1002)}, NonStrict, CloseOK},
+			observed.CloseState{SentClose: true, ReceivedClose: true, Clean: true, RemoteCode: observed.Code(1002)}, NonStrict, CloseOK},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

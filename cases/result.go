@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/wsconform/wsconform/cases/probe"
+	"github.com/wsconform/wsconform/cases/observed"
 )
 
 // SchemaVersion names the layout of Run as written to wsconform.json.
@@ -77,19 +77,19 @@ type Result struct {
 	// it broke none.
 	Rule string `json:"rule,omitempty"`
 
-	Expected      []ExpectedOutcome `json:"expected,omitempty"`
-	ExpectedClose *CloseExpectView  `json:"expectedClose,omitempty"`
-	Observed      []string          `json:"received"`
-	Close         *probe.CloseState `json:"close,omitempty"`
-	Handshake     *probe.Handshake  `json:"handshake,omitempty"`
+	Expected      []ExpectedOutcome    `json:"expected,omitempty"`
+	ExpectedClose *CloseExpectView     `json:"expectedClose,omitempty"`
+	Observed      []string             `json:"received"`
+	Close         *observed.CloseState `json:"close,omitempty"`
+	Handshake     *observed.Handshake  `json:"handshake,omitempty"`
 
 	Started  time.Time     `json:"started"`
 	Duration time.Duration `json:"duration_ns"`
 	// FailFastOffset is how many octets of the script we had written when
 	// the target's close frame arrived (-1: it did not close first).
-	FailFastOffset int64         `json:"failFastOffset"`
-	Perf           *PerfStats    `json:"perf,omitempty"`
-	WireLog        []probe.Entry `json:"wirelog,omitempty"`
+	FailFastOffset int64            `json:"failFastOffset"`
+	Perf           *PerfStats       `json:"perf,omitempty"`
+	WireLog        []observed.Entry `json:"wirelog,omitempty"`
 	// Error is a tool-side problem (could not connect...), not a verdict.
 	Error string `json:"error,omitempty"`
 	// Unreachable is set when the case could not even connect: the engine
@@ -131,14 +131,15 @@ func (r Result) Passes(strict bool) bool {
 
 // NotRunResult is the result of a case that never ran.
 func NotRunResult(c *Case, why string) Result {
-	r := baseResult(c)
+	r := NewResult(c)
 	r.Behavior, r.BehaviorClose = NotRun, CloseNotRun
 	r.Reason, r.CloseReason = why, why
 	r.FailFastOffset = -1
 	return r
 }
 
-func baseResult(c *Case) Result {
+// NewResult is a result for c with nothing judged yet.
+func NewResult(c *Case) Result {
 	return Result{
 		ID: c.ID, Title: c.Title, Description: c.Description, Clauses: c.Clauses,
 		Level: c.Level, Labels: c.Labels, Observed: []string{},
@@ -154,8 +155,8 @@ func (run *Run) Summary() map[Verdict]int {
 	return m
 }
 
-// markUnreachable records that the case could not connect to the target.
-func (r *Result) markUnreachable(err error) {
+// MarkUnreachable records that the case could not connect to the target.
+func (r *Result) MarkUnreachable(err error) {
 	r.Error = fmt.Errorf("%w: %v", errTargetDown, err).Error()
 	r.Unreachable = true
 }

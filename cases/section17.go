@@ -8,7 +8,7 @@ import (
 
 	"github.com/klauspost/compress/flate"
 
-	"github.com/wsconform/wsconform/cases/probe"
+	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/reference/deflate"
 	"github.com/wsconform/wsconform/reference/frame"
 )
@@ -251,7 +251,7 @@ func compressedFramingCases() []*Case {
 	}
 	echoing := func(id, title, desc string, steps []Step, n int, clauses ...string) *Case {
 		echoes := make([]Outcome, 0, 1)
-		var es []probe.Event
+		var es []observed.Event
 		for range n {
 			es = append(es, textEcho(compressedHello))
 		}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/wsconform/wsconform/cases/probe"
+	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/reference/frame"
 )
 
@@ -81,10 +81,10 @@ func clausesText(clauses []string) string {
 // plainEvents renders events without Autobahn's vocabulary: what the
 // target sent back, then the pauses of ours after which the connection was
 // still open (Autobahn's "timeout" markers).
-func plainEvents(es []probe.Event) string {
+func plainEvents(es []observed.Event) string {
 	var sent, open []string
 	for _, e := range es {
-		if e.Kind == probe.Marker {
+		if e.Kind == observed.Marker {
 			open = append(open, e.Tag)
 			continue
 		}
@@ -105,7 +105,7 @@ func plainEvents(es []probe.Event) string {
 }
 
 // cameBack is the second part for the events.
-func cameBack(events []probe.Event, st probe.CloseState) string {
+func cameBack(events []observed.Event, st observed.CloseState) string {
 	s := "the target sent " + plainEvents(events)
 	if len(events) == 0 {
 		s = "the target sent nothing back"
@@ -117,7 +117,7 @@ func cameBack(events []probe.Event, st probe.CloseState) string {
 }
 
 // mainReason explains the main verdict from the events.
-func mainReason(c *Case, events []probe.Event, st probe.CloseState, matched *Outcome) string {
+func mainReason(c *Case, events []observed.Event, st observed.CloseState, matched *Outcome) string {
 	head := weSent(c) + cameBack(events, st)
 	law := clausesText(c.Clauses)
 	best := bestOutcome(c)
@@ -191,7 +191,7 @@ func failRequirement(c *Case) string {
 }
 
 // whatWeDid says why we, not the target, ended the connection.
-func whatWeDid(c *Case, st probe.CloseState) string {
+func whatWeDid(c *Case, st observed.CloseState) string {
 	switch {
 	case st.Abandoned != "":
 		return "the target had not ended the connection when we gave up at our case deadline " + st.Abandoned
@@ -204,7 +204,7 @@ func whatWeDid(c *Case, st probe.CloseState) string {
 }
 
 // targetEnded says how the target ended a connection we meant to close.
-func targetEnded(st probe.CloseState) string {
+func targetEnded(st observed.CloseState) string {
 	switch {
 	case st.Abandoned != "":
 		return "we gave up at our case deadline " + st.Abandoned + ", before we could start the closing handshake"
@@ -215,7 +215,7 @@ func targetEnded(st probe.CloseState) string {
 }
 
 // uncleanText says how the connection failed to end cleanly, and the rule.
-func uncleanText(st probe.CloseState) string {
+func uncleanText(st observed.CloseState) string {
 	switch {
 	case st.Abandoned != "":
 		return "we gave up at our case deadline " + st.Abandoned + "; RFC 6455 §7.1.1 requires a closing handshake and then the server to close TCP"
@@ -233,7 +233,7 @@ func uncleanText(st probe.CloseState) string {
 	return "we dropped TCP; RFC 6455 §7.1.1 requires the server to close TCP first"
 }
 
-func tcpEnd(st probe.CloseState) string {
+func tcpEnd(st observed.CloseState) string {
 	switch {
 	case st.DroppedByMe:
 		return "we dropped it"
@@ -245,7 +245,7 @@ func tcpEnd(st probe.CloseState) string {
 
 // wrongCodeText explains a close code the case does not accept (and any
 // other rule the same close frame broke).
-func wrongCodeText(c *Case, st probe.CloseState) string {
+func wrongCodeText(c *Case, st observed.CloseState) string {
 	code := *st.RemoteCode
 	head := weSent(c) + "the target's close frame carried code " + code.String()
 	if !code.ValidOnWire() {

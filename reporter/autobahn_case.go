@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/wsconform/wsconform/cases"
-	"github.com/wsconform/wsconform/cases/probe"
+	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/reference/frame"
 )
 
@@ -145,18 +145,18 @@ func expectation(r cases.Result) string {
 // description] for decoded frames (Autobahn splits the header into
 // columns; we keep our one-line decoding), and ["NT", text] for notes,
 // each followed by the time since the case started in ms.
-func autobahnWireLog(log []probe.Entry) [][]any {
+func autobahnWireLog(log []observed.Entry) [][]any {
 	rows := make([][]any, 0, len(log))
 	for _, e := range log {
 		ms := float64(e.At.Microseconds()) / 1000
 		switch {
-		case e.Dir == probe.Note:
+		case e.Dir == observed.Note:
 			rows = append(rows, []any{"NT", e.Text, ms})
-		case e.Frame != "" && e.Dir == probe.Sent:
+		case e.Frame != "" && e.Dir == observed.Sent:
 			rows = append(rows, []any{"TF", e.Frame, ms})
 		case e.Frame != "":
 			rows = append(rows, []any{"RF", e.Frame, ms})
-		case e.Dir == probe.Sent:
+		case e.Dir == observed.Sent:
 			rows = append(rows, []any{"TO", []any{e.Octets, e.Hex}, false, ms})
 		default:
 			rows = append(rows, []any{"RO", []any{e.Octets, e.Hex}, ms})

@@ -5,7 +5,7 @@ import (
 	"slices"
 
 	"github.com/wsconform/wsconform/cases"
-	"github.com/wsconform/wsconform/cases/probe"
+	"github.com/wsconform/wsconform/cases/observed"
 )
 
 // Every report file stays small whatever the target did: a target that
@@ -52,7 +52,7 @@ func bounded(runs []*cases.Run) []*cases.Run {
 
 // The weight of a line is an estimate of the octets it takes in the JSON
 // results file (keys, indentation, escapes), the largest of the reports.
-func entryWeight(e probe.Entry) int {
+func entryWeight(e observed.Entry) int {
 	return 100 + len(e.Hex) + (len(e.Frame)+len(e.Text))*5/4
 }
 
@@ -124,9 +124,9 @@ func fits(run *cases.Run, wireCap, observedCap int) bool {
 func boundResult(r *cases.Result, wireCap, observedCap int) {
 	if n := len(r.WireLog); n > wireCap {
 		head, tail := edges(wireCap)
-		log := make([]probe.Entry, 0, wireCap)
+		log := make([]observed.Entry, 0, wireCap)
 		log = append(log, r.WireLog[:head]...)
-		log = append(log, probe.Entry{At: r.WireLog[head].At, Dir: probe.Note, Omitted: n - head - tail,
+		log = append(log, observed.Entry{At: r.WireLog[head].At, Dir: observed.Note, Omitted: n - head - tail,
 			Text: fmt.Sprintf("wire log truncated for the report: %d entries omitted here", n-head-tail)})
 		r.WireLog = append(log, r.WireLog[n-tail:]...)
 	}

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/wsconform/wsconform/cases"
-	"github.com/wsconform/wsconform/cases/probe"
+	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/reporter"
 )
 
@@ -22,8 +22,8 @@ func floodedRun() *cases.Run {
 	for i := range 574 {
 		r := cases.Result{ID: fmt.Sprintf("1.%d", i+1), Title: "flooded", Behavior: cases.Failed, BehaviorClose: cases.CloseFailed,
 			Reason: strings.Repeat("the events received differ; ", 1000), CloseReason: "we had to drop TCP", Started: t0, FailFastOffset: -1}
-		for j := range probe.LogHead + probe.LogTail + 1 {
-			r.WireLog = append(r.WireLog, probe.Entry{At: time.Duration(j) * time.Millisecond, Dir: probe.Received, Octets: 65536,
+		for j := range observed.LogHead + observed.LogTail + 1 {
+			r.WireLog = append(r.WireLog, observed.Entry{At: time.Duration(j) * time.Millisecond, Dir: observed.Received, Octets: 65536,
 				Hex: strings.Repeat("89", 64) + "…"})
 		}
 		for j := range cases.ObservedHead + cases.ObservedTail + 1 {
@@ -59,7 +59,7 @@ func TestReportsOfAFloodStaySmall(t *testing.T) {
 		if !strings.Contains(r.Reason, "truncated") || len(r.Reason) > reporter.MaxText+100 {
 			t.Fatalf("%s: reason of %d octets, want it cut with a note", r.ID, len(r.Reason))
 		}
-		if !slices.ContainsFunc(r.WireLog, func(e probe.Entry) bool { return e.Omitted > 0 && strings.Contains(e.Text, "truncated") }) {
+		if !slices.ContainsFunc(r.WireLog, func(e observed.Entry) bool { return e.Omitted > 0 && strings.Contains(e.Text, "truncated") }) {
 			t.Fatalf("%s: no truncation note in the wire log", r.ID)
 		}
 		if !slices.ContainsFunc(r.Observed, func(s string) bool { return strings.Contains(s, "truncated") }) {

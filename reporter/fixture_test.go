@@ -4,7 +4,7 @@ import (
 	"time"
 
 	"github.com/wsconform/wsconform/cases"
-	"github.com/wsconform/wsconform/cases/probe"
+	"github.com/wsconform/wsconform/cases/observed"
 )
 
 var t0 = time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
@@ -23,20 +23,20 @@ func fixtureRun(agent string) *cases.Run {
 		Expected:      []cases.ExpectedOutcome{{Verdict: cases.OK, Events: []string{`text message (0 octets) ""`}}},
 		ExpectedClose: &cases.CloseExpectView{ClosedByMe: true, Codes: []int{1000}, RequireClean: true},
 		Observed:      []string{`text message (0 octets) ""`},
-		Close: &probe.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, LocalCode: probe.Code(1000),
-			RemoteCode: probe.Code(1000), Clean: true, ClosedAt: 3 * time.Millisecond},
-		Handshake: &probe.Handshake{
+		Close: &observed.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, LocalCode: observed.Code(1000),
+			RemoteCode: observed.Code(1000), Clean: true, ClosedAt: 3 * time.Millisecond},
+		Handshake: &observed.Handshake{
 			Request:  "GET / HTTP/1.1\r\nHost: 127.0.0.1:9001\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
 			Response: "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n",
 			Status:   101, Duration: 400 * time.Microsecond,
 		},
 		Started: t0, Duration: 3 * time.Millisecond, FailFastOffset: -1,
-		WireLog: []probe.Entry{
-			{At: 100 * time.Microsecond, Dir: probe.Note, Text: "TCP connected to 127.0.0.1:9001"},
-			{At: 500 * time.Microsecond, Dir: probe.Sent, Frame: "text frame fin=true rsv=0 len=0 mask=01020304"},
-			{At: 510 * time.Microsecond, Dir: probe.Sent, Octets: 6, Hex: "818001020304"},
-			{At: 900 * time.Microsecond, Dir: probe.Received, Octets: 2, Hex: "8100"},
-			{At: 910 * time.Microsecond, Dir: probe.Received, Frame: "text frame fin=true rsv=0 len=0"},
+		WireLog: []observed.Entry{
+			{At: 100 * time.Microsecond, Dir: observed.Note, Text: "TCP connected to 127.0.0.1:9001"},
+			{At: 500 * time.Microsecond, Dir: observed.Sent, Frame: "text frame fin=true rsv=0 len=0 mask=01020304"},
+			{At: 510 * time.Microsecond, Dir: observed.Sent, Octets: 6, Hex: "818001020304"},
+			{At: 900 * time.Microsecond, Dir: observed.Received, Octets: 2, Hex: "8100"},
+			{At: 910 * time.Microsecond, Dir: observed.Received, Frame: "text frame fin=true rsv=0 len=0"},
 		},
 		Reproduce: "wsconform run ws://127.0.0.1:9001/ --cases 1.1.1",
 	}
@@ -45,7 +45,7 @@ func fixtureRun(agent string) *cases.Run {
 	nonStrict.Labels = []string{"section:3", "group:3", "level:MUST"}
 	nonStrict.Behavior, nonStrict.Reason = cases.NonStrict, "received events match the NON-STRICT outcome"
 	nonStrict.Observed, nonStrict.FailFastOffset = []string{}, 44
-	nonStrict.Close = &probe.CloseState{SentClose: true, ReceivedClose: true, RemoteCode: probe.Code(1002), LocalCode: probe.Code(1002), Clean: true}
+	nonStrict.Close = &observed.CloseState{SentClose: true, ReceivedClose: true, RemoteCode: observed.Code(1002), LocalCode: observed.Code(1002), Clean: true}
 	nonStrict.CloseReason = "the connection was closed as expected (close code 1002)"
 	nonStrict.Reproduce = "wsconform run ws://127.0.0.1:9001/ --cases 3.2"
 
@@ -56,7 +56,7 @@ func fixtureRun(agent string) *cases.Run {
 	failed.Behavior, failed.BehaviorClose = cases.Failed, cases.CloseWrongCode
 	failed.Reason = "the target's close code 1000 (normal closure) is not one of [1002]"
 	failed.CloseReason = failed.Reason
-	failed.Close = &probe.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, RemoteCode: probe.Code(1000),
+	failed.Close = &observed.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, RemoteCode: observed.Code(1000),
 		RemoteReason: "bye", Clean: true}
 	failed.Error = ""
 	failed.Reproduce = "wsconform run ws://127.0.0.1:9001/ --cases 7.3.2"

@@ -65,7 +65,7 @@ func TestOpenHandshakeTimeoutIsWhatHappened(t *testing.T) {
 			}
 			to := probe.DefaultTimeouts()
 			to.Handshake = 300 * time.Millisecond
-			res := cases.Execute(context.Background(), selected[0], cases.Env{Target: target, Timeouts: to, Scale: 1})
+			res := probe.Run(context.Background(), selected[0], probe.Env{Target: target, Timeouts: to, Scale: 1})
 			run := &cases.Run{Target: cases.TargetInfo{Agent: "raw"}, Results: []cases.Result{res}}
 			dir := t.TempDir()
 			if err := reporter.WriteAutobahn(dir, run); err != nil {

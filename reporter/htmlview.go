@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/wsconform/wsconform/cases"
-	"github.com/wsconform/wsconform/cases/probe"
+	"github.com/wsconform/wsconform/cases/observed"
 )
 
 // htmlView is what the HTML template renders: the runs rearranged as a
@@ -62,7 +62,7 @@ type htmlCell struct {
 	Key     string // "<target>/<id>": the detail's address in the URL hash
 	R       cases.Result
 	Close   string // the target's close code, as Autobahn's close cell shows it
-	Wire    []probe.Entry
+	Wire    []observed.Entry
 }
 
 func newHTMLView(g Gate, runs []*cases.Run) htmlView {

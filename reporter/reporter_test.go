@@ -15,6 +15,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/wsconform/wsconform/cases"
+	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/cases/probe"
 	"github.com/wsconform/wsconform/reference/server"
 	"github.com/wsconform/wsconform/reporter"
@@ -131,7 +132,7 @@ func realRun(t *testing.T, faults server.Faults) func() *cases.Run {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := cases.Env{Target: target, Timeouts: probe.DefaultTimeouts(), Scale: 1}
+	env := probe.Env{Target: target, Timeouts: probe.DefaultTimeouts(), Scale: 1}
 	return func() *cases.Run {
 		eng := suite.NewEngine(env, 8)
 		defer eng.Close()
@@ -265,7 +266,7 @@ func TestHTMLIsSelfContained(t *testing.T) {
 	}
 	// The wire log is JSON-escaped inside its script block: no raw "</".
 	wire := regexp.MustCompile(`(?s)<script type="application/json" id="wire-0/1.1.1">(.*?)</script>`).FindStringSubmatch(html)
-	var entries []probe.Entry
+	var entries []observed.Entry
 	if wire == nil || json.Unmarshal([]byte(wire[1]), &entries) != nil || len(entries) != 5 {
 		t.Errorf("wire log block does not hold the 5 entries: %v", wire)
 	}

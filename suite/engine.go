@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wsconform/wsconform/cases"
+	"github.com/wsconform/wsconform/cases/probe"
 )
 
 // Engine runs cases concurrently underneath Ginkgo, which runs specs one at
@@ -16,7 +17,7 @@ import (
 // each spec Awaits its own case, which moves it to the front of the queue.
 // Serial cases run alone, one after another, once the pool has drained.
 type Engine struct {
-	env     cases.Env
+	env     probe.Env
 	workers int
 	// OnResult, if set, is called once per finished case (progress display).
 	OnResult func(cases.Result)
@@ -29,7 +30,7 @@ type Engine struct {
 	down    atomic.Pointer[cases.TargetDown]
 	running sync.Map // case id -> struct{}: in flight
 	crash   crashRecord
-	execute func(context.Context, *cases.Case, cases.Env) cases.Result // cases.Execute; tests stub it
+	execute func(context.Context, *cases.Case, probe.Env) cases.Result // probe.Run; tests stub it
 	stop    context.CancelFunc
 	ctx     context.Context
 }
@@ -49,12 +50,12 @@ const (
 )
 
 // NewEngine returns an engine for env with the given number of workers.
-func NewEngine(env cases.Env, workers int) *Engine {
+func NewEngine(env probe.Env, workers int) *Engine {
 	if workers < 1 {
 		workers = 1
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Engine{env: env, workers: workers, slots: map[string]*slot{}, sched: newScheduler(workers), execute: cases.Execute, ctx: ctx, stop: cancel}
+	return &Engine{env: env, workers: workers, slots: map[string]*slot{}, sched: newScheduler(workers), execute: probe.Run, ctx: ctx, stop: cancel}
 }
 
 // slot returns c's slot, queueing the case the first time. The caller

@@ -25,7 +25,7 @@ func runEngine(t testing.TB, url string, sel []*cases.Case, workers int) []cases
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := suite.NewEngine(cases.Env{Target: target, Timeouts: probe.DefaultTimeouts(), Scale: 1}, workers)
+	eng := suite.NewEngine(probe.Env{Target: target, Timeouts: probe.DefaultTimeouts(), Scale: 1}, workers)
 	defer eng.Close()
 	eng.Prefetch(sel)
 	out := make([]cases.Result, 0, len(sel))

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/wsconform/wsconform/cases"
-	"github.com/wsconform/wsconform/cases/probe"
+	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/reference/frame"
 	"github.com/wsconform/wsconform/reference/server"
 )
@@ -37,7 +37,7 @@ func TestSections123CatchEachBug(t *testing.T) {
 			url: func(t *testing.T) string {
 				return startReference(t, server.Config{Faults: server.Faults{IgnorePing: true}})
 			},
-			catch: expectsEvent(func(e probe.Event) bool { return e.Kind == probe.Pong }),
+			catch: expectsEvent(func(e observed.Event) bool { return e.Kind == observed.Pong }),
 		},
 		{
 			name: "pongs with a different payload",
@@ -49,7 +49,7 @@ func TestSections123CatchEachBug(t *testing.T) {
 					return op, p, true
 				})
 			},
-			catch: expectsEvent(func(e probe.Event) bool { return e.Kind == probe.Pong }),
+			catch: expectsEvent(func(e observed.Event) bool { return e.Kind == observed.Pong }),
 		},
 		{
 			name: "does not echo binary",
@@ -58,7 +58,7 @@ func TestSections123CatchEachBug(t *testing.T) {
 					return op, p, op != frame.OpBinary
 				})
 			},
-			catch: expectsEvent(func(e probe.Event) bool { return e.Kind == probe.Message && e.Binary }),
+			catch: expectsEvent(func(e observed.Event) bool { return e.Kind == observed.Message && e.Binary }),
 		},
 		{
 			name: "echoes text as binary",
@@ -70,7 +70,7 @@ func TestSections123CatchEachBug(t *testing.T) {
 					return op, p, true
 				})
 			},
-			catch: expectsEvent(func(e probe.Event) bool { return e.Kind == probe.Message && !e.Binary }),
+			catch: expectsEvent(func(e observed.Event) bool { return e.Kind == observed.Message && !e.Binary }),
 		},
 	}
 	for _, tc := range tests {
@@ -111,7 +111,7 @@ func sendsFrame(pred func(*frame.Frame) bool) func(*cases.Case) bool {
 }
 
 // expectsEvent: the case's OK outcome contains such an event.
-func expectsEvent(pred func(probe.Event) bool) func(*cases.Case) bool {
+func expectsEvent(pred func(observed.Event) bool) func(*cases.Case) bool {
 	return func(c *cases.Case) bool {
 		for _, o := range c.Expect {
 			if o.Verdict != cases.OK {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wsconform/wsconform/cases"
+	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/cases/probe"
 	"github.com/wsconform/wsconform/reference/frame"
 )
@@ -119,7 +120,7 @@ func TestEngineRunsByCost(t *testing.T) {
 	var peakAll, peakHeavy int
 	var violations []string
 	took := map[string]time.Duration{}
-	run := func(ctx context.Context, c *cases.Case, env cases.Env) cases.Result {
+	run := func(ctx context.Context, c *cases.Case, env probe.Env) cases.Result {
 		w, d := weightOf(c), took[c.ID]
 		mu.Lock()
 		inFlight[w]++
@@ -140,7 +141,7 @@ func TestEngineRunsByCost(t *testing.T) {
 		inFlight[w]--
 		mu.Unlock()
 		// The target closed: no liveness check after the case (crash.go).
-		return cases.Result{ID: c.ID, Behavior: cases.OK, BehaviorClose: cases.CloseOK, Close: &probe.CloseState{ReceivedClose: true}}
+		return cases.Result{ID: c.ID, Behavior: cases.OK, BehaviorClose: cases.CloseOK, Close: &observed.CloseState{ReceivedClose: true}}
 	}
 	var cs []*cases.Case
 	add := func(c *cases.Case, d time.Duration) { cs, took[c.ID] = append(cs, c), d }
@@ -156,7 +157,7 @@ func TestEngineRunsByCost(t *testing.T) {
 	for i := range 5 {
 		add(&cases.Case{ID: fmt.Sprintf("5.%d", i+1), Close: cases.CloseExpect{Codes: []frame.CloseCode{1002}}}, 5*time.Millisecond)
 	}
-	eng := NewEngine(cases.Env{}, workers)
+	eng := NewEngine(probe.Env{}, workers)
 	eng.execute = run
 	defer eng.Close()
 	eng.Prefetch(cs)
@@ -185,16 +186,16 @@ func TestEngineRunsByCost(t *testing.T) {
 // awaiting a queued case returns NOT RUN at once instead of hanging.
 func TestEngineCloseLeavesQueuedCasesUnrun(t *testing.T) {
 	started := make(chan struct{}, 10)
-	block := func(ctx context.Context, c *cases.Case, env cases.Env) cases.Result {
+	block := func(ctx context.Context, c *cases.Case, env probe.Env) cases.Result {
 		started <- struct{}{}
 		<-ctx.Done()
-		return cases.Result{ID: c.ID, Behavior: cases.Failed, Close: &probe.CloseState{ReceivedClose: true}}
+		return cases.Result{ID: c.ID, Behavior: cases.Failed, Close: &observed.CloseState{ReceivedClose: true}}
 	}
 	var cs []*cases.Case
 	for i := range 3 {
 		cs = append(cs, &cases.Case{ID: fmt.Sprintf("1.%d", i+1)})
 	}
-	eng := NewEngine(cases.Env{}, 1)
+	eng := NewEngine(probe.Env{}, 1)
 	eng.execute = block
 	eng.Prefetch(cs)
 	<-started

@@ -18,6 +18,7 @@ import (
 	"github.com/onsi/gomega"
 
 	"github.com/wsconform/wsconform/cases"
+	"github.com/wsconform/wsconform/cases/probe"
 	"github.com/wsconform/wsconform/reporter"
 )
 
@@ -26,7 +27,7 @@ const Description = "wsconform"
 
 // Config is one run: which cases, against what, how.
 type Config struct {
-	Env         cases.Env
+	Env         probe.Env
 	Cases       []*cases.Case // the selection by id (labels filter it further)
 	LabelFilter string
 	Parallel    int

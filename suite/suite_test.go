@@ -57,7 +57,7 @@ func TestSuite(t *testing.T) {
 		sel = nonSerial(sel)
 	}
 	run := suite.Run(suite.Config{
-		Env:   cases.Env{Target: target, Timeouts: probe.DefaultTimeouts(), Scale: 1},
+		Env:   probe.Env{Target: target, Timeouts: probe.DefaultTimeouts(), Scale: 1},
 		Cases: sel, Parallel: 16, Strict: *strict, T: t,
 		Target: cases.TargetInfo{URL: url, Agent: "go-test"},
 	})

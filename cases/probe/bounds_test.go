@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/cases/probe"
 	"github.com/wsconform/wsconform/reference/deflate"
 	"github.com/wsconform/wsconform/reference/frame"
@@ -50,7 +51,7 @@ func allocated(f func()) uint64 {
 
 // TestEventRecordKeepsFirstAndLast: a target that sends thousands of pings
 // leaves the first EventHead events and the last EventTail in the record,
-// with one Omitted event counting the rest between them; the wire log keeps
+// with one observed.Omitted event counting the rest between them; the wire log keeps
 // its own first and last entries the same way.
 func TestEventRecordKeepsFirstAndLast(t *testing.T) {
 	const extra = 1000
@@ -73,14 +74,14 @@ func TestEventRecordKeepsFirstAndLast(t *testing.T) {
 	if n := len(events); n != probe.EventHead+1+probe.EventTail || n != conn.EventCount() {
 		t.Fatalf("%d events (EventCount %d), want %d", n, conn.EventCount(), probe.EventHead+1+probe.EventTail)
 	}
-	if e := events[0]; e.Kind != probe.Ping || string(e.Payload) != "0" {
+	if e := events[0]; e.Kind != observed.Ping || string(e.Payload) != "0" {
 		t.Errorf("first event %v, want the first ping", e)
 	}
 	gap := events[probe.EventHead]
-	if gap.Kind != probe.Omitted || gap.Omitted.Events != extra+1 || gap.Omitted.Pings != extra+1 {
+	if gap.Kind != observed.Omitted || gap.Omitted.Events != extra+1 || gap.Omitted.Pings != extra+1 {
 		t.Errorf("event %d is %v, want %d pings omitted", probe.EventHead, gap, extra+1)
 	}
-	if e := events[len(events)-1]; e.Kind != probe.Message || string(e.Payload) != "last" {
+	if e := events[len(events)-1]; e.Kind != observed.Message || string(e.Payload) != "last" {
 		t.Errorf("last event %v, want the text message", e)
 	}
 	if e := events[len(events)-2]; string(e.Payload) != fmt.Sprint(pings-1) {
@@ -88,10 +89,10 @@ func TestEventRecordKeepsFirstAndLast(t *testing.T) {
 	}
 
 	log := conn.Log.Entries()
-	if len(log) > probe.LogHead+probe.LogTail+2 {
-		t.Errorf("wire log of %d entries, want at most %d", len(log), probe.LogHead+probe.LogTail+2)
+	if len(log) > observed.LogHead+observed.LogTail+2 {
+		t.Errorf("wire log of %d entries, want at most %d", len(log), observed.LogHead+observed.LogTail+2)
 	}
-	if !slicesContain(log, func(e probe.Entry) bool { return e.Omitted > 0 && strings.Contains(e.Text, "truncated") }) {
+	if !slicesContain(log, func(e observed.Entry) bool { return e.Omitted > 0 && strings.Contains(e.Text, "truncated") }) {
 		t.Error("the wire log does not say it was truncated")
 	}
 }
@@ -187,7 +188,7 @@ func TestEndlessFrameIsRefusedWithoutAllocating(t *testing.T) {
 			}
 		}
 	})
-	var st probe.CloseState
+	var st observed.CloseState
 	var conn *probe.Conn
 	alloc := allocated(func() {
 		conn = open(t, target)
@@ -203,7 +204,7 @@ func TestEndlessFrameIsRefusedWithoutAllocating(t *testing.T) {
 	if len(log) > 40 {
 		t.Errorf("wire log of %d entries for one frame", len(log))
 	}
-	if !slicesContain(log, func(e probe.Entry) bool { return strings.Contains(e.Text, "counted, not logged") }) {
+	if !slicesContain(log, func(e observed.Entry) bool { return strings.Contains(e.Text, "counted, not logged") }) {
 		t.Error("the wire log does not count what came after we failed the connection")
 	}
 }
@@ -226,7 +227,7 @@ func TestDecompressionBombCostsLittle(t *testing.T) {
 		c.Write(bomb.Bytes())
 		untilClosed()
 	}, handshake.Field{Name: "Sec-WebSocket-Extensions", Value: "permessage-deflate"})
-	var st probe.CloseState
+	var st observed.CloseState
 	alloc := allocated(func() {
 		c, _, accepted, err := probe.OpenDeflate(t.Context(), target, fastTimeouts(), probe.NewWireLog(time.Now()), []deflate.Params{{}})
 		if err != nil || accepted == nil {
@@ -250,18 +251,18 @@ func TestDecompressionBombCostsLittle(t *testing.T) {
 
 func TestWireLogKeepsFirstAndLast(t *testing.T) {
 	log := probe.NewWireLog(time.Now())
-	n := probe.LogHead + probe.LogTail + 10
+	n := observed.LogHead + observed.LogTail + 10
 	for i := range n {
 		log.Note(fmt.Sprint(i))
 	}
 	got := log.Entries()
-	if len(got) != probe.LogHead+1+probe.LogTail {
-		t.Fatalf("%d entries, want %d", len(got), probe.LogHead+1+probe.LogTail)
+	if len(got) != observed.LogHead+1+observed.LogTail {
+		t.Fatalf("%d entries, want %d", len(got), observed.LogHead+1+observed.LogTail)
 	}
-	if got[0].Text != "0" || got[len(got)-1].Text != fmt.Sprint(n-1) || got[probe.LogHead+1].Text != fmt.Sprint(probe.LogHead+10) {
-		t.Errorf("entries %q … %q … %q, want the first, then the last %d", got[0].Text, got[probe.LogHead+1].Text, got[len(got)-1].Text, probe.LogTail)
+	if got[0].Text != "0" || got[len(got)-1].Text != fmt.Sprint(n-1) || got[observed.LogHead+1].Text != fmt.Sprint(observed.LogHead+10) {
+		t.Errorf("entries %q … %q … %q, want the first, then the last %d", got[0].Text, got[observed.LogHead+1].Text, got[len(got)-1].Text, observed.LogTail)
 	}
-	if m := got[probe.LogHead]; m.Omitted != 10 || !strings.Contains(m.Text, "truncated") {
+	if m := got[observed.LogHead]; m.Omitted != 10 || !strings.Contains(m.Text, "truncated") {
 		t.Errorf("marker %+v, want 10 entries omitted", m)
 	}
 }

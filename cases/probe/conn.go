@@ -20,7 +20,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/wsconform/wsconform/reference/frame"
+	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/reference/handshake"
 )
 
@@ -112,7 +112,7 @@ type Conn struct {
 	inFrame bool // a frame is partly written; guarded by mu
 
 	mu              sync.Mutex
-	state           CloseState
+	state           observed.CloseState
 	events          eventLog      // bounded (record.go)
 	done            chan struct{} // closed once TCP is gone and the reader has stopped
 	closeT          *time.Timer
@@ -122,7 +122,7 @@ type Conn struct {
 	txBase          int64         // txOctets when the handshake was done
 	corked          bool          // writes are held in cork; guarded by wmu
 	cork            []byte        // held writes; guarded by wmu
-	messages        int           // Message events so far; guarded by mu
+	messages        int           // observed.Message events so far; guarded by mu
 	wake            chan struct{} // closed at the next event or the end; guarded by mu
 	deflate         *deflateState // permessage-deflate, nil unless negotiated (deflate.go)
 
@@ -136,7 +136,7 @@ func (c *Conn) sent(b []byte) {
 	c.mu.Lock()
 	c.txOctets += int64(len(b))
 	c.mu.Unlock()
-	c.Log.Octets(Sent, b)
+	c.Log.Octets(observed.Sent, b)
 }
 
 // OctetsSentAtRemoteClose is how many octets we had handed to TCP (after
@@ -150,48 +150,6 @@ func (c *Conn) OctetsSentAtRemoteClose() int64 {
 	}
 	return c.txAtRemoteClose - c.txBase
 }
-
-// CloseState is how the connection ended, in Autobahn's terms.
-type CloseState struct {
-	SentClose     bool `json:"sentClose"`
-	ReceivedClose bool `json:"receivedClose"`
-	ClosedByMe    bool `json:"closedByMe"`  // we sent the first close frame
-	FailedByMe    bool `json:"failedByMe"`  // we failed the connection (peer broke a rule or a kill timer fired)
-	DroppedByMe   bool `json:"droppedByMe"` // we closed TCP first
-	// LocalCode and RemoteCode are the status codes of our and the peer's
-	// close frames; nil when the frame had no code (or was not sent). A
-	// code that is present can be 0: that is a code no endpoint may send.
-	LocalCode    *frame.CloseCode `json:"localCloseCode,omitempty"`
-	LocalReason  string           `json:"localCloseReason,omitempty"`
-	RemoteCode   *frame.CloseCode `json:"remoteCloseCode,omitempty"`
-	RemoteReason string           `json:"remoteCloseReason,omitempty"`
-	// RemoteCloseViolation is the rule the peer's close frame broke (its
-	// header or its body), whoever closed first; RemoteCloseRule is that
-	// rule's id.
-	RemoteCloseViolation string `json:"remoteCloseViolation,omitempty"`
-	RemoteCloseRule      string `json:"remoteCloseRule,omitempty"`
-	CloseTimeout         bool   `json:"wasCloseHandshakeTimeout"`
-	DropTimeout          bool   `json:"wasServerConnectionDropTimeout"`
-	// PeerViolation is the first rule the peer broke, PeerRule its id;
-	// FailedOn is the one that made us fail the connection ("" when a
-	// timer of ours did, or we did not fail it).
-	PeerViolation string `json:"peerViolation,omitempty"`
-	PeerRule      string `json:"peerRule,omitempty"`
-	FailedOn      string `json:"failedOnViolation,omitempty"`
-	TCPError      string `json:"tcpError,omitempty"`
-	// Abandoned says what was still outstanding when we gave up on the
-	// connection at our own deadline ("" if we did not).
-	Abandoned      string        `json:"abandoned,omitempty"`
-	NotCleanReason string        `json:"wasNotCleanReason,omitempty"`
-	Clean          bool          `json:"wasClean"`
-	ClosedAt       time.Duration `json:"closedAt_ns,omitempty"` // when TCP ended, since start
-}
-
-// Code is a present close code, for CloseState's code fields.
-func Code(c frame.CloseCode) *frame.CloseCode { return &c }
-
-// HandshakeDone reports whether both close frames were exchanged.
-func (s CloseState) HandshakeDone() bool { return s.SentClose && s.ReceivedClose }
 
 // Dial opens TCP (and TLS for wss) to the target. The connection's deadline
 // follows ctx: cancelling ctx unblocks every pending read and write.
@@ -240,10 +198,6 @@ func Dial(ctx context.Context, t Target, to Timeouts, log *WireLog) (*Conn, erro
 	log.Note("TCP connected to " + nc.RemoteAddr().String())
 	return c, nil
 }
-
-// Reader is the buffered stream from the peer (the handshake response is
-// read from it, then frames).
-func (c *Conn) Reader() *bufio.Reader { return c.br }
 
 // WriteRaw writes octets as they are, in chops of chop octets (0: one write).
 func (c *Conn) WriteRaw(b []byte, chop int) error {
@@ -305,13 +259,6 @@ func (c *Conn) Uncork() error {
 	return err
 }
 
-// SetDeadline sets the raw socket deadline (the opening handshake uses it).
-func (c *Conn) SetDeadline(t time.Time) error { return c.nc.SetDeadline(t) }
-
-// NetConn is the underlying connection, for the handshake cases that speak
-// plain HTTP.
-func (c *Conn) NetConn() net.Conn { return c.nc }
-
 // Abandon gives up on the connection at our own deadline: outstanding says
 // what we were still doing or waiting for, for the report.
 func (c *Conn) Abandon(outstanding string) {
@@ -348,7 +295,7 @@ type loggingReader struct{ c *Conn }
 func (r loggingReader) Read(p []byte) (int, error) {
 	n, err := r.c.nc.Read(p)
 	if n > 0 {
-		r.c.Log.Octets(Received, p[:n])
+		r.c.Log.Octets(observed.Received, p[:n])
 	}
 	return n, err
 }

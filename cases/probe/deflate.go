@@ -8,6 +8,7 @@ import (
 
 	"github.com/klauspost/compress/flate"
 
+	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/reference/deflate"
 	"github.com/wsconform/wsconform/reference/handshake"
 	"github.com/wsconform/wsconform/reference/receive"
@@ -33,7 +34,7 @@ type deflateState struct {
 // data message from it means "compressed" and such messages are inflated
 // before they become events; accepted is then the response's parameters,
 // else nil (the target declined, which RFC 7692 lets it do).
-func OpenDeflate(ctx context.Context, t Target, to Timeouts, log *WireLog, offers []deflate.Params) (*Conn, *Handshake, *deflate.Params, error) {
+func OpenDeflate(ctx context.Context, t Target, to Timeouts, log *WireLog, offers []deflate.Params) (*Conn, *observed.Handshake, *deflate.Params, error) {
 	return open(ctx, t, to, log, nil, offers)
 }
 
@@ -74,26 +75,19 @@ func (c *Conn) Compress(dst, msg []byte) ([]byte, error) {
 	return dst, err
 }
 
-// DeflateStats counts compressed payload octets and what they stand for:
-// sent by Compress, and received and inflated by the reader.
-type DeflateStats struct {
-	SentCompressed, SentMessage         int64
-	ReceivedCompressed, ReceivedMessage int64
-}
-
-// DeflateStats is the compression so far (zero when not negotiated).
-func (c *Conn) DeflateStats() DeflateStats {
+// observed.DeflateStats is the compression so far (zero when not negotiated).
+func (c *Conn) DeflateStats() observed.DeflateStats {
 	if c.deflate == nil {
-		return DeflateStats{}
+		return observed.DeflateStats{}
 	}
 	d := c.deflate
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return DeflateStats{SentCompressed: d.outWire, SentMessage: d.outMessage, ReceivedCompressed: d.inWire, ReceivedMessage: d.inInflated}
+	return observed.DeflateStats{SentCompressed: d.outWire, SentMessage: d.outMessage, ReceivedCompressed: d.inWire, ReceivedMessage: d.inInflated}
 }
 
 // compressedStart reports whether the message the receiver just started
-// is "Per-Message Compressed" (RFC 7692 §6) and this connection can
+// is "Per-observed.Message Compressed" (RFC 7692 §6) and this connection can
 // inflate it.
 func (c *Conn) compressedStart(rc *receive.Receiver) bool {
 	return c.deflate != nil && rc.Compressed()

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/cases/probe"
 	"github.com/wsconform/wsconform/reference/deflate"
 	"github.com/wsconform/wsconform/reference/frame"
@@ -79,7 +80,7 @@ func TestOpenDeflateEcho(t *testing.T) {
 	sendCompressed(t, c, frame.OpBinary, big, 256)
 	sendCompressed(t, c, frame.OpText, []byte{}, 1<<20)
 	awaitMessages(t, c, 3)
-	for i, want := range []probe.Event{{Kind: probe.Message, Payload: []byte("Hello")}, {Kind: probe.Message, Binary: true, Payload: big}, {Kind: probe.Message}} {
+	for i, want := range []observed.Event{{Kind: observed.Message, Payload: []byte("Hello")}, {Kind: observed.Message, Binary: true, Payload: big}, {Kind: observed.Message}} {
 		e, ok := c.TakeMessage(i)
 		if !ok || e.Binary != want.Binary || !bytes.Equal(e.Payload, want.Payload) {
 			t.Errorf("message %d: %v; want %v", i, e, want)

@@ -8,68 +8,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/reference/frame"
 	"github.com/wsconform/wsconform/reference/receive"
 )
-
-// EventKind names what the peer did, in Autobahn's event vocabulary.
-type EventKind string
-
-const (
-	Message EventKind = "message"
-	Ping    EventKind = "ping"
-	Pong    EventKind = "pong"
-	// Marker is recorded by a script when a pause ends with the connection
-	// still open (Autobahn's "timeout" events, used by the fail-fast cases).
-	Marker EventKind = "timeout"
-)
-
-// Event is one thing the peer did (or a script marker).
-type Event struct {
-	Kind   EventKind `json:"kind"`
-	Binary bool      `json:"binary,omitempty"`
-	// Payload is the whole payload, or its first octets when Digest is set
-	// (see PayloadLen and SamePayload).
-	Payload []byte `json:"payload,omitempty"`
-	// Digest, set when the record did not keep the payload whole, stands
-	// for it (size and SHA-256).
-	Digest *Digest       `json:"digest,omitempty"`
-	Tag    string        `json:"tag,omitempty"`
-	At     time.Duration `json:"at_ns"`
-	// Omitted is set on the Omitted event only.
-	Omitted *OmittedCounts `json:"omitted,omitempty"`
-	msgNo   int            // which message (0-based), for Message events
-}
-
-func (e Event) String() string {
-	switch e.Kind {
-	case Marker:
-		return fmt.Sprintf("timeout %s", e.Tag)
-	case Omitted:
-		return "… " + e.Omitted.String() + " …"
-	case Message:
-		typ := "text"
-		if e.Binary {
-			typ = "binary"
-		}
-		return fmt.Sprintf("%s message %s", typ, e.preview())
-	}
-	return fmt.Sprintf("%s %s", e.Kind, e.preview())
-}
-
-func (e Event) preview() string {
-	p := e.Payload
-	if len(p) > previewLen {
-		p = p[:previewLen]
-	}
-	switch {
-	case e.Digest != nil:
-		return fmt.Sprintf("(%d octets, sha256 %x) %q…", e.Digest.Size, e.Digest.SHA256[:8], p)
-	case len(p) < len(e.Payload):
-		return fmt.Sprintf("(%d octets) %q…", len(e.Payload), p)
-	}
-	return fmt.Sprintf("(%d octets) %q", len(p), p)
-}
 
 // Start begins reading frames from the peer. ext lists the RSV bits the
 // negotiated extensions define (none, until compression is negotiated).
@@ -82,7 +24,7 @@ func (c *Conn) Start(ext frame.Extensions) {
 }
 
 // Events returns the events so far.
-func (c *Conn) Events() []Event {
+func (c *Conn) Events() []observed.Event {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.events.all()
@@ -92,7 +34,7 @@ func (c *Conn) Events() []Event {
 func (c *Conn) Done() <-chan struct{} { return c.done }
 
 // State is how the closing went, so far.
-func (c *Conn) State() CloseState {
+func (c *Conn) State() observed.CloseState {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.state
@@ -108,20 +50,21 @@ func (c *Conn) Closing() bool {
 // Mark records a script marker event.
 func (c *Conn) Mark(tag string) {
 	c.Log.Note("timer fired with the connection open: " + tag)
-	c.record(Event{Kind: Marker, Tag: tag})
+	c.record(observed.Event{Kind: observed.Marker, Tag: tag})
 }
 
 // Quiet stops payload previews in the wire log (bulk transfers).
 func (c *Conn) Quiet(on bool) { c.Log.SetEnabled(!on) }
 
-func (c *Conn) record(e Event) {
+func (c *Conn) record(e observed.Event) {
 	c.mu.Lock()
 	e.At = time.Since(c.Log.start)
-	if e.Kind == Message {
-		e.msgNo = c.messages
+	r := recorded{Event: e}
+	if e.Kind == observed.Message {
+		r.msgNo = c.messages
 		c.messages++
 	}
-	c.events.add(e)
+	c.events.add(r)
 	c.wakeLocked()
 	c.mu.Unlock()
 }
@@ -176,7 +119,7 @@ func (c *Conn) readLoop(rc *receive.Receiver) {
 		case h.Opcode == frame.OpClose || !failed && h.Opcode.IsControl():
 			err = c.control(r, h, rc)
 		case failed:
-			c.Log.Frame(Received, h.String())
+			c.Log.Frame(observed.Received, h.String())
 		default: // text or binary: Sequence refused a continuation here
 			err = c.receiveMessage(r, h, rc)
 		}

@@ -7,6 +7,7 @@ import (
 	"hash"
 	"io"
 
+	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/reference/frame"
 	"github.com/wsconform/wsconform/reference/receive"
 )
@@ -68,11 +69,11 @@ func (s *messageSink) finish() *frame.Violation { return s.rc.End() }
 
 // event is the message as the record keeps it (l decides whether a
 // payload of up to MaxKeptPayload octets is kept whole).
-func (s *messageSink) event(binary bool, l *eventLog) Event {
-	e := Event{Kind: Message, Binary: binary}
+func (s *messageSink) event(binary bool, l *eventLog) observed.Event {
+	e := observed.Event{Kind: observed.Message, Binary: binary}
 	if s.hashing {
 		e.Payload = append([]byte(nil), s.keep...)
-		e.Digest = &Digest{Size: s.size}
+		e.Digest = &observed.Digest{Size: s.size}
 		s.hash.Sum(e.Digest.SHA256[:0])
 		return e
 	}
@@ -125,7 +126,7 @@ func (s *messageSource) Read(p []byte) (int, error) {
 func (s *messageSource) logFrame() {
 	if !s.logged {
 		s.logged = true
-		s.c.Log.Frame(Received, describePreview(s.h, s.preview))
+		s.c.Log.Frame(observed.Received, describePreview(s.h, s.preview))
 	}
 }
 
@@ -246,7 +247,7 @@ func (c *Conn) checkFrame(r *frame.Reader, h frame.Header, rc *receive.Receiver)
 	if v == nil {
 		return true, nil
 	}
-	c.Log.Frame(Received, h.String())
+	c.Log.Frame(observed.Received, h.String())
 	c.peerBroke(*v)
 	if h.Opcode == frame.OpClose {
 		return false, c.readClose(r, h, rc, v)
@@ -265,19 +266,19 @@ func (c *Conn) control(r *frame.Reader, h frame.Header, rc *receive.Receiver) er
 	if _, err := io.ReadFull(r, payload); err != nil {
 		return err
 	}
-	c.Log.Frame(Received, describe(h, payload))
+	c.Log.Frame(observed.Received, describe(h, payload))
 	c.mu.Lock()
 	p, _ := c.events.keepPayload(payload)
 	c.mu.Unlock()
 	switch h.Opcode {
 	case frame.OpPing:
-		c.record(Event{Kind: Ping, Payload: p})
+		c.record(observed.Event{Kind: observed.Ping, Payload: p})
 		select {
 		case c.pongs <- p:
 		default: // a peer flooding pings gets fewer pongs; §5.5.3 allows answering only the latest
 		}
 	case frame.OpPong:
-		c.record(Event{Kind: Pong, Payload: p})
+		c.record(observed.Event{Kind: observed.Pong, Payload: p})
 	}
 	return nil
 }
@@ -296,9 +297,9 @@ func (c *Conn) readClose(r *frame.Reader, h frame.Header, rc *receive.Receiver, 
 	first := !c.state.ReceivedClose
 	c.mu.Unlock()
 	if first && c.Log != nil {
-		c.Log.add(Entry{Dir: Received, Frame: describePreview(h, payload)}, true)
+		c.Log.add(observed.Entry{Dir: observed.Received, Frame: describePreview(h, payload)}, true)
 	} else {
-		c.Log.Frame(Received, h.String())
+		c.Log.Frame(observed.Received, h.String())
 	}
 	c.closeReceived(rc, payload, headerViolation)
 	return nil

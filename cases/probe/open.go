@@ -7,40 +7,24 @@ import (
 	"os"
 	"time"
 
+	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/reference/deflate"
 	"github.com/wsconform/wsconform/reference/frame"
 	"github.com/wsconform/wsconform/reference/handshake"
 )
 
-// Handshake is the opening handshake as it happened.
-type Handshake struct {
-	Request  string `json:"request"`
-	Response string `json:"response,omitempty"`
-	Status   int    `json:"status,omitempty"`
-	// TimedOut: no response head came before our handshake timeout, with
-	// the connection still open (Autobahn's wasOpenHandshakeTimeout).
-	TimedOut   bool                  `json:"timed_out,omitempty"`
-	Violations []handshake.Violation `json:"violations,omitempty"`
-	Duration   time.Duration         `json:"duration_ns"`
-	req        *handshake.Request
-	resp       *handshake.Response
-}
-
-// Parsed gives the request sent and the response read (nil if none).
-func (h *Handshake) Parsed() (*handshake.Request, *handshake.Response) { return h.req, h.resp }
-
 // Open dials the target, performs the opening handshake with a valid RFC
 // 6455 request (changed by edit, if given), and starts reading frames. A
 // handshake the client must reject (§4.1) is an error, with the handshake
 // returned for the report.
-func Open(ctx context.Context, t Target, to Timeouts, log *WireLog, edit func(*handshake.Request)) (*Conn, *Handshake, error) {
+func Open(ctx context.Context, t Target, to Timeouts, log *WireLog, edit func(*handshake.Request)) (*Conn, *observed.Handshake, error) {
 	c, hs, _, err := open(ctx, t, to, log, edit, nil)
 	return c, hs, err
 }
 
 // open is Open and OpenDeflate: the request carries the deflate offers (if
 // any), then edit changes it; the answer to the offers sets up the codec.
-func open(ctx context.Context, t Target, to Timeouts, log *WireLog, edit func(*handshake.Request), offers []deflate.Params) (*Conn, *Handshake, *deflate.Params, error) {
+func open(ctx context.Context, t Target, to Timeouts, log *WireLog, edit func(*handshake.Request), offers []deflate.Params) (*Conn, *observed.Handshake, *deflate.Params, error) {
 	c, err := Dial(ctx, t, to, log)
 	if err != nil {
 		return nil, nil, nil, err
@@ -59,7 +43,7 @@ func open(ctx context.Context, t Target, to Timeouts, log *WireLog, edit func(*h
 	hs, err := c.Handshake(req)
 	var accepted *deflate.Params
 	if err == nil && len(offers) > 0 {
-		accepted, err = acceptedDeflate(offers, hs.resp)
+		accepted, err = acceptedDeflate(offers, hs.Answer)
 	}
 	ext := frame.Extensions{}
 	if err == nil && accepted != nil {
@@ -79,11 +63,11 @@ func open(ctx context.Context, t Target, to Timeouts, log *WireLog, edit func(*h
 	return c, hs, accepted, nil
 }
 
-// Handshake sends req and reads the response, with the handshake timeout.
-func (c *Conn) Handshake(req *handshake.Request) (*Handshake, error) {
+// observed.Handshake sends req and reads the response, with the handshake timeout.
+func (c *Conn) Handshake(req *handshake.Request) (*observed.Handshake, error) {
 	start := time.Now()
 	raw := req.Bytes()
-	hs := &Handshake{Request: string(raw), req: req}
+	hs := &observed.Handshake{Request: string(raw), Sent: req}
 	c.nc.SetDeadline(start.Add(c.timeouts.Handshake))
 	defer c.nc.SetDeadline(time.Time{})
 	if err := c.WriteRaw(raw, 0); err != nil {
@@ -95,7 +79,7 @@ func (c *Conn) Handshake(req *handshake.Request) (*Handshake, error) {
 		hs.TimedOut = errors.Is(err, os.ErrDeadlineExceeded)
 		return hs, fmt.Errorf("reading the opening handshake response: %w", err)
 	}
-	hs.resp = resp
+	hs.Answer = resp
 	hs.Response = string(resp.Raw)
 	hs.Status = resp.Status
 	hs.Violations = handshake.ValidateResponse(req, resp)

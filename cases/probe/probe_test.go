@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/cases/probe"
 	"github.com/wsconform/wsconform/reference/frame"
 	"github.com/wsconform/wsconform/reference/handshake"
@@ -61,7 +62,7 @@ func open(t *testing.T, target probe.Target) *probe.Conn {
 	return conn
 }
 
-func waitDone(t *testing.T, conn *probe.Conn) probe.CloseState {
+func waitDone(t *testing.T, conn *probe.Conn) observed.CloseState {
 	t.Helper()
 	select {
 	case <-conn.Done():
@@ -104,7 +105,7 @@ func TestSendFrameChopsCutsAndMasks(t *testing.T) {
 	}
 	writes := 0
 	for _, e := range conn.Log.Entries() {
-		if e.Dir == probe.Sent && e.Octets > 0 && e.Octets <= 7 {
+		if e.Dir == observed.Sent && e.Octets > 0 && e.Octets <= 7 {
 			writes++
 		}
 	}
@@ -117,7 +118,7 @@ func TestCloseHandshakes(t *testing.T) {
 	tests := []struct {
 		name   string
 		server func(c net.Conn, r *frame.Reader)
-		check  func(t *testing.T, s probe.CloseState)
+		check  func(t *testing.T, s observed.CloseState)
 	}{
 		{
 			name: "clean: server answers and closes TCP",
@@ -126,7 +127,7 @@ func TestCloseHandshakes(t *testing.T) {
 				io.Copy(io.Discard, r)
 				c.Write(frame.New(frame.OpClose, frame.ClosePayload(1000, "")).Bytes())
 			},
-			check: func(t *testing.T, s probe.CloseState) {
+			check: func(t *testing.T, s observed.CloseState) {
 				if !s.Clean || !s.ClosedByMe || s.DroppedByMe || s.RemoteCode == nil || *s.RemoteCode != 1000 {
 					t.Errorf("state %+v, want a clean close we started, code 1000", s)
 				}
@@ -137,7 +138,7 @@ func TestCloseHandshakes(t *testing.T) {
 			server: func(c net.Conn, r *frame.Reader) {
 				time.Sleep(time.Second)
 			},
-			check: func(t *testing.T, s probe.CloseState) {
+			check: func(t *testing.T, s observed.CloseState) {
 				if s.Clean || !s.CloseTimeout || !s.DroppedByMe {
 					t.Errorf("state %+v, want a close timeout and a TCP drop by us", s)
 				}
@@ -151,7 +152,7 @@ func TestCloseHandshakes(t *testing.T) {
 				c.Write(frame.New(frame.OpClose, nil).Bytes())
 				time.Sleep(time.Second)
 			},
-			check: func(t *testing.T, s probe.CloseState) {
+			check: func(t *testing.T, s observed.CloseState) {
 				if s.Clean || !s.DropTimeout || !s.DroppedByMe || s.RemoteCode != nil {
 					t.Errorf("state %+v, want a drop timeout, no close code", s)
 				}
@@ -237,13 +238,13 @@ func TestCloseFramesAreJudgedWhoeverClosedFirst(t *testing.T) {
 		wantRule    string
 		wantReply   *frame.CloseCode // our close frame's code when the target closed first
 	}{
-		{"reply with code 0", []byte{0, 0}, false, probe.Code(0), frame.RuleCloseCodeInvalid, nil},
+		{"reply with code 0", []byte{0, 0}, false, observed.Code(0), frame.RuleCloseCodeInvalid, nil},
 		{"reply with one octet", []byte{'a'}, false, nil, frame.RuleCloseOneOctet, nil},
-		{"reply with a reason that is not UTF-8", append(frame.ClosePayload(1000, ""), 0xff), false, probe.Code(1000), frame.RuleCloseReasonUTF8, nil},
-		{"reply of 126 octets", frame.ClosePayload(1000, strings.Repeat("*", 124)), false, probe.Code(1000), frame.RuleControlTooLong, nil},
+		{"reply with a reason that is not UTF-8", append(frame.ClosePayload(1000, ""), 0xff), false, observed.Code(1000), frame.RuleCloseReasonUTF8, nil},
+		{"reply of 126 octets", frame.ClosePayload(1000, strings.Repeat("*", 124)), false, observed.Code(1000), frame.RuleControlTooLong, nil},
 		{"reply without a body", nil, false, nil, "", nil},
-		{"target closes first with code 0", []byte{0, 0}, true, probe.Code(0), frame.RuleCloseCodeInvalid, probe.Code(1002)},
-		{"target closes first with one octet", []byte{'a'}, true, nil, frame.RuleCloseOneOctet, probe.Code(1002)},
+		{"target closes first with code 0", []byte{0, 0}, true, observed.Code(0), frame.RuleCloseCodeInvalid, observed.Code(1002)},
+		{"target closes first with one octet", []byte{'a'}, true, nil, frame.RuleCloseOneOctet, observed.Code(1002)},
 		{"target closes first without a body", nil, true, nil, "", nil},
 	}
 	for _, tc := range tests {

@@ -1,10 +1,6 @@
 package probe
 
-import (
-	"bytes"
-	"crypto/sha256"
-	"fmt"
-)
+import "github.com/wsconform/wsconform/cases/observed"
 
 // What the probe keeps of the events of one connection, whatever the target
 // sends: the first EventHead events and the last EventTail (the rest are
@@ -21,52 +17,17 @@ const (
 	PayloadBudget  = 1 << 20
 )
 
-// Omitted is the event that stands where events were dropped: it is no
-// event of the target's, so it matches no expected outcome.
-const Omitted EventKind = "omitted"
-
-// Digest stands for a payload the record did not keep whole.
-type Digest struct {
-	Size   int      `json:"size"`
-	SHA256 [32]byte `json:"sha256"`
-}
-
-func digestOf(p []byte) *Digest { return &Digest{Size: len(p), SHA256: sha256.Sum256(p)} }
-
-// OmittedCounts is what an Omitted event stands for.
-type OmittedCounts struct {
-	Events, Messages, Pings, Pongs int
-	Octets                         int64 // their payload octets
-}
-
-// PayloadLen is the payload's length, whether kept whole or not.
-func (e Event) PayloadLen() int {
-	if e.Digest != nil {
-		return e.Digest.Size
-	}
-	return len(e.Payload)
-}
-
-// SamePayload reports whether the event's payload is p: octet by octet when
-// kept whole, else by length and SHA-256.
-func (e Event) SamePayload(p []byte) bool {
-	if e.Digest == nil {
-		return bytes.Equal(e.Payload, p)
-	}
-	return len(p) == e.Digest.Size && sha256.Sum256(p) == e.Digest.SHA256
-}
-
 // eventLog is the bounded record of a connection's events; the Conn's mu
 // guards it.
 type eventLog struct {
-	events  headTail[Event]
-	omitted OmittedCounts
+	events  headTail[recorded]
+	omitted observed.OmittedCounts
 	kept    int // payload octets kept whole, against PayloadBudget
 }
 
 // keepPayload is what the record holds of p: a copy within the budget,
 // else its first octets and a digest.
-func (l *eventLog) keepPayload(p []byte) ([]byte, *Digest) {
+func (l *eventLog) keepPayload(p []byte) ([]byte, *observed.Digest) {
 	if len(p) <= previewLen {
 		return append([]byte(nil), p...), nil
 	}
@@ -74,25 +35,32 @@ func (l *eventLog) keepPayload(p []byte) ([]byte, *Digest) {
 		l.kept += len(p)
 		return append([]byte(nil), p...), nil
 	}
-	return append([]byte(nil), p[:previewLen]...), digestOf(p)
+	return append([]byte(nil), p[:previewLen]...), observed.DigestOf(p)
 }
 
-func (l *eventLog) add(e Event) {
+// recorded is an event as the record holds it: message events carry which
+// message they are (0-based), for TakeMessage.
+type recorded struct {
+	observed.Event
+	msgNo int
+}
+
+func (l *eventLog) add(e recorded) {
 	if dropped, ok := l.events.push(e, EventHead, EventTail); ok {
 		l.drop(dropped)
 	}
 }
 
-func (l *eventLog) drop(e Event) {
+func (l *eventLog) drop(e recorded) {
 	o := &l.omitted
 	o.Events++
 	o.Octets += int64(e.PayloadLen())
 	switch e.Kind {
-	case Message:
+	case observed.Message:
 		o.Messages++
-	case Ping:
+	case observed.Ping:
 		o.Pings++
-	case Pong:
+	case observed.Pong:
 		o.Pongs++
 	}
 	if e.Digest == nil && len(e.Payload) > previewLen {
@@ -108,23 +76,28 @@ func (l *eventLog) len() int {
 	return n
 }
 
-// all is the record in order, with an Omitted event where events were
+// all is the record in order, with an observed.Omitted event where events were
 // dropped.
-func (l *eventLog) all() []Event {
-	out := make([]Event, 0, l.len())
-	out = append(out, l.events.head...)
+func (l *eventLog) all() []observed.Event {
+	out := make([]observed.Event, 0, l.len())
+	for _, e := range l.events.head {
+		out = append(out, e.Event)
+	}
 	if l.omitted.Events > 0 {
 		o := l.omitted
-		out = append(out, Event{Kind: Omitted, At: l.events.oldestTail().At, Omitted: &o})
+		out = append(out, observed.Event{Kind: observed.Omitted, At: l.events.oldestTail().At, Omitted: &o})
 	}
-	return l.events.appendTail(out)
+	for _, e := range l.events.appendTail(nil) {
+		out = append(out, e.Event)
+	}
+	return out
 }
 
 // message finds the n-th message event (0-based) still in the record.
-func (l *eventLog) message(n int) *Event {
-	for _, part := range [][]Event{l.events.tail, l.events.head} {
+func (l *eventLog) message(n int) *recorded {
+	for _, part := range [][]recorded{l.events.tail, l.events.head} {
 		for i := len(part) - 1; i >= 0; i-- {
-			if part[i].Kind == Message && part[i].msgNo == n {
+			if part[i].Kind == observed.Message && part[i].msgNo == n {
 				return &part[i]
 			}
 		}
@@ -137,14 +110,14 @@ func (l *eventLog) message(n int) *Event {
 // one holds one at a time. The event itself stays (counts do not change).
 // false: no such message yet, or the record dropped it (a target that sent
 // thousands of other events).
-func (c *Conn) TakeMessage(n int) (Event, bool) {
+func (c *Conn) TakeMessage(n int) (observed.Event, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e := c.events.message(n)
 	if e == nil {
-		return Event{}, false
+		return observed.Event{}, false
 	}
-	taken := *e
+	taken := e.Event
 	if e.Digest == nil && len(e.Payload) > previewLen {
 		c.events.kept -= len(e.Payload)
 	}
@@ -157,9 +130,4 @@ func (c *Conn) EventCount() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.events.len()
-}
-
-func (o OmittedCounts) String() string {
-	return fmt.Sprintf("%d events omitted (%d messages, %d pings, %d pongs; %d payload octets)",
-		o.Events, o.Messages, o.Pings, o.Pongs, o.Octets)
 }

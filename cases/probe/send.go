@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/reference/frame"
 )
 
@@ -61,7 +62,7 @@ func (c *Conn) SendFrame(f frame.Frame, p Piece) error {
 		h.Length = *f.LengthOverride
 	}
 	if !c.Log.bulk() {
-		c.Log.Frame(Sent, describe(h, f.Payload))
+		c.Log.Frame(observed.Sent, describe(h, f.Payload))
 	}
 	head := frame.AppendHeader(make([]byte, 0, frame.MaxHeaderSize), h)
 	total := len(head) + len(f.Payload)

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/wsconform/wsconform/cases"
-	"github.com/wsconform/wsconform/cases/probe"
+	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/reporter"
 )
 
@@ -18,7 +18,7 @@ func endedAtOurTimer(r cases.Result) bool {
 		return true
 	}
 	for _, e := range r.WireLog {
-		if e.Dir == probe.Note && (strings.HasPrefix(e.Text, "timer fired") || strings.HasPrefix(e.Text, "case deadline reached")) {
+		if e.Dir == observed.Note && (strings.HasPrefix(e.Text, "timer fired") || strings.HasPrefix(e.Text, "case deadline reached")) {
 			return true
 		}
 	}

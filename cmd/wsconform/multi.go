@@ -27,7 +27,7 @@ import (
 // plannedTarget is one target ready to run.
 type plannedTarget struct {
 	info     cases.TargetInfo
-	env      cases.Env
+	env      probe.Env
 	parallel int
 	cases    []*cases.Case
 	sel      cases.Selection
@@ -86,7 +86,7 @@ func runConfigFile(f runFlags, g reporter.Gate, baselines []*cases.Run) error {
 			return err
 		}
 		parallel := firstPositive(t.Parallel, cfg.Parallel, f.parallel)
-		env := cases.Env{Target: pt, Timeouts: probe.DefaultTimeouts(), Scale: scale}
+		env := probe.Env{Target: pt, Timeouts: probe.DefaultTimeouts(), Scale: scale}
 		if err := preflight(env, fmt.Sprintf("target %q (%s)", t.Agent, t.URL)); err != nil {
 			return usageError{err}
 		}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wsconform/wsconform/cases"
+	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/cases/probe"
 	"github.com/wsconform/wsconform/reference/handshake"
 )
@@ -19,7 +19,7 @@ import (
 // credentials. A 101 that breaks RFC 6455 §4.1 is the target speaking
 // WebSocket badly: the run goes on, every case judges it, and stderr says
 // why they will fail. name is how the error line names the target.
-func preflight(env cases.Env, name string) error {
+func preflight(env probe.Env, name string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second*time.Duration(max(1, env.Scale)))
 	defer cancel()
 	log := probe.NewWireLog(time.Now())
@@ -43,7 +43,7 @@ func preflight(env cases.Env, name string) error {
 
 // notJudgeable says why a failed opening handshake leaves nothing to judge,
 // or "" when the target answered 101 and broke the handshake's rules.
-func notJudgeable(hs *probe.Handshake, err error) string {
+func notJudgeable(hs *observed.Handshake, err error) string {
 	switch {
 	case hs == nil || hs.Status == 0:
 		return fmt.Sprintf("cannot open a WebSocket connection: %v", err)

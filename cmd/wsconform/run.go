@@ -147,7 +147,7 @@ func runSuite(f runFlags, rawURL string) error {
 	if target.Agent == "" {
 		target.Agent = t.URL.Host + t.URL.Path
 	}
-	env := cases.Env{Target: t, Timeouts: probe.DefaultTimeouts(), Scale: f.scale}
+	env := probe.Env{Target: t, Timeouts: probe.DefaultTimeouts(), Scale: f.scale}
 	if err := preflight(env, target.URL); err != nil {
 		return usageError{err}
 	}

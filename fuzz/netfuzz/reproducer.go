@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/wsconform/wsconform/cases/probe"
+	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/reference/frame"
 )
 
@@ -36,9 +36,9 @@ type Finding struct {
 	Steps     []StepRecord `json:"steps"`
 	// Close and Wire are how the connection went: the closing state and the
 	// wire log (octets both ways, decoded frames, timers).
-	Close probe.CloseState `json:"close"`
-	Wire  []probe.Entry    `json:"wire,omitempty"`
-	Path  string           `json:"-"` // where Write put it
+	Close observed.CloseState `json:"close"`
+	Wire  []observed.Entry    `json:"wire,omitempty"`
+	Path  string              `json:"-"` // where Write put it
 }
 
 func (f Finding) key() string { return string(f.Kind) + " " + f.Rule }
@@ -164,7 +164,7 @@ func Replay(ctx context.Context, cfg Config, f Finding) (*Finding, error) {
 // reproducer of megabytes.
 const MaxWire = 120
 
-func boundWire(log []probe.Entry) []probe.Entry {
+func boundWire(log []observed.Entry) []observed.Entry {
 	if len(log) <= MaxWire {
 		return log
 	}
@@ -172,7 +172,7 @@ func boundWire(log []probe.Entry) []probe.Entry {
 	head := MaxWire - tail - 1
 	out := slices.Clone(log[:head])
 	omitted := len(log) - head - tail
-	out = append(out, probe.Entry{At: log[head].At, Dir: probe.Note, Omitted: omitted,
+	out = append(out, observed.Entry{At: log[head].At, Dir: observed.Note, Omitted: omitted,
 		Text: fmt.Sprintf("wire log truncated in the reproducer: %d entries omitted here", omitted)})
 	return append(out, log[len(log)-tail:]...)
 }

@@ -1,4 +1,4 @@
-package cases_test
+package probe_test
 
 import (
 	"bufio"
@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wsconform/wsconform/cases"
 	"github.com/wsconform/wsconform/cases/probe"
 )
 
@@ -16,7 +15,7 @@ import (
 type autobahnVerdict struct{ behavior, behaviorClose string }
 
 func readAutobahnVerdicts(t *testing.T, peer string) map[string]autobahnVerdict {
-	f, err := os.Open(filepath.Join(cases.PeersDir(), "autobahn-verdicts", peer+".tsv"))
+	f, err := os.Open(filepath.Join(PeersDir(), "autobahn-verdicts", peer+".tsv"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +42,7 @@ func TestPeersAgreeWithAutobahn(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the real peer servers")
 	}
-	urls := cases.PeerURLs(t)
+	urls := PeerURLs(t)
 	peers := []struct {
 		name     string
 		sections []string

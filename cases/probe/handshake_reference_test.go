@@ -1,4 +1,4 @@
-package cases
+package probe_test
 
 import (
 	"context"
@@ -7,13 +7,14 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/wsconform/wsconform/cases"
 	"github.com/wsconform/wsconform/cases/probe"
 	"github.com/wsconform/wsconform/reference/server"
 )
 
 // handshakeSection is section 15 as the catalogue lists it.
-func handshakeSection(t testing.TB) []*Case {
-	sel, err := Select([]string{"15"}, nil)
+func handshakeSection(t testing.TB) []*cases.Case {
+	sel, err := cases.Select([]string{"15"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,20 +26,20 @@ func handshakeSection(t testing.TB) []*Case {
 
 // runHandshakeSection runs the cases concurrently against url and returns
 // the results by id.
-func runHandshakeSection(t testing.TB, url string, sel []*Case) map[string]Result {
+func runHandshakeSection(t testing.TB, url string, sel []*cases.Case) map[string]cases.Result {
 	target, err := probe.ParseTarget(url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := Env{Target: target, Timeouts: probe.DefaultTimeouts(), Scale: 1}
+	env := probe.Env{Target: target, Timeouts: probe.DefaultTimeouts(), Scale: 1}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	out := map[string]Result{}
+	out := map[string]cases.Result{}
 	for _, c := range sel {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r := Execute(context.Background(), c, env)
+			r := probe.Run(context.Background(), c, env)
 			mu.Lock()
 			out[c.ID] = r
 			mu.Unlock()
@@ -49,14 +50,14 @@ func runHandshakeSection(t testing.TB, url string, sel []*Case) map[string]Resul
 }
 
 // failing lists the ids whose verdicts do not pass in strict mode.
-func failing(results map[string]Result) []string {
+func failing(results map[string]cases.Result) []string {
 	var ids []string
 	for id, r := range results {
 		if !r.Passes(true) {
 			ids = append(ids, id)
 		}
 	}
-	sort.Slice(ids, func(i, j int) bool { return LessID(ids[i], ids[j]) })
+	sort.Slice(ids, func(i, j int) bool { return cases.LessID(ids[i], ids[j]) })
 	return ids
 }
 
@@ -81,7 +82,7 @@ func TestHandshakeSectionReferenceServer(t *testing.T) {
 		}
 	}
 	// A handshake-only result carries its answer table, for the report.
-	if got := results["15.3.1"].Expected; len(got) < 3 || got[0].Verdict != Failed || !strings.Contains(got[2].Events[0], "426") {
+	if got := results["15.3.1"].Expected; len(got) < 3 || got[0].Verdict != cases.Failed || !strings.Contains(got[2].Events[0], "426") {
 		t.Errorf("15.3.1: expected %+v, want the answer table (101 FAILED first, then 426 with the version)", got)
 	}
 	if r := results["15.7.2"]; !strings.Contains(r.Reason, "closed the connection") {

@@ -1,4 +1,4 @@
-package cases_test
+package probe_test
 
 import (
 	"strings"

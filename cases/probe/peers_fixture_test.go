@@ -1,4 +1,4 @@
-package cases
+package probe_test
 
 import (
 	"context"
@@ -25,7 +25,7 @@ func PeersDir() string {
 	if d := os.Getenv("WSCONFORM_PEERS"); d != "" {
 		return d
 	}
-	return filepath.Join("..", "..", "shared", "peers")
+	return filepath.Join("..", "..", "..", "shared", "peers")
 }
 
 var peers struct {

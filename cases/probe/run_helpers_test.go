@@ -1,4 +1,4 @@
-package cases_test
+package probe_test
 
 import (
 	"context"
@@ -43,11 +43,11 @@ func runCasesWith(t testing.TB, url string, sel []*cases.Case, to probe.Timeouts
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := cases.Env{Target: target, Timeouts: to, Scale: 1}
+	env := probe.Env{Target: target, Timeouts: to, Scale: 1}
 	out := make(map[string]cases.Result, len(sel))
 	var mu sync.Mutex
 	run := func(c *cases.Case) {
-		r := cases.Execute(context.Background(), c, env)
+		r := probe.Run(context.Background(), c, env)
 		mu.Lock()
 		out[c.ID] = r
 		mu.Unlock()

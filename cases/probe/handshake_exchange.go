@@ -1,4 +1,4 @@
-package cases
+package probe
 
 import (
 	"context"
@@ -9,7 +9,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/wsconform/wsconform/cases/probe"
+	"github.com/wsconform/wsconform/cases"
+	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/reference/handshake"
 )
 
@@ -21,9 +22,9 @@ import (
 // exchange is one request/response round trip on a fresh connection.
 type exchange struct {
 	start time.Time
-	log   *probe.WireLog
-	conn  *probe.Conn      // nil if the dial failed
-	hs    *probe.Handshake // what the report shows
+	log   *WireLog
+	conn  *Conn               // nil if the dial failed
+	hs    *observed.Handshake // what the report shows
 	resp  *handshake.Response
 	// noResponse says why no response head was read (resp == nil).
 	noResponse error
@@ -45,20 +46,20 @@ func roundTrip(ctx context.Context, env Env, req *handshake.Request, wire []byte
 // roundTripWait is roundTrip waiting up to wait for the response head.
 func roundTripWait(ctx context.Context, env Env, req *handshake.Request, wire []byte, chop int, wait time.Duration) *exchange {
 	x := &exchange{start: time.Now()}
-	x.log = probe.NewWireLog(x.start)
+	x.log = NewWireLog(x.start)
 	to := env.timeouts()
-	conn, err := probe.Dial(ctx, env.Target, to, x.log)
-	x.hs = &probe.Handshake{Request: previewRequest(wire)}
+	conn, err := Dial(ctx, env.Target, to, x.log)
+	x.hs = &observed.Handshake{Request: previewRequest(wire)}
 	if err != nil {
 		x.dialErr = err
 		return x
 	}
 	x.conn = conn
-	conn.SetDeadline(time.Now().Add(wait))
+	conn.nc.SetDeadline(time.Now().Add(wait))
 	if err := conn.WriteRaw(wire, chop); err != nil {
 		x.log.Note("request write failed: " + err.Error())
 	}
-	resp, err := handshake.ReadResponse(conn.Reader())
+	resp, err := handshake.ReadResponse(conn.br)
 	x.hs.Duration = time.Since(x.start)
 	if err != nil {
 		x.noResponse = err
@@ -103,7 +104,7 @@ func describeNoResponse(err error) string {
 
 // done ends the exchange's connection, if it is still up, and renders the
 // parts of the result every handshake case shares.
-func (x *exchange) done(r *Result) {
+func (x *exchange) done(r *cases.Result) {
 	if x.conn != nil {
 		x.conn.Abort()
 	}
@@ -111,7 +112,7 @@ func (x *exchange) done(r *Result) {
 	r.WireLog = x.log.Entries()
 	r.FailFastOffset = -1
 	if x.dialErr != nil {
-		r.markUnreachable(x.dialErr)
+		r.MarkUnreachable(x.dialErr)
 	}
 	r.Observed = append([]string{x.observed()}, r.Observed...)
 }
@@ -125,23 +126,6 @@ func (x *exchange) observed() string {
 		return describeNoResponse(x.noResponse)
 	}
 	return fmt.Sprintf("response %d %s", x.resp.Status, x.resp.Reason)
-}
-
-// handshakeOnly marks the close verdict of a case that never opens a
-// WebSocket connection: there is no closing handshake to judge.
-func handshakeOnly(r *Result) {
-	r.BehaviorClose = CloseOK
-	r.CloseReason = "handshake-only case: no WebSocket connection is meant to exist, so there is no closing handshake to judge"
-	if r.Behavior == Informational {
-		r.BehaviorClose = CloseInformational
-	}
-}
-
-// brokenAcceptReason is the verdict text of a case whose valid opening
-// handshake got a 101 that a client must reject.
-func brokenAcceptReason(vs []handshake.Violation) string {
-	return "We sent a valid opening handshake and the target answered 101, but " + violationDetails(vs) +
-		"; a client MUST fail such a connection (RFC 6455 §4.1), so the case's frames were never sent"
 }
 
 // isTimeout reports whether no response came because our deadline (the

@@ -1,4 +1,4 @@
-package cases_test
+package probe_test
 
 import (
 	"bufio"
@@ -60,7 +60,7 @@ func TestCompressionNodeWSAgreesWithAutobahn(t *testing.T) {
 	if os.Getenv("WSCONFORM_COMPRESSION") == "" {
 		t.Skip("set WSCONFORM_COMPRESSION=1 to run the compression cases against node-ws (minutes)")
 	}
-	url := cases.PeerURLs(t)["node-ws"]
+	url := PeerURLs(t)["node-ws"]
 	want := readAutobahnVerdicts(t, "node-ws")
 	sel := selectCases(t, []string{"12.1", "13.1"}, nil)
 	start := time.Now()

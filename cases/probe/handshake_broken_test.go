@@ -1,4 +1,4 @@
-package cases
+package probe_test
 
 import (
 	"bufio"
@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsconform/wsconform/cases"
 	"github.com/wsconform/wsconform/reference/frame"
 	"github.com/wsconform/wsconform/reference/handshake"
 )
@@ -159,7 +160,7 @@ func TestHandshakeSectionCatchesBrokenServers(t *testing.T) {
 		fault fault
 		fails []string // the cases that do not pass in strict mode
 		// verdicts pins the main verdict of some cases.
-		verdicts map[string]Verdict
+		verdicts map[string]cases.Verdict
 	}{
 		{name: "conformant", fault: fault{}, fails: nil},
 		{
@@ -171,7 +172,7 @@ func TestHandshakeSectionCatchesBrokenServers(t *testing.T) {
 				return st, f
 			}},
 			// §4.4 lets a server accept a version it understands.
-			verdicts: map[string]Verdict{"15.3.2": Informational},
+			verdicts: map[string]cases.Verdict{"15.3.2": cases.Informational},
 		},
 		{
 			name: "accepts any version",
@@ -182,7 +183,7 @@ func TestHandshakeSectionCatchesBrokenServers(t *testing.T) {
 				return st, f
 			}},
 			fails:    []string{"15.3.1", "15.3.3", "15.3.4", "15.3.5", "15.3.6"},
-			verdicts: map[string]Verdict{"15.3.1": Failed, "15.3.2": Informational},
+			verdicts: map[string]cases.Verdict{"15.3.1": cases.Failed, "15.3.2": cases.Informational},
 		},
 		{
 			name: "400 with the version field on a bad version",
@@ -194,7 +195,7 @@ func TestHandshakeSectionCatchesBrokenServers(t *testing.T) {
 			}},
 			// "such as 426": another error with the field misses only the example.
 			fails:    ids("15.3", 1, 6),
-			verdicts: map[string]Verdict{"15.3.1": NonStrict, "15.3.6": NonStrict},
+			verdicts: map[string]cases.Verdict{"15.3.1": cases.NonStrict, "15.3.6": cases.NonStrict},
 		},
 		{
 			name: "closes on a bad version without an answer",
@@ -205,7 +206,7 @@ func TestHandshakeSectionCatchesBrokenServers(t *testing.T) {
 				return st, f
 			}},
 			fails:    ids("15.3", 1, 6),
-			verdicts: map[string]Verdict{"15.3.1": Failed, "15.3.5": Failed},
+			verdicts: map[string]cases.Verdict{"15.3.1": cases.Failed, "15.3.5": cases.Failed},
 		},
 		{
 			name: "no 426 on a bad version",
@@ -217,7 +218,7 @@ func TestHandshakeSectionCatchesBrokenServers(t *testing.T) {
 			}},
 			// §4.4: the Sec-WebSocket-Version field is a MUST.
 			fails:    ids("15.3", 1, 6),
-			verdicts: map[string]Verdict{"15.3.1": Failed, "15.3.4": Failed},
+			verdicts: map[string]cases.Verdict{"15.3.1": cases.Failed, "15.3.4": cases.Failed},
 		},
 		{
 			name: "wrong accept key",
@@ -299,7 +300,7 @@ func TestHandshakeSectionCatchesBrokenServers(t *testing.T) {
 			fails: []string{"15.5.3", "15.5.4", "15.5.5"}, // 15.5.3 offered server_no_context_takeover, which the answer drops
 		},
 		// §4.1: the client broke the rule first; recorded only.
-		{name: "loses a pipelined first frame", fault: fault{dropBuffered: true}, verdicts: map[string]Verdict{"15.1.11": Informational}},
+		{name: "loses a pipelined first frame", fault: fault{dropBuffered: true}, verdicts: map[string]cases.Verdict{"15.1.11": cases.Informational}},
 		{
 			name: "refuses lower-case field names",
 			fault: refuseIf(func(r *handshake.Request) bool {
@@ -313,14 +314,14 @@ func TestHandshakeSectionCatchesBrokenServers(t *testing.T) {
 			name:  "refuses subprotocol offers",
 			fault: refuseIf(func(r *handshake.Request) bool { return len(r.Values("Sec-WebSocket-Protocol")) > 0 }),
 			// §4.2.2 lets a server refuse
-			verdicts: map[string]Verdict{"15.4.1": Informational, "15.4.5": Informational},
+			verdicts: map[string]cases.Verdict{"15.4.1": cases.Informational, "15.4.5": cases.Informational},
 		},
 		{
 			name:  "refuses extension offers",
 			fault: refuseIf(func(r *handshake.Request) bool { return len(r.Values("Sec-WebSocket-Extensions")) > 0 }),
 			// RFC 7692 §5 / §9.1: decline the offer, not the connection
 			fails:    ids("15.5", 1, 6),
-			verdicts: map[string]Verdict{"15.5.1": NonStrict, "15.5.2": NonStrict},
+			verdicts: map[string]cases.Verdict{"15.5.1": cases.NonStrict, "15.5.2": cases.NonStrict},
 		},
 		{
 			name:  "declines every handshake",
@@ -328,7 +329,7 @@ func TestHandshakeSectionCatchesBrokenServers(t *testing.T) {
 			// a refusal that the minimal request also gets says nothing about
 			// the variation (§4.2.2); 15.7.1's second handshake is refused.
 			fails:    []string{"15.7.1"},
-			verdicts: map[string]Verdict{"15.1.1": Informational, "15.1.2": Informational, "15.1.9": Informational, "15.5.2": Informational},
+			verdicts: map[string]cases.Verdict{"15.1.1": cases.Informational, "15.1.2": cases.Informational, "15.1.9": cases.Informational, "15.5.2": cases.Informational},
 		},
 		{name: "dies on a huge header block", fault: fault{dieOnHugeHeader: true}, fails: []string{"15.7.1"}},
 	}
@@ -337,7 +338,7 @@ func TestHandshakeSectionCatchesBrokenServers(t *testing.T) {
 			t.Parallel()
 			url := startFake(t, tc.fault)
 			// The oversized request may take the server down: run it last.
-			var first, last []*Case
+			var first, last []*cases.Case
 			for _, c := range sel {
 				if c.ID == "15.7.1" {
 					last = append(last, c)

@@ -1,44 +1,42 @@
-package cases
+package probe
 
 import (
 	"context"
 	"fmt"
 	"time"
 
-	"github.com/wsconform/wsconform/cases/probe"
-	"github.com/wsconform/wsconform/reference/frame"
+	"github.com/wsconform/wsconform/cases"
 )
 
 // runCompression runs a compression plan on a real connection and hands
 // what it observed to the pure judging functions.
-func runCompression(ctx context.Context, c *Case, env Env, start time.Time) Result {
+func runCompression(ctx context.Context, c *cases.Case, env Env, start time.Time) cases.Result {
 	p := c.Compression
-	r := baseResult(c)
+	r := cases.NewResult(c)
 	r.FailFastOffset = -1
-	r.Expected = p.expected()
-	log := probe.NewWireLog(start)
-	conn, hs, agreed, err := probe.OpenDeflate(ctx, env.Target, env.timeouts(), log, p.Offers)
+	log := NewWireLog(start)
+	conn, hs, agreed, err := OpenDeflate(ctx, env.Target, env.timeouts(), log, p.Offers)
 	r.Handshake = hs
 	if err != nil {
-		if !judgeRefusedAnswer(&r, c, hs) {
+		if !cases.JudgeRefusedDeflateAnswer(&r, c, hs) {
 			openFailed(&r, err, hs, log)
 		}
 		r.WireLog = log.Entries()
 		return r
 	}
 
-	run := compressionRun{agreed: agreed, deadline: env.scaled(c.Timer.After)}
+	run := cases.CompressionRun{Agreed: agreed, Deadline: env.scaled(c.Timer.After)}
 	if agreed != nil {
 		conn.Quiet(true) // megabytes of compressed previews tell nobody anything
 		begin := time.Now()
-		run.echoed, run.failure = exchangeEchoes(ctx, conn, p, run.deadline)
-		run.took = time.Since(begin)
+		run.Echoed, run.Failure = exchangeEchoes(ctx, conn, p, run.Deadline)
+		run.Took = time.Since(begin)
 		conn.Quiet(false)
-		run.stats = conn.DeflateStats()
+		run.Stats = conn.DeflateStats()
 	}
 	closeNormally(ctx, conn, &r)
-	run.close = conn.State()
-	judgeCompression(&r, c, run)
+	run.Close = conn.State()
+	cases.JudgeCompression(&r, c, run)
 	r.WireLog = log.Entries()
 	return r
 }
@@ -46,23 +44,16 @@ func runCompression(ctx context.Context, c *Case, env Env, start time.Time) Resu
 // exchangeEchoes sends the messages one at a time and checks each echo as it
 // arrives (holding one at a time); it returns how many matched and, if
 // not all, what went wrong.
-func exchangeEchoes(ctx context.Context, conn *probe.Conn, p *CompressionPlan, deadline time.Duration) (int, string) {
+func exchangeEchoes(ctx context.Context, conn *Conn, p *cases.CompressionPlan, deadline time.Duration) (int, string) {
 	clock := newTargetClock(deadline)
-	data := p.Payload.data()
-	op := frame.OpBinary
-	if !p.binary() {
-		op = frame.OpText
-	}
-	var msg, z []byte
-	pos := 0
-	for i := range p.Count {
-		msg, pos = p.slice(msg[:0], data, pos)
+	var z []byte
+	for i, msg := range p.Messages() {
 		var err error
 		if z, err = conn.Compress(z[:0], msg); err != nil {
 			return i, fmt.Sprintf("compressing message %d: %v", i+1, err)
 		}
-		for _, f := range compressedFrames(op, z, p.Fragment) {
-			if err := conn.SendFrame(f, probe.Piece{}); err != nil {
+		for _, f := range p.Frames(z) {
+			if err := conn.SendFrame(f, Piece{}); err != nil {
 				return i, fmt.Sprintf("%d of %d echoes matched; sending message %d failed: %v", i, p.Count, i+1, err)
 			}
 		}
@@ -72,7 +63,7 @@ func exchangeEchoes(ctx context.Context, conn *probe.Conn, p *CompressionPlan, d
 			return i, fmt.Sprintf("%d of %d echoes arrived: %s", i, p.Count, why)
 		}
 		e, _ := conn.TakeMessage(i)
-		if why := echoMismatch(e, p.binary(), msg); why != "" {
+		if why := p.EchoMismatch(e, msg); why != "" {
 			return i, fmt.Sprintf("echo %d of %d is wrong: %s", i+1, p.Count, why)
 		}
 	}
@@ -81,7 +72,7 @@ func exchangeEchoes(ctx context.Context, conn *probe.Conn, p *CompressionPlan, d
 
 // awaitEcho waits until n messages have come back; it says why not
 // otherwise.
-func awaitEcho(ctx context.Context, conn *probe.Conn, n int, deadline <-chan time.Time) string {
+func awaitEcho(ctx context.Context, conn *Conn, n int, deadline <-chan time.Time) string {
 	for {
 		wake := conn.Wake()
 		if conn.MessageCount() >= n {

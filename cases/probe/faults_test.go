@@ -1,4 +1,4 @@
-package cases_test
+package probe_test
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/wsconform/wsconform/cases"
-	"github.com/wsconform/wsconform/cases/probe"
+	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/reference/frame"
 	"github.com/wsconform/wsconform/reference/receive"
 	"github.com/wsconform/wsconform/reference/server"
@@ -63,9 +63,9 @@ func violations(c *cases.Case) []violation {
 				var reply *frame.CloseCode
 				switch {
 				case body.HasCode && body.Code.ValidOnWire():
-					reply = probe.Code(body.Code)
+					reply = observed.Code(body.Code)
 				case len(payload) > 0:
-					reply = probe.Code(1000)
+					reply = observed.Code(1000)
 				}
 				return violation{rule: broken[0], onClose: true, closeReply: reply}, true
 			}
@@ -192,7 +192,7 @@ func (ff faultFamily) expectNonStrict(c *cases.Case) bool {
 func expectsPong(c *cases.Case) bool {
 	for _, o := range c.Expect {
 		for _, e := range o.Events {
-			if e.Kind == probe.Pong {
+			if e.Kind == observed.Pong {
 				return true
 			}
 		}
@@ -264,5 +264,19 @@ func TestEachServerFaultFailsExactlyItsFamily(t *testing.T) {
 			}
 			t.Logf("%d cases fail: %v", len(gotFail), sortedIDs(gotFail))
 		})
+	}
+}
+
+// Every invalid-UTF-8 case must make a target that leaves the closing to us
+// fail (Autobahn's closedByWrongEndpointIsFatal); valid ones must not.
+func TestInvalidUTF8CasesAreWrongEndpointFatal(t *testing.T) {
+	for _, c := range cases.All() {
+		if c.Section() != "6" {
+			continue
+		}
+		_, broken := firstViolation(c)
+		if c.Close.WrongEndpointFatal != (broken == ruleTextInvalidUTF8) {
+			t.Errorf("%s: WrongEndpointFatal=%t but the script's first violation is %q", c.ID, c.Close.WrongEndpointFatal, broken)
+		}
 	}
 }

@@ -1,4 +1,4 @@
-package cases_test
+package probe_test
 
 import (
 	"bufio"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wsconform/wsconform/cases"
+	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/cases/probe"
 	"github.com/wsconform/wsconform/reference/frame"
 	"github.com/wsconform/wsconform/reference/handshake"
@@ -170,10 +171,10 @@ func TestMalformedCloseRepliesAreJudged(t *testing.T) {
 		{"answers with a one-octet body", func([]byte) []byte { return []byte("a") }, malformed(nil), frame.RuleCloseOneOctet},
 		{"answers with a reason that is not UTF-8", func([]byte) []byte {
 			return append(frame.ClosePayload(frame.CloseNormal, ""), 0xce, 0xba, 0xe1, 0xbd)
-		}, malformed(probe.Code(frame.CloseNormal)), frame.RuleCloseReasonUTF8},
+		}, malformed(observed.Code(frame.CloseNormal)), frame.RuleCloseReasonUTF8},
 		{"answers with 126 octets", func([]byte) []byte {
 			return frame.ClosePayload(frame.CloseNormal, strings.Repeat("*", 124))
-		}, malformed(probe.Code(frame.CloseNormal)), frame.RuleControlTooLong},
+		}, malformed(observed.Code(frame.CloseNormal)), frame.RuleControlTooLong},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -261,11 +262,11 @@ func TestDeadlineAbandonSaysWhatHappened(t *testing.T) {
 		Clauses: []string{"RFC 6455 §5.6"},
 		Steps:   []cases.Step{{Frame: ptr(frame.New(frame.OpBinary, big))}},
 		Timer:   cases.Timer{Kind: cases.KillAfter, After: time.Second},
-		Expect:  []cases.Outcome{{Verdict: cases.OK, Events: []probe.Event{{Kind: probe.Message, Binary: true, Payload: big}}}},
+		Expect:  []cases.Outcome{{Verdict: cases.OK, Events: []observed.Event{{Kind: observed.Message, Binary: true, Payload: big}}}},
 		Close:   cases.CloseExpect{ClosedByMe: true, Codes: []frame.CloseCode{1000}, RequireClean: true},
 		Timeout: 2 * time.Second,
 	}
-	r := cases.Execute(context.Background(), c, cases.Env{Target: target, Timeouts: probe.DefaultTimeouts(), Scale: 1})
+	r := probe.Run(context.Background(), c, probe.Env{Target: target, Timeouts: probe.DefaultTimeouts(), Scale: 1})
 	if r.Behavior != cases.Failed || r.BehaviorClose != cases.CloseFailed {
 		t.Errorf("want FAILED/FAILED: %s", describeResult(r))
 	}

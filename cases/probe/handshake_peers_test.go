@@ -1,9 +1,11 @@
-package cases
+package probe_test
 
 import (
 	"reflect"
 	"sort"
 	"testing"
+
+	"github.com/wsconform/wsconform/cases"
 )
 
 // TestHandshakeSectionPeers runs section 15 against the real servers of
@@ -42,12 +44,12 @@ func TestHandshakeSectionPeers(t *testing.T) {
 				if !r.Passes(false) {
 					got = append(got, id)
 				}
-				if r.Behavior == NonStrict {
+				if r.Behavior == cases.NonStrict {
 					nonStrict = append(nonStrict, id)
 				}
 			}
-			sort.Slice(got, func(i, j int) bool { return LessID(got[i], got[j]) })
-			sort.Slice(nonStrict, func(i, j int) bool { return LessID(nonStrict[i], nonStrict[j]) })
+			sort.Slice(got, func(i, j int) bool { return cases.LessID(got[i], got[j]) })
+			sort.Slice(nonStrict, func(i, j int) bool { return cases.LessID(nonStrict[i], nonStrict[j]) })
 			if !reflect.DeepEqual(nonStrict, p.nonStrict) {
 				t.Errorf("NON-STRICT cases %v, want %v", nonStrict, p.nonStrict)
 			}

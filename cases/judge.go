@@ -1,14 +1,11 @@
 package cases
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"net"
-	"slices"
 	"time"
 
-	"github.com/wsconform/wsconform/cases/probe"
+	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/reference/frame"
 )
 
@@ -16,30 +13,9 @@ import (
 // (see Result.Unreachable).
 var errTargetDown = errors.New("target not accepting connections")
 
-// Execute runs one case against env's target and judges it. It never
-// returns before the connection is gone, and never later than the case's
-// deadline (or ctx).
-func Execute(ctx context.Context, c *Case, env Env) Result {
-	if env.Scale <= 0 {
-		env.Scale = 1
-	}
-	ctx, cancel := context.WithTimeout(ctx, c.Deadline(env.Scale))
-	defer cancel()
-	start := time.Now()
-	var r Result
-	switch {
-	case c.Handshake != nil:
-		r = runHandshake(ctx, c, env)
-	case c.Compression != nil:
-		r = runCompression(ctx, c, env, start)
-	default:
-		r = runScript(ctx, c, env, start)
-	}
-	fill(&r, c, start)
-	return r
-}
-
-func fill(r *Result, c *Case, start time.Time) {
+// Complete fills what every result carries from its case (ids, texts,
+// what was expected) once the case has run; start is when it began.
+func Complete(r *Result, c *Case, start time.Time) {
 	r.ID, r.Title, r.Description, r.Clauses, r.Level, r.Labels = c.ID, c.Title, c.Description, c.Clauses, c.Level, c.Labels
 	r.Started = start
 	if r.Duration == 0 {
@@ -49,9 +25,13 @@ func fill(r *Result, c *Case, start time.Time) {
 		r.Observed = []string{}
 	}
 	if r.Expected == nil {
-		r.Expected = expectedOutcomes(c.Expect)
-		if c.Handshake != nil && c.Handshake.Accept.Session == nil {
+		switch {
+		case c.Compression != nil:
+			r.Expected = c.Compression.expected()
+		case c.Handshake != nil && c.Handshake.Accept.Session == nil:
 			r.Expected = c.Handshake.Accept.expectedAnswers()
+		default:
+			r.Expected = expectedOutcomes(c.Expect)
 		}
 	}
 	if r.ExpectedClose == nil && c.judgesClose() {
@@ -84,7 +64,7 @@ const (
 	ObservedTail = 20
 )
 
-func eventStrings(es []probe.Event) []string {
+func eventStrings(es []observed.Event) []string {
 	const head, tail = ObservedHead, ObservedTail
 	if len(es) <= head+tail {
 		out := make([]string, 0, len(es))
@@ -104,285 +84,57 @@ func eventStrings(es []probe.Event) []string {
 	return out
 }
 
-func runScript(ctx context.Context, c *Case, env Env, start time.Time) Result {
-	r := baseResult(c)
-	r.FailFastOffset = -1
-	log := probe.NewWireLog(start)
-	to := env.timeouts()
-	conn, hs, err := probe.Open(ctx, env.Target, to, log, nil)
-	r.Handshake = hs
-	if err != nil {
-		openFailed(&r, err, hs, log)
-		return r
-	}
+// ScriptRun is what running a scripted case (Steps) showed.
+type ScriptRun struct {
+	Events []observed.Event
+	Close  observed.CloseState
+	// FailFastOffset is how many octets of the script we had written when
+	// the target's close frame arrived (-1: it did not close first).
+	FailFastOffset int64
+	// StepsStartedAt is when the first step began, on the events' clock:
+	// performance-style durations run from there to the last echo.
+	StepsStartedAt time.Duration
+}
 
-	if c.Echoes != nil {
-		conn.Quiet(true) // bulk transfer: keep the notes, not megabytes of previews
-	}
-	// Performance-style durations run from the first frame to the last
-	// echo, read off the event timestamps (same clock as the wire log).
-	stepsStartAt := time.Since(start)
-	stepsDone := make(chan struct{})
-	go func() {
-		defer close(stepsDone)
-		runSteps(ctx, conn, c)
-	}()
-
-	// Autobahn closes as soon as the events match an expected outcome (once
-	// every frame is out), so happy paths end fast instead of at the timer.
-	autoClosed := false
-	closeIfExpected := func() {
-		if c.Close.ClosedByMe && !autoClosed && !conn.Closing() && expectedReached(c, conn) {
-			autoClosed = true
-			log.Note("events match an expected outcome: closing normally")
-			conn.SendClose(1000, "")
-		}
-	}
-	var timer <-chan time.Time
-	steps := stepsDone
-	for done := false; !done; {
-		wake := conn.Wake()
-		if steps == nil {
-			closeIfExpected()
-		}
-		select {
-		case <-steps:
-			steps = nil
-			t := time.NewTimer(env.scaled(c.Timer.After))
-			defer t.Stop()
-			timer = t.C
-			log.Note(fmt.Sprintf("all frames sent; timer armed: %s after %v", timerName(c.Timer.Kind), c.Timer.After))
-		case <-timer:
-			timer = nil
-			if conn.Closing() {
-				continue
-			}
-			log.Note("timer fired: " + timerName(c.Timer.Kind))
-			if c.Timer.Kind == KillAfter {
-				conn.Fail(1001, "Going Away")
-			} else {
-				conn.SendEmptyClose()
-			}
-		case <-wake:
-		case <-conn.Done():
-			done = true
-		case <-ctx.Done():
-			conn.Abandon(outstanding(c.Deadline(env.Scale), steps != nil, conn.State()))
-			<-conn.Done()
-			done = true
-			r.Error = "case deadline exceeded"
-		}
-	}
-	<-stepsDone
-	st := conn.State()
+// JudgeScript sets both verdicts of a scripted case, and what the result
+// shows of the run.
+func JudgeScript(r *Result, c *Case, run ScriptRun) {
+	st := run.Close
 	r.Close = &st
-	events := conn.Events()
-	r.Observed = eventStrings(events)
-	r.FailFastOffset = conn.OctetsSentAtRemoteClose()
-	r.WireLog = log.Entries()
-	r.Duration = time.Since(start)
-	judge(&r, c, events, st)
+	r.Observed = eventStrings(run.Events)
+	r.FailFastOffset = run.FailFastOffset
+	judge(r, c, run.Events, st)
 	if c.FailFastAt > 0 {
 		r.Reason += failFastNote(c.FailFastAt, r.FailFastOffset)
 	}
 	if c.Echoes != nil {
-		judgeEchoes(&r, c, events, lastEchoAt(events, c.Echoes)-stepsStartAt)
+		judgeEchoes(r, c, run.Events, lastEchoAt(run.Events, c.Echoes)-run.StepsStartedAt)
 	}
-	return r
 }
 
-// openFailed fills r for a case whose connection never opened; a refused
-// dial is marked so the engine can tell a crashed target from a bad one.
-func openFailed(r *Result, err error, hs *probe.Handshake, log *probe.WireLog) {
+// JudgeNoConnection fills r for a case whose WebSocket connection never
+// opened: err says why, hs is the opening handshake if one was attempted
+// (a 101 that breaks a rule a client must enforce names that rule).
+func JudgeNoConnection(r *Result, err error, hs *observed.Handshake) {
 	r.Behavior, r.BehaviorClose = Failed, CloseFailed
 	r.Reason = "no WebSocket connection: " + err.Error()
 	if hs != nil && len(hs.Violations) > 0 {
 		r.Reason = brokenAcceptReason(hs.Violations)
 	}
 	r.CloseReason = "the opening handshake did not complete"
-	var op *net.OpError
-	if hs == nil && errors.As(err, &op) && op.Op == "dial" {
-		r.markUnreachable(err)
-	}
-	r.WireLog = log.Entries()
 }
 
-// closeNormally starts a normal close (unless one is under way) and waits
-// for the connection to end, or abandons it at ctx's deadline.
-func closeNormally(ctx context.Context, conn *probe.Conn, r *Result) {
-	if !conn.Closing() {
-		conn.SendClose(1000, "")
+// MatchedOutcome is the expected outcome that events equal, or nil.
+func (c *Case) MatchedOutcome(events []observed.Event) *Outcome {
+	for i := range c.Expect {
+		if eventsEqual(c.Expect[i].Events, events) {
+			return &c.Expect[i]
+		}
 	}
-	select {
-	case <-conn.Done():
-	case <-ctx.Done():
-		conn.Abandon(outstanding(0, false, conn.State()))
-		<-conn.Done()
-		r.Error = "case deadline exceeded"
-	}
+	return nil
 }
 
-// outstanding says what we were still doing or waiting for when our case
-// deadline (of deadline, if known) ended the connection.
-func outstanding(deadline time.Duration, sending bool, st probe.CloseState) string {
-	at := ""
-	if deadline > 0 {
-		at = fmt.Sprintf("of %v ", deadline)
-	}
-	switch {
-	case sending:
-		return at + "while our frames were still being sent"
-	case st.HandshakeDone():
-		return at + "while waiting for the target to close TCP after the closing handshake"
-	case st.SentClose:
-		return at + "while waiting for the target's answer to our close frame"
-	case st.ReceivedClose:
-		return at + "while answering the target's close frame"
-	}
-	return at + "while waiting for the target's answer"
-}
-
-func timerName(k TimerKind) string {
-	if k == KillAfter {
-		return "fail the connection"
-	}
-	return "close normally"
-}
-
-func runSteps(ctx context.Context, conn *probe.Conn, c *Case) {
-	corked := false
-	defer func() {
-		if corked {
-			conn.Uncork()
-		}
-	}()
-	for _, s := range c.Steps {
-		if ctx.Err() != nil {
-			return
-		}
-		if s.Corked && !corked {
-			conn.Cork()
-			corked = true
-		}
-		if !runStep(ctx, conn, s) {
-			return
-		}
-		if corked && !s.Corked {
-			corked = false
-			if err := conn.Uncork(); err != nil {
-				return
-			}
-		}
-	}
-}
-
-// runStep performs one step; false ends the script (the connection is
-// closing or gone).
-func runStep(ctx context.Context, conn *probe.Conn, s Step) bool {
-	switch {
-	case s.Frame != nil:
-		p := probe.Piece{Chop: s.Chop, Unmasked: s.Unmasked, Force: true, Raw: true}
-		for _, cut := range s.Cuts {
-			p.Cuts = append(p.Cuts, cut.At)
-		}
-		p.Between = func(i int) bool { return pause(ctx, conn, s.Cuts[i].Pause, s.Cuts[i].Marker) }
-		base := conn.MessageCount()
-		for i := range max(1, s.RoundTrips) {
-			if err := conn.SendFrame(*s.Frame, p); err != nil {
-				return false
-			}
-			if s.RoundTrips > 0 && !awaitMessages(ctx, conn, base+i+1) {
-				return false
-			}
-		}
-	case s.Close != nil:
-		if err := conn.SendCloseRaw(s.Close); err != nil {
-			return false
-		}
-	case s.Message != nil:
-		for f := range s.Message.Frames() {
-			if err := conn.SendFrame(f, probe.Piece{Chop: s.Chop, Unmasked: s.Unmasked, Force: true, Raw: true}); err != nil {
-				return false
-			}
-		}
-	case s.Raw != nil:
-		if err := conn.WriteRaw(s.Raw, s.Chop); err != nil {
-			return false
-		}
-	case s.AwaitEcho > 0:
-		if !awaitMessages(ctx, conn, s.AwaitEcho) {
-			return false
-		}
-	case s.Pause > 0:
-		if !pause(ctx, conn, s.Pause, s.Marker) {
-			return false
-		}
-	}
-	return true
-}
-
-// pause waits d; it reports false if the connection started closing, and
-// records the marker if it did not (Autobahn's continueLater).
-func pause(ctx context.Context, conn *probe.Conn, d time.Duration, marker string) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return false
-		case <-conn.Done():
-			return false
-		case <-t.C:
-			if conn.Closing() {
-				return false
-			}
-			if marker != "" {
-				conn.Mark(marker)
-			}
-			return true
-		}
-	}
-}
-
-func awaitMessages(ctx context.Context, conn *probe.Conn, n int) bool {
-	for {
-		wake := conn.Wake()
-		if conn.MessageCount() >= n {
-			return true
-		}
-		select {
-		case <-ctx.Done():
-			return false
-		case <-conn.Done():
-			return false
-		case <-wake:
-		}
-	}
-}
-
-// expectedReached: every echo of a performance case is back (counted, not
-// copied: these cases exchange thousands of messages), or the events so far
-// equal an acceptable outcome.
-func expectedReached(c *Case, conn *probe.Conn) bool {
-	if c.Echoes != nil {
-		return conn.MessageCount() >= c.Echoes.Count
-	}
-	// Counted first: a target flooding events must not make every wake-up
-	// copy the whole record.
-	n := conn.EventCount()
-	if !slices.ContainsFunc(c.Expect, func(o Outcome) bool { return len(o.Events) == n }) {
-		return false
-	}
-	events := conn.Events()
-	for _, o := range c.Expect {
-		if eventsEqual(o.Events, events) {
-			return true
-		}
-	}
-	return false
-}
-
-func eventsEqual(want, got []probe.Event) bool {
+func eventsEqual(want, got []observed.Event) bool {
 	if len(want) != len(got) {
 		return false
 	}
@@ -398,15 +150,11 @@ func eventsEqual(want, got []probe.Event) bool {
 // judge computes both verdicts the way Autobahn does (see
 // shared/research/autobahn.md §3), including its cross-links, and judges
 // the target's close frame whoever sent the first one.
-func judge(r *Result, c *Case, events []probe.Event, st probe.CloseState) {
-	var matched *Outcome
+func judge(r *Result, c *Case, events []observed.Event, st observed.CloseState) {
 	r.Behavior = Failed
-	for i := range c.Expect {
-		if eventsEqual(c.Expect[i].Events, events) {
-			matched = &c.Expect[i]
-			r.Behavior = matched.Verdict
-			break
-		}
+	matched := c.MatchedOutcome(events)
+	if matched != nil {
+		r.Behavior = matched.Verdict
 	}
 	r.Reason = mainReason(c, events, st, matched)
 
@@ -478,7 +226,7 @@ func judge(r *Result, c *Case, events []probe.Event, st probe.CloseState) {
 }
 
 // closedAsRequired describes a close that passed.
-func closedAsRequired(c *Case, st probe.CloseState) string {
+func closedAsRequired(c *Case, st observed.CloseState) string {
 	switch {
 	case st.ClosedByMe && st.ReceivedClose:
 		return "the target answered our close with " + codeText(st.RemoteCode) + " and closed TCP, as RFC 6455 §5.5.1 and §7.1.1 require"
@@ -498,7 +246,7 @@ func failFastNote(invalidAt, closedAt int64) string {
 		invalidAt, closedAt, closedAt-invalidAt)
 }
 
-func describeEvents(events []probe.Event, st probe.CloseState) string {
+func describeEvents(events []observed.Event, st observed.CloseState) string {
 	s := cameBack(events, st)
 	if st.ReceivedClose {
 		s += "; the target's close frame had " + codeText(st.RemoteCode)
@@ -516,10 +264,10 @@ func codeIn(c frame.CloseCode, list []frame.CloseCode) bool {
 }
 
 // lastEchoAt is when the last expected echo arrived, or 0 if it did not.
-func lastEchoAt(events []probe.Event, want *EchoCheck) time.Duration {
+func lastEchoAt(events []observed.Event, want *EchoCheck) time.Duration {
 	n := 0
 	for _, e := range events {
-		if e.Kind == probe.Message {
+		if e.Kind == observed.Message {
 			n++
 			if n == want.Count {
 				return e.At
@@ -531,18 +279,18 @@ func lastEchoAt(events []probe.Event, want *EchoCheck) time.Duration {
 
 // judgeEchoes replaces the main verdict of a performance-style case: OK
 // when every echo came back with the right type and length in time.
-func judgeEchoes(r *Result, c *Case, events []probe.Event, took time.Duration) {
+func judgeEchoes(r *Result, c *Case, events []observed.Event, took time.Duration) {
 	want := c.Echoes
 	var got int
 	var octets int64
 	for _, e := range events {
-		if e.Kind == probe.Omitted && got < want.Count {
+		if e.Kind == observed.Omitted && got < want.Count {
 			r.Behavior = Failed
 			r.Reason = fmt.Sprintf("%d echoes checked, then the target sent more events than the probe records (%s): the rest cannot be checked",
 				got, e.Omitted)
 			return
 		}
-		if e.Kind != probe.Message {
+		if e.Kind != observed.Message {
 			continue
 		}
 		if e.Binary != want.Binary || e.PayloadLen() != want.Length {

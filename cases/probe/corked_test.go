@@ -1,10 +1,11 @@
-package cases_test
+package probe_test
 
 import (
 	"context"
 	"testing"
 
 	"github.com/wsconform/wsconform/cases"
+	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/cases/probe"
 	"github.com/wsconform/wsconform/reference/frame"
 	"github.com/wsconform/wsconform/reference/server"
@@ -28,10 +29,10 @@ func TestCorkedStepsShareOneWrite(t *testing.T) {
 			want += len(frame.New(frame.OpClose, s.Close).Masked([4]byte{}).Bytes())
 		}
 	}
-	r := cases.Execute(context.Background(), c, cases.Env{Target: target(t, startReference(t, server.Config{})), Timeouts: probe.DefaultTimeouts(), Scale: 1})
+	r := probe.Run(context.Background(), c, probe.Env{Target: target(t, startReference(t, server.Config{})), Timeouts: probe.DefaultTimeouts(), Scale: 1})
 	var writes []int
 	for _, e := range r.WireLog {
-		if e.Dir == probe.Sent && e.Octets > 0 {
+		if e.Dir == observed.Sent && e.Octets > 0 {
 			writes = append(writes, e.Octets)
 		}
 	}
