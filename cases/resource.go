@@ -2,6 +2,7 @@ package cases
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -166,9 +167,13 @@ func (r Reaction) String() string {
 	return fmt.Sprintf("the target did nothing for %v", round(r.After))
 }
 
-// sameRefusal reports whether two refusals look the same on the wire.
+// sameRefusal reports whether two refusals are the same: the same close
+// code, or either a drop. A close frame can be lost to the reset a server's
+// close causes when our data is still unread in its buffer, so a drop is
+// never told apart from a close frame: a verdict must not depend on that
+// race.
 func sameRefusal(a, b Reaction) bool {
-	return a.Kind == b.Kind && a.Code == b.Code
+	return a.Kind == ReactedDrop || b.Kind == ReactedDrop || a.Code == b.Code
 }
 
 func round(d time.Duration) time.Duration {
@@ -284,4 +289,67 @@ func JudgeNeverRead(h Held) (Verdict, string) {
 		return OK, fmt.Sprintf("%s; the target stopped reading after %d octets and dropped the connection %v later", sent, h.Buffered, round(h.For))
 	}
 	return NonStrict, fmt.Sprintf("%s; the target stopped reading after %d octets and still held the connection when we gave up %v later: %s", sent, h.Buffered, round(h.Cap), hardeningNote)
+}
+
+// ResourceRun is what running a resource plan observed, for JudgeResource.
+type ResourceRun struct {
+	// NoConnection says why the case's connection never opened ("": it did).
+	NoConnection string
+	// Declined: a compressed plan's offer was declined.
+	Declined bool
+	Reaction Reaction     // AnnounceLength, BypassLimit, InflateBomb
+	Search   SearchResult // SearchLimit, BypassLimit
+	// How is BypassLimit's way of sending the message, in words.
+	How        string
+	Compressed int  // InflateBomb: compressed octets sent
+	Held       Held // NeverRead
+	Alive      Alive
+}
+
+// JudgeResource sets both verdicts of a resource case from its run. The
+// close verdict follows the main one: these cases judge what the target
+// spends, and how the connection ended is part of the reaction judged.
+func JudgeResource(r *Result, c *Case, run ResourceRun) {
+	p := c.Resource
+	switch {
+	case run.NoConnection != "":
+		r.Behavior, r.Reason = Failed, "No WebSocket connection: "+run.NoConnection
+	case run.Declined:
+		r.Behavior = p.Declined
+		r.Reason = "We offered a plain permessage-deflate; the target declined it, which RFC 7692 allows (the extension is optional), so the case does not apply"
+	default:
+		switch p.Kind {
+		case AnnounceLength:
+			r.Behavior, r.Reason = JudgeAnnounced(p.Announce, run.Reaction)
+		case SearchLimit:
+			r.Behavior, r.Reason = JudgeSearch(run.Search)
+		case BypassLimit:
+			r.Behavior, r.Reason = JudgeBypass(run.Search, run.How, run.Reaction)
+		case InflateBomb:
+			r.Behavior, r.Reason = JudgeBomb(p.Cap, run.Compressed, run.Reaction)
+		case NeverRead:
+			r.Behavior, r.Reason = JudgeNeverRead(run.Held)
+		}
+	}
+	if run.Reaction.Kind != "" {
+		r.Observed = append(r.Observed, "reaction: "+run.Reaction.String())
+	}
+	r.Observed = append(r.Observed, run.Search.Steps...)
+	if run.Alive.Observed != "" {
+		r.Observed = append(r.Observed, "then, on a new connection, a handshake and an echo: "+run.Alive.Observed)
+		if !run.Alive.OK {
+			r.Behavior = Failed
+			r.Reason = sentence(strings.TrimSuffix(r.Reason, ".") + "; then a new connection got: " + run.Alive.Observed +
+				". The target stopped serving: RFC 6455 §10.4 says implementations MUST protect themselves against exceeding their limits")
+		}
+	}
+	r.Reason = sentence(r.Reason)
+	switch r.Behavior {
+	case Failed:
+		r.BehaviorClose, r.CloseReason = CloseFailed, "see the main verdict: the target did not protect itself"
+	case Informational, Unimplemented:
+		r.BehaviorClose, r.CloseReason = CloseInformational, "recorded only"
+	default:
+		r.BehaviorClose, r.CloseReason = CloseOK, "the connection ended as the main verdict describes"
+	}
 }

@@ -57,13 +57,17 @@ type Decompressor struct {
 const reachCaptureLimit = 16 << 20
 
 // CheckReach makes the decompressor check each message's back-references
-// against what the peer agreed (CheckReach): its window of windowBits (8-15)
+// against what the peer agreed (CheckReach): its window of windowBits (8-15;
+// 0: none agreed)
 // and, if it promised no context takeover, no reference into earlier
 // messages. A message that breaks them fails with a RuleWindowExceeded or
 // RuleContextKept *Error. It costs a second decoding of each message, so a
 // client asks for it when the window or the context is what it tests.
 func (d *Decompressor) CheckReach(windowBits int) {
-	d.reachBits = max(windowBits, MinWindowBits)
+	if windowBits < MinWindowBits || windowBits > MaxWindowBits {
+		windowBits = MaxWindowBits // none agreed: DEFLATE's own
+	}
+	d.reachBits = windowBits
 }
 
 // NewDecompressor returns a decompressor whose messages inflate to at most
