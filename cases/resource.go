@@ -35,7 +35,8 @@ type ResourcePlan struct {
 	Announce uint64
 	Follow   int
 	// Wait is how long the target has to react: to the announced header,
-	// to the bomb, to each message of the search (plus Wait per 16 MiB).
+	// to the bomb and to each message of the search and the bypass plus
+	// Wait per 16 MiB (WaitFor).
 	Wait time.Duration
 	// Cap is the largest message sent (SearchLimit, BypassLimit), what the
 	// bomb inflates to (InflateBomb), or the most octets of messages sent
@@ -83,16 +84,18 @@ func (p *ResourcePlan) deadline() time.Duration {
 	switch p.Kind {
 	case SearchLimit, BypassLimit:
 		// The search: at most searchSteps messages, each with its wait.
-		return margin + searchSteps*(p.Wait+p.waitPer(p.Cap))
+		return margin + searchSteps*(p.Wait+p.WaitFor(p.Cap))
 	case NeverRead:
 		return margin + p.Hold + p.Wait
+	case InflateBomb:
+		return margin + p.WaitFor(p.Cap)
 	}
 	return margin + p.Wait
 }
 
-// waitPer is how long a message of n octets may take to come back or be
+// WaitFor is how long a message of n octets may take to come back or be
 // refused: Wait, plus Wait per 16 MiB.
-func (p *ResourcePlan) waitPer(n int64) time.Duration {
+func (p *ResourcePlan) WaitFor(n int64) time.Duration {
 	return p.Wait * time.Duration(1+n/(16<<20))
 }
 

@@ -324,7 +324,7 @@ const bombSize = 64 << 20
 func bombCase() *Case {
 	return &Case{
 		ID: "17.5.1", Title: "Decompression bomb: a small compressed message inflating to 64 MiB",
-		Description: "Offers a plain permessage-deflate, then sends one binary frame of about 64 KiB of DEFLATE data that inflates to 64 MiB of zeros, and waits 10 s. A server whose message limit is smaller must refuse it: a close frame with 1009 (RFC 6455 §7.4.1) or a drop is OK, another code NON-STRICT; RFC 7692 §8 warns that a compressed message can inflate past any limit. A server that echoes it has no limit up to 64 MiB (INFORMATIONAL, with the size accepted). Neither refused nor echoed FAILS. A new connection must then still be served (RFC 6455 §10.4)." + pmdUnimplementedNote,
+		Description: "Offers a plain permessage-deflate, then sends one binary frame of about 64 KiB of DEFLATE data that inflates to 64 MiB of zeros, and waits 10 s, plus 10 s per 16 MiB a target that accepts it has to echo. A server whose message limit is smaller must refuse it: a close frame with 1009 (RFC 6455 §7.4.1) or a drop is OK, another code NON-STRICT; RFC 7692 §8 warns that a compressed message can inflate past any limit. A server that echoes it has no limit up to 64 MiB (INFORMATIONAL, with the size accepted). Neither refused nor echoed FAILS. A new connection must then still be served (RFC 6455 §10.4)." + pmdUnimplementedNote,
 		Clauses:     []string{rfcResourceLimits, rfcPMDSecurity, rfcPMDDecompress},
 		Level:       Must,
 		Resource:    &ResourcePlan{Kind: InflateBomb, Cap: bombSize, Wait: 10 * time.Second, Compressed: true, Declined: Unimplemented},

@@ -215,7 +215,7 @@ func oneMessage(ctx context.Context, env Env, p *cases.ResourcePlan, n, fragment
 	if err := sendMessage(conn, n, fragment); err != nil {
 		log.Note(fmt.Sprintf("sending %d octets: %v", n, err))
 	}
-	re := awaitReaction(ctx, conn, n, time.Now(), env.scaled(p.Wait*time.Duration(1+n/(16<<20))))
+	re := awaitReaction(ctx, conn, n, time.Now(), env.scaled(p.WaitFor(n)))
 	endConn(ctx, conn, &r, re)
 	return re, ""
 }
@@ -315,7 +315,7 @@ func bypassLimit(ctx context.Context, env Env, p *cases.ResourcePlan, log *WireL
 	if err != nil {
 		log.Note("sending the message: " + err.Error())
 	}
-	run.Reaction = awaitReaction(ctx, conn, n, time.Now(), env.scaled(p.Wait*time.Duration(1+n/(16<<20))))
+	run.Reaction = awaitReaction(ctx, conn, n, time.Now(), env.scaled(p.WaitFor(n)))
 	endConn(ctx, conn, r, run.Reaction)
 	return run
 }
@@ -355,7 +355,9 @@ func inflateBomb(ctx context.Context, env Env, p *cases.ResourcePlan, log *WireL
 	if err := conn.SendFrame(frame.Frame{Header: frame.Header{Fin: true, Rsv: frame.RSV1, Opcode: frame.OpBinary}, Payload: z}, Piece{Force: true, Raw: true}); err != nil {
 		log.Note("sending the bomb: " + err.Error())
 	}
-	run.Reaction = awaitReaction(ctx, conn, p.Cap, sent, env.scaled(p.Wait))
+	// A target that accepts it inflates, compresses and sends back Cap
+	// octets: Wait per 16 MiB as for the search.
+	run.Reaction = awaitReaction(ctx, conn, p.Cap, sent, env.scaled(p.WaitFor(p.Cap)))
 	endConn(ctx, conn, r, run.Reaction)
 	return run
 }
@@ -383,7 +385,10 @@ func neverRead(ctx context.Context, env Env, p *cases.ResourcePlan, log *WireLog
 	}
 	conn.Quiet(true)
 	run.Held.Cap = env.scaled(p.Hold)
-	stallWait := env.scaled(p.Wait)
+	// A write that waits this long means the target has stopped reading;
+	// never less than a second, whatever the scale, so that a busy machine
+	// is not taken for a full buffer.
+	stallWait := max(env.scaled(p.Wait), time.Second)
 	h := frame.Header{Fin: true, Opcode: frame.OpBinary, Masked: true, Mask: NewMaskKey(), Length: neverReadMessage}
 	payload := bytes.Repeat([]byte{'r'}, neverReadMessage)
 	frame.MaskBytes(h.Mask, 0, payload)
