@@ -77,6 +77,15 @@ func (c *Case) Group() string {
 	return c.ID
 }
 
+// WaitsOnTarget reports whether the case spends most of its time waiting
+// for the target to give up on a slow client (a stalled or dripping
+// handshake, a connection that never reads): a scheduler starts these
+// first, so that their waits overlap the rest of the run.
+func (c *Case) WaitsOnTarget() bool {
+	return c.Handshake != nil && (c.Handshake.StopAfter != "" || c.Handshake.Drip > 0) ||
+		c.Resource != nil && c.Resource.Kind == NeverRead
+}
+
 // Deadline is how long the case may run before it is abandoned.
 func (c *Case) Deadline(scale float64) time.Duration {
 	d := c.Timeout
