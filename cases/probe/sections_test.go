@@ -204,3 +204,21 @@ func symmetricDifference(a, b []string) []string {
 	}
 	return out
 }
+
+// A server without permessage-deflate: every case of section 17 that needs
+// it is UNIMPLEMENTED (RFC 7692 is optional), and RSV1 without it (17.4.4)
+// is still judged.
+func TestSection17WithoutDeflate(t *testing.T) {
+	sel := selectCases(t, []string{"17"}, nil)
+	results := runSections(t, startReference(t, testLimits(server.Config{DisableDeflate: true})), sel)
+	for _, c := range sel {
+		r := results[c.ID]
+		want := cases.Unimplemented
+		if c.ID == "17.4.4" {
+			want = cases.OK
+		}
+		if r.Behavior != want {
+			t.Errorf("want %s: %s", want, describeResult(r))
+		}
+	}
+}
