@@ -19,7 +19,7 @@ import (
 	"github.com/wsconform/wsconform/cases/probe"
 	"github.com/wsconform/wsconform/reference/server"
 	"github.com/wsconform/wsconform/reporter"
-	"github.com/wsconform/wsconform/suite"
+	"github.com/wsconform/wsconform/suite/engine"
 )
 
 // autobahnKeys are the 39 keys of Autobahn's per-case report
@@ -134,15 +134,14 @@ func realRun(t *testing.T, faults server.Faults) func() *cases.Run {
 	}
 	env := probe.Env{Target: target, Timeouts: probe.DefaultTimeouts(), Scale: 1}
 	return func() *cases.Run {
-		eng := suite.NewEngine(env, 8)
+		eng := engine.New(env, 8)
 		defer eng.Close()
 		eng.Prefetch(selected)
 		for _, c := range selected {
 			eng.Await(context.Background(), c)
 		}
-		cfg := suite.Config{Target: cases.TargetInfo{URL: url, Agent: "reference"}, Tool: "wsconform test",
-			Selection: cases.Selection{Exclude: slowCases, Parallel: 8, Scale: 1}}
-		return suite.Collect(cfg, eng, selected, t0)
+		return engine.Collect(eng, selected, cases.Run{Tool: "wsconform test", Target: cases.TargetInfo{URL: url, Agent: "reference"},
+			Selection: cases.Selection{Exclude: slowCases, Parallel: 8, Scale: 1}, Started: t0})
 	}
 }
 

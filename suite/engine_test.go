@@ -8,7 +8,7 @@ import (
 	"github.com/wsconform/wsconform/cases"
 	"github.com/wsconform/wsconform/cases/probe"
 	"github.com/wsconform/wsconform/reference/server"
-	"github.com/wsconform/wsconform/suite"
+	"github.com/wsconform/wsconform/suite/engine"
 )
 
 func startReference(t testing.TB, cfg server.Config) string {
@@ -25,7 +25,7 @@ func runEngine(t testing.TB, url string, sel []*cases.Case, workers int) []cases
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := suite.NewEngine(probe.Env{Target: target, Timeouts: probe.DefaultTimeouts(), Scale: 1}, workers)
+	eng := engine.New(probe.Env{Target: target, Timeouts: probe.DefaultTimeouts(), Scale: 1}, workers)
 	defer eng.Close()
 	eng.Prefetch(sel)
 	out := make([]cases.Result, 0, len(sel))

@@ -57,10 +57,13 @@ func TestSuite(t *testing.T) {
 		sel = nonSerial(sel)
 	}
 	run := suite.Run(suite.Config{
-		Env:   probe.Env{Target: target, Timeouts: probe.DefaultTimeouts(), Scale: 1},
-		Cases: sel, Parallel: 16, Strict: *strict, T: t,
-		Target: cases.TargetInfo{URL: url, Agent: "go-test"},
-	})
+		Targets: []suite.Target{{
+			Info:  cases.TargetInfo{URL: url, Agent: "go-test"},
+			Env:   probe.Env{Target: target, Timeouts: probe.DefaultTimeouts(), Scale: 1},
+			Cases: sel, Parallel: 16,
+		}},
+		Strict: *strict, T: t,
+	})[0]
 	if len(run.Results) != len(sel) {
 		t.Errorf("got %d results for %d selected cases", len(run.Results), len(sel))
 	}

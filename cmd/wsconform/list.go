@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wsconform/wsconform/cases"
-	"github.com/wsconform/wsconform/suite"
+	"github.com/wsconform/wsconform/suite/engine"
 )
 
 func listCommand() *cobra.Command {
@@ -27,7 +27,7 @@ func listCommand() *cobra.Command {
 			if err != nil {
 				return usageError{err}
 			}
-			if sel, err = suite.FilterLabels(sel, labelFilter); err != nil {
+			if sel, err = engine.FilterLabels(sel, labelFilter); err != nil {
 				return badInput("bad --label-filter %q: %s", labelFilter, oneLine(err))
 			}
 			if len(sel) == 0 {
@@ -44,7 +44,7 @@ func listCommand() *cobra.Command {
 				tw := tabwriter.NewWriter(os.Stdout, 0, 8, 2, ' ', 0)
 				fmt.Fprintln(tw, "ID\tLEVEL\tTITLE\tCLAUSES\tLABELS")
 				for _, c := range sel {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.ID, c.Level, c.Title, strings.Join(c.Clauses, ", "), strings.Join(suite.Labels(c), " "))
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.ID, c.Level, c.Title, strings.Join(c.Clauses, ", "), strings.Join(engine.Labels(c), " "))
 				}
 				return tw.Flush()
 			}

@@ -1,37 +1,22 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"sync"
-	"syscall"
-	"time"
 
 	"github.com/wsconform/wsconform/cases"
 	"github.com/wsconform/wsconform/cases/probe"
 	"github.com/wsconform/wsconform/reporter"
 	"github.com/wsconform/wsconform/suite"
+	"github.com/wsconform/wsconform/suite/engine"
 )
 
-// A multi-target run drives each target's suite.Engine directly instead of
-// going through suite.Run: Ginkgo's RunSpecs may run once per process, and
-// the engine is where concurrency lives anyway. Each target gets its own
-// engine, so its own worker cap and its own serial lock, and all targets
-// run at the same time. The label filter is applied here the way Ginkgo
-// would, on suite.Labels. Re-executing the binary per target would also
-// work but costs a process per target and a second results round-trip.
-
-// plannedTarget is one target ready to run.
-type plannedTarget struct {
-	info     cases.TargetInfo
-	env      probe.Env
-	parallel int
-	cases    []*cases.Case
-	sel      cases.Selection
-}
+// A multi-target run is wiring: the config file becomes one suite.Target
+// per target (its own selection, connection settings and worker cap) and
+// suite.Run certifies them all at the same time, each on its own engine,
+// with the same specs, label filter, focus, timeouts and gate as a
+// single-target run.
 
 func runConfigFile(f runFlags, g reporter.Gate, baselines []*cases.Run) error {
 	cfg, err := loadConfig(f.config)
@@ -58,13 +43,13 @@ func runConfigFile(f runFlags, g reporter.Gate, baselines []*cases.Run) error {
 		scale = cfg.TimeoutScale
 	}
 
-	var plan []plannedTarget
+	var plan []suite.Target
 	for _, t := range cfg.Targets {
 		include, exclude, selected, err := cfg.selection(t)
 		if err != nil {
 			return usageError{err}
 		}
-		if selected, _ = suite.FilterLabels(selected, f.labelFilter); len(selected) == 0 { // the filter was checked by runSuite
+		if selected, _ = engine.FilterLabels(selected, f.labelFilter); len(selected) == 0 { // the filter was checked by runSuite
 			return badInput("target %q: no case matches --label-filter %q%s", t.Agent, f.labelFilter, selectionText(include, exclude))
 		}
 		pt, err := probe.ParseTarget(t.URL)
@@ -90,36 +75,15 @@ func runConfigFile(f runFlags, g reporter.Gate, baselines []*cases.Run) error {
 		if err := preflight(env, fmt.Sprintf("target %q (%s)", t.Agent, t.URL)); err != nil {
 			return usageError{err}
 		}
-		plan = append(plan, plannedTarget{
-			info: cases.TargetInfo{URL: t.URL, Agent: t.Agent}, env: env, parallel: parallel, cases: selected,
-			sel: cases.Selection{Cases: include, Exclude: exclude, LabelFilter: f.labelFilter, Strict: *cfg.Strict,
+		plan = append(plan, suite.Target{
+			Info: cases.TargetInfo{URL: t.URL, Agent: t.Agent}, Env: env, Parallel: parallel, Cases: selected,
+			Selection: cases.Selection{Cases: include, Exclude: exclude, LabelFilter: f.labelFilter, Strict: *cfg.Strict,
 				Parallel: parallel, Scale: scale},
 		})
 		fmt.Fprintf(os.Stderr, "wsconform %s: %d cases against %s (%s), %d at a time\n", version, len(selected), t.Agent, t.URL, parallel)
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	live := f.progress == "bar" || f.progress == "auto" && interactive()
-	runs := make([]*cases.Run, len(plan))
-	var wg sync.WaitGroup
-	for i, p := range plan {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			prog := newProgress(p.info.Agent, len(p.cases), g, live && len(plan) == 1)
-			onResult := prog.add
-			if f.progress == "none" {
-				onResult = nil
-			} else {
-				prog.heartbeat(f.progressEvery)
-			}
-			runs[i] = runTarget(ctx, p, onResult)
-			prog.finish()
-		}()
-	}
-	wg.Wait()
-
+	runs := runTargets(f, g, plan, *cfg.Strict)
 	for _, run := range runs {
 		reporter.Summary(os.Stdout, run, g)
 		fmt.Fprintln(os.Stdout)
@@ -136,29 +100,6 @@ func runConfigFile(f runFlags, g reporter.Gate, baselines []*cases.Run) error {
 		fmt.Fprintf(os.Stdout, "reports written to %s/ (open %s/%s)\n", out, out, reporter.HTMLFile)
 	}
 	return verdictOf(judge(os.Stdout, g, baselines, runs...), runs...)
-}
-
-// runTarget runs one target's cases on its own engine; a serial case runs
-// inline (alone on this target), the rest on the engine's pool.
-func runTarget(ctx context.Context, p plannedTarget, onResult func(cases.Result)) *cases.Run {
-	eng := suite.NewEngine(p.env, p.parallel)
-	eng.OnResult = onResult
-	defer eng.Close()
-	start := time.Now()
-	eng.Prefetch(p.cases)
-	for _, c := range p.cases {
-		if ctx.Err() != nil {
-			eng.Close()
-			break
-		}
-		eng.Await(ctx, c)
-	}
-	cfg := suite.Config{Target: p.info, Tool: "wsconform " + version, Selection: p.sel}
-	run := suite.Collect(cfg, eng, p.cases, start)
-	if ctx.Err() != nil {
-		run.Interrupted = true
-	}
-	return run
 }
 
 func firstPositive(ns ...int) int {

@@ -19,6 +19,7 @@ import (
 	"github.com/wsconform/wsconform/reference/server"
 	"github.com/wsconform/wsconform/reporter"
 	"github.com/wsconform/wsconform/suite"
+	"github.com/wsconform/wsconform/suite/engine"
 )
 
 type runFlags struct {
@@ -118,7 +119,7 @@ func runSuite(f runFlags, rawURL string) error {
 	if len(selected) == 0 {
 		return badInput("no case matches --cases %s --exclude %s", strings.Join(f.include, ","), strings.Join(f.exclude, ","))
 	}
-	if selected, _ = suite.FilterLabels(selected, f.labelFilter); len(selected) == 0 {
+	if selected, _ = engine.FilterLabels(selected, f.labelFilter); len(selected) == 0 {
 		return badInput("no case matches --label-filter %q%s", f.labelFilter, selectionText(f.include, f.exclude))
 	}
 	if err := checkOutDir("--out", f.out); err != nil {
@@ -157,27 +158,11 @@ func runSuite(f runFlags, rawURL string) error {
 	} else {
 		fmt.Fprintf(os.Stderr, "wsconform %s: %d cases against the embedded reference server (%s)\n", version, len(selected), target.URL)
 	}
-	prog := newProgress(target.Agent, len(selected), g, f.progress == "bar" || f.progress == "auto" && interactive() && !f.verbose)
-	onResult := prog.add
-	if f.progress == "none" {
-		onResult = nil
-	} else {
-		prog.heartbeat(f.progressEvery)
-	}
-	// Ginkgo stops the specs on SIGINT/SIGTERM; this records that it
-	// happened, for the report and the exit code.
-	interrupted, stopWatching := watchInterrupt()
-	defer stopWatching()
-	run := suite.Run(suite.Config{
-		Env: env, Cases: selected, LabelFilter: f.labelFilter, Parallel: f.parallel, Strict: f.strict, Gate: &g,
-		Target: target, Tool: "wsconform " + version, Quiet: !f.verbose, OnResult: onResult,
+	run := runTargets(f, g, []suite.Target{{
+		Info: target, Env: env, Cases: selected, Parallel: f.parallel,
 		Selection: cases.Selection{Cases: f.include, Exclude: f.exclude, LabelFilter: f.labelFilter,
 			Strict: f.strict, Parallel: f.parallel, Scale: f.scale},
-	})
-	prog.finish()
-	if interrupted() {
-		run.Interrupted = true
-	}
+	}}, f.strict)[0]
 	reporter.Summary(os.Stdout, run, g)
 	timeoutHint(os.Stdout, g, f.scale, run)
 	if f.out != "" {
@@ -187,6 +172,37 @@ func runSuite(f runFlags, rawURL string) error {
 		fmt.Fprintf(os.Stdout, "reports written to %s/\n", f.out)
 	}
 	return verdictOf(judge(os.Stdout, g, baselines, run), run)
+}
+
+// runTargets runs the targets through suite.Run (all at the same time,
+// each on its own engine) with a progress display per target, and marks
+// the runs interrupted if SIGINT or SIGTERM arrived meanwhile.
+func runTargets(f runFlags, g reporter.Gate, targets []suite.Target, strict bool) []*cases.Run {
+	live := f.progress == "bar" || f.progress == "auto" && interactive() && !f.verbose
+	progs := make([]*progress, len(targets))
+	for i := range targets {
+		t := &targets[i]
+		progs[i] = newProgress(t.Info.Agent, len(t.Cases), g, live && len(targets) == 1)
+		if f.progress != "none" {
+			t.OnResult = progs[i].add
+			progs[i].heartbeat(f.progressEvery)
+		}
+	}
+	// Ginkgo stops the specs on SIGINT/SIGTERM; this records that it
+	// happened, for the report and the exit code.
+	interrupted, stopWatching := watchInterrupt()
+	defer stopWatching()
+	runs := suite.Run(suite.Config{
+		Targets: targets, LabelFilter: f.labelFilter, Strict: strict, Gate: &g,
+		Tool: "wsconform " + version, Quiet: !f.verbose,
+	})
+	for i, run := range runs {
+		progs[i].finish()
+		if interrupted() {
+			run.Interrupted = true
+		}
+	}
+	return runs
 }
 
 // verdictOf turns judge's answer into the exit: an interrupted run is

@@ -86,6 +86,18 @@ func (s *Server) Serve(l net.Listener) error {
 	}
 }
 
+// ServeConn serves one connection the caller accepted itself (an in-memory
+// pipe, say) and returns once it is done; c is closed by then.
+func (s *Server) ServeConn(c net.Conn) {
+	if !s.trackConn(c) {
+		c.Close()
+		return
+	}
+	defer s.wg.Done()
+	defer s.untrackConn(c)
+	newSession(c, s.cfg).run()
+}
+
 // Close stops every listener, drops every connection and waits until all
 // the server's goroutines have returned.
 func (s *Server) Close() error {

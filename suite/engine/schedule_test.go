@@ -1,4 +1,4 @@
-package suite
+package engine
 
 import (
 	"context"
@@ -157,8 +157,8 @@ func TestEngineRunsByCost(t *testing.T) {
 	for i := range 5 {
 		add(&cases.Case{ID: fmt.Sprintf("5.%d", i+1), Close: cases.CloseExpect{Codes: []frame.CloseCode{1002}}}, 5*time.Millisecond)
 	}
-	eng := NewEngine(probe.Env{}, workers)
-	eng.execute = run
+	eng := New(probe.Env{}, workers)
+	eng.Execute = run
 	defer eng.Close()
 	eng.Prefetch(cs)
 	order := append([]*cases.Case{}, cs...)
@@ -195,8 +195,8 @@ func TestEngineCloseLeavesQueuedCasesUnrun(t *testing.T) {
 	for i := range 3 {
 		cs = append(cs, &cases.Case{ID: fmt.Sprintf("1.%d", i+1)})
 	}
-	eng := NewEngine(probe.Env{}, 1)
-	eng.execute = block
+	eng := New(probe.Env{}, 1)
+	eng.Execute = block
 	eng.Prefetch(cs)
 	<-started
 	eng.Close()

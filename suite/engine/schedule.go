@@ -1,4 +1,4 @@
-package suite
+package engine
 
 import (
 	"runtime"
@@ -169,9 +169,9 @@ func (s *scheduler) drain() []*slot {
 	return out
 }
 
-// longestWait bounds how long an awaited case waits before it starts: it
+// LongestWait bounds how long an awaited case waits before it starts: it
 // goes first, so at worst until the cases in flight reach their deadlines.
-func longestWait(cs []*cases.Case, scale float64) time.Duration {
+func LongestWait(cs []*cases.Case, scale float64) time.Duration {
 	var d time.Duration
 	for _, c := range cs {
 		d = max(d, c.Deadline(scale))

@@ -1,4 +1,10 @@
-package suite
+// Package engine runs a selection of cases against one target: concurrently
+// within a worker cap, serial cases alone, a crashed target named with the
+// case that killed it, and the results gathered into a cases.Run. It knows
+// nothing of Ginkgo or of terminals: suite (the Ginkgo front end of the CLI
+// and `go test ./suite`) and conformtest (for a library's own `go test`)
+// both drive it.
+package engine
 
 import (
 	"context"
@@ -11,10 +17,10 @@ import (
 	"github.com/wsconform/wsconform/cases/probe"
 )
 
-// Engine runs cases concurrently underneath Ginkgo, which runs specs one at
-// a time in a process: Prefetch queues the selected cases in run order, the
+// Engine runs cases concurrently underneath a front end that awaits them one
+// at a time (Ginkgo's specs, or subtests): Prefetch queues the selected cases in run order, the
 // scheduler (schedule.go) starts them by cost within the worker limit, and
-// each spec Awaits its own case, which moves it to the front of the queue.
+// each spec or subtest Awaits its own case, which moves it to the front of the queue.
 // Serial cases run alone, one after another, once the pool has drained.
 type Engine struct {
 	env     probe.Env
@@ -30,7 +36,9 @@ type Engine struct {
 	down    atomic.Pointer[cases.TargetDown]
 	running sync.Map // case id -> struct{}: in flight
 	crash   crashRecord
-	execute func(context.Context, *cases.Case, probe.Env) cases.Result // probe.Run; tests stub it
+	// Execute runs one case on a real connection: probe.Run unless
+	// replaced (by tests) before the first Prefetch or Await.
+	Execute func(context.Context, *cases.Case, probe.Env) cases.Result
 	stop    context.CancelFunc
 	ctx     context.Context
 }
@@ -49,13 +57,13 @@ const (
 	finished
 )
 
-// NewEngine returns an engine for env with the given number of workers.
-func NewEngine(env probe.Env, workers int) *Engine {
+// New returns an engine for env with the given number of workers.
+func New(env probe.Env, workers int) *Engine {
 	if workers < 1 {
 		workers = 1
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Engine{env: env, workers: workers, slots: map[string]*slot{}, sched: newScheduler(workers), execute: probe.Run, ctx: ctx, stop: cancel}
+	return &Engine{env: env, workers: workers, slots: map[string]*slot{}, sched: newScheduler(workers), Execute: probe.Run, ctx: ctx, stop: cancel}
 }
 
 // slot returns c's slot, queueing the case the first time. The caller
@@ -152,7 +160,7 @@ func (e *Engine) claimAndRun(ctx context.Context, s *slot) bool {
 		return true
 	}
 	e.running.Store(s.c.ID, struct{}{})
-	s.res = e.execute(ctx, s.c, e.env)
+	s.res = e.Execute(ctx, s.c, e.env)
 	e.afterCase(s) // while still listed as running: a crash names it in flight
 	e.running.Delete(s.c.ID)
 	e.report(s.res)

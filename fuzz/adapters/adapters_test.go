@@ -1,0 +1,74 @@
+package adapters
+
+import (
+	"testing"
+
+	"github.com/wsconform/wsconform/fuzz/serverfuzz"
+	"github.com/wsconform/wsconform/reference/frame"
+)
+
+// Session octets in serverfuzz's decoder format (see its Decode).
+const (
+	validRequest  = 0x00 // a valid request, no extension offer
+	deflateParams = 0x10 // a valid request offering permessage-deflate with parameters (next octet)
+	textHello     = "\x08\x00\x05Hello"
+	closeCode5000 = "\x03\x44" // close, invalid code index 8: 5000
+	bomb64MiB     = "\x37"     // 16 MiB of zeros, deflated
+	windowBits9   = 0x18       // server_max_window_bits=9
+	windowBits15  = 0x78       // server_max_window_bits=15
+	unknownParam  = 0x80       // x_unknown=1
+)
+
+// TestKnownDeviations shows each waived deviation, and gorilla's read limit
+// that does not bound inflation, on harnesses that waive nothing.
+func TestKnownDeviations(t *testing.T) {
+	tests := []struct {
+		name  string
+		h     *serverfuzz.Harness
+		input string
+		kind  string
+		rule  string
+	}{
+		{"gorilla accepts server_max_window_bits without answering it", serverfuzz.ForHandler(Gorilla()),
+			string([]byte{deflateParams, windowBits9}) + textHello, "violation", ruleWindowBitsMissing},
+		{"gorilla accepts an offer with an unknown parameter", serverfuzz.ForHandler(Gorilla()),
+			string([]byte{deflateParams, unknownParam}) + textHello, "violation", ruleNotOffered},
+		{"gorilla's read limit does not bound what a message inflates to", serverfuzz.ForHandler(GorillaReadLimitOnly()),
+			string([]byte{0x08}) + bomb64MiB, "memory", ""},
+		{"coder accepts server_max_window_bits=15 without answering it", serverfuzz.ForHandler(Coder()),
+			string([]byte{deflateParams, windowBits15}) + textHello, "violation", ruleWindowBitsMissing},
+		{"gobwas echoes close code 5000", serverfuzz.ForConn(Gobwas()),
+			string([]byte{validRequest}) + closeCode5000, "violation", frame.RuleCloseCodeInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := tt.h.Check([]byte(tt.input))
+			if f == nil {
+				t.Fatalf("no finding for %q", tt.input)
+			}
+			if f.Kind != tt.kind || f.Rule != tt.rule {
+				t.Fatalf("got %s/%s, want %s/%s:\n%s", f.Kind, f.Rule, tt.kind, tt.rule, f)
+			}
+			t.Logf("%s", f.Error())
+		})
+	}
+}
+
+// TestAdaptersClean: with their known deviations waived, the three
+// adapters give no finding over the seeds and a few hundred deterministic
+// mutations (longer runs: make fuzz-servers).
+func TestAdaptersClean(t *testing.T) {
+	inputs := serverfuzz.Generate(200)
+	for _, tg := range []struct {
+		name string
+		h    *serverfuzz.Harness
+	}{{"gorilla", gorillaTarget}, {"coder", coderTarget}, {"gobwas", gobwasTarget}} {
+		t.Run(tg.name, func(t *testing.T) {
+			for i, in := range inputs {
+				if f := tg.h.Check(in); f != nil {
+					t.Fatalf("input %d: %s", i, f)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,51 @@
+package adapters
+
+import (
+	"github.com/wsconform/wsconform/fuzz/serverfuzz"
+	"github.com/wsconform/wsconform/reference/frame"
+)
+
+// Known deviations of each library, waived in its fuzz target so that
+// fuzzing goes on past them; TestKnownDeviations shows each one on an
+// unwaived harness.
+const (
+	// RFC 7692 §7.1.2.1: a server accepts an offer carrying
+	// server_max_window_bits only by including that parameter in its
+	// response. gorilla and coder accept such offers without it.
+	ruleWindowBitsMissing = "pmd-response-server-max-window-bits-missing"
+	// RFC 7692 §7: an offer with an unknown or invalid parameter must be
+	// declined; gorilla accepts any offer named permessage-deflate.
+	ruleNotOffered = "pmd-not-offered"
+)
+
+// The known deviations, per library.
+var (
+	gorillaDeviations = []string{ruleWindowBitsMissing, ruleNotOffered}
+	coderDeviations   = []string{ruleWindowBitsMissing}
+	// RFC 6455 §7.4: gobwas echoes a close code above 4999 (5000, 65535)
+	// instead of failing the connection; none is valid on the wire.
+	gobwasDeviations = []string{frame.RuleCloseCodeInvalid}
+)
+
+func waive(rules []string) func(string) bool {
+	return func(rule string) bool {
+		for _, r := range rules {
+			if r == rule {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// One harness per library for the process's life.
+var (
+	gorillaTarget = withWaiver(serverfuzz.ForHandler(Gorilla()), gorillaDeviations)
+	coderTarget   = withWaiver(serverfuzz.ForHandler(Coder()), coderDeviations)
+	gobwasTarget  = withWaiver(serverfuzz.ForConn(Gobwas()), gobwasDeviations)
+)
+
+func withWaiver(h *serverfuzz.Harness, rules []string) *serverfuzz.Harness {
+	h.Waive = waive(rules)
+	return h
+}
