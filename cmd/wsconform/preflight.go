@@ -1,70 +1,23 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"strings"
-	"time"
 
-	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/cases/probe"
-	"github.com/wsconform/wsconform/reference/handshake"
+	"github.com/wsconform/wsconform/suite/engine"
 )
 
-// preflight opens one WebSocket connection and closes it, so that a target
-// that cannot be judged at all is one clear line and exit 2, not a wall of
-// FAILED cases. Only what is not a verdict stops the run: no connection
-// (unreachable, TLS), no HTTP answer, a plain HTTP answer, or a demand for
-// credentials. A 101 that breaks RFC 6455 §4.1 is the target speaking
-// WebSocket badly: the run goes on, every case judges it, and stderr says
-// why they will fail. name is how the error line names the target.
+// preflight is engine.Preflight with the target named: a target that
+// cannot be judged is one line and exit 2; a broken 101 is a warning on
+// stderr and the run goes on.
 func preflight(env probe.Env, name string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second*time.Duration(max(1, env.Scale)))
-	defer cancel()
-	log := probe.NewWireLog(time.Now())
-	conn, hs, err := probe.Open(ctx, env.Target, env.Timeouts.Scale(env.Scale), log, nil)
+	warning, err := engine.Preflight(env)
 	if err != nil {
-		if why := notJudgeable(hs, err); why != "" {
-			return fmt.Errorf("%s: %s", name, why)
-		}
-		fmt.Fprintf(os.Stderr, "warning: %s answers the opening handshake with a 101 a client must reject (%s); every case will be judged on it\n",
-			name, brokenRules(hs.Violations))
-		return nil
+		return fmt.Errorf("%s: %v", name, err)
 	}
-	conn.SendClose(1000, "")
-	select {
-	case <-conn.Done():
-	case <-ctx.Done():
-		conn.Abort()
+	if warning != "" {
+		fmt.Fprintf(os.Stderr, "warning: %s %s\n", name, warning)
 	}
 	return nil
-}
-
-// notJudgeable says why a failed opening handshake leaves nothing to judge,
-// or "" when the target answered 101 and broke the handshake's rules.
-func notJudgeable(hs *observed.Handshake, err error) string {
-	switch {
-	case hs == nil || hs.Status == 0:
-		return fmt.Sprintf("cannot open a WebSocket connection: %v", err)
-	case hs.Status == 401 || hs.Status == 403 || hs.Status == 407:
-		return fmt.Sprintf("authentication required: the opening handshake got HTTP %d (give credentials with --header)", hs.Status)
-	case hs.Status != 101:
-		return fmt.Sprintf("not a WebSocket server: the opening handshake got HTTP %d (%v)", hs.Status, err)
-	case len(hs.Violations) == 0:
-		// Unreachable: the preflight offers no extension, so a 101 is
-		// refused only for breaking a rule.
-		return fmt.Sprintf("cannot open a WebSocket connection: %v", err)
-	}
-	return ""
-}
-
-// brokenRules names each rule a response breaks, e.g.
-// "response-accept-mismatch (RFC 6455 §4.1)".
-func brokenRules(vs []handshake.Violation) string {
-	parts := make([]string, len(vs))
-	for i, v := range vs {
-		parts[i] = fmt.Sprintf("%s (%s)", v.Rule, v.Section)
-	}
-	return strings.Join(parts, ", ")
 }

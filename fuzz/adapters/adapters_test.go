@@ -9,14 +9,17 @@ import (
 
 // Session octets in serverfuzz's decoder format (see its Decode).
 const (
-	validRequest  = 0x00 // a valid request, no extension offer
-	deflateParams = 0x10 // a valid request offering permessage-deflate with parameters (next octet)
-	textHello     = "\x08\x00\x05Hello"
-	closeCode5000 = "\x03\x44" // close, invalid code index 8: 5000
-	bomb64MiB     = "\x37"     // 16 MiB of zeros, deflated
-	windowBits9   = 0x18       // server_max_window_bits=9
-	windowBits15  = 0x78       // server_max_window_bits=15
-	unknownParam  = 0x80       // x_unknown=1
+	validRequest   = 0x00 // a valid request, no extension offer
+	deflateParams  = 0x10 // a valid request offering permessage-deflate with parameters (next octet)
+	textHello      = "\x08\x00\x05Hello"
+	closeCode5000  = "\x03\x44"     // close, invalid code index 8: 5000
+	openCompressed = "\x1c\x00"     // a text frame, RSV1 set, FIN clear, empty
+	closeEmpty     = "\x03\x00"     // a close frame with no body
+	closeBadReason = "\x03\x0e\xbc" // close 1000, a raw reason of one octet, 0xbc
+	bomb64MiB      = "\x37"         // 64 MiB of zeros, deflated
+	windowBits9    = 0x18           // server_max_window_bits=9
+	windowBits15   = 0x78           // server_max_window_bits=15
+	unknownParam   = 0x80           // x_unknown=1
 )
 
 // TestKnownDeviations shows each waived deviation, and gorilla's read limit
@@ -37,6 +40,16 @@ func TestKnownDeviations(t *testing.T) {
 			string([]byte{0x08}) + bomb64MiB, "memory", ""},
 		{"coder accepts server_max_window_bits=15 without answering it", serverfuzz.ForHandler(Coder()),
 			string([]byte{deflateParams, windowBits15}) + textHello, "violation", ruleWindowBitsMissing},
+		{"coder echoes a close reason that is not UTF-8", serverfuzz.ForHandler(Coder()),
+			string([]byte{validRequest}) + closeBadReason, "violation", frame.RuleCloseReasonUTF8},
+		// Found by go-fuzz (FuzzRawCoder, minimized to the 4 octets "l\x1c\x00s"):
+		// a compressed message's first frame (RSV1, FIN clear) and then a
+		// close frame make Conn.Read panic with a nil pointer dereference
+		// in slidingWindow.write (compress.go:218, v1.8.15). net/http
+		// would recover it and drop the connection; still a crash of the
+		// handler on 12 octets after the opening handshake.
+		{"coder panics on a close frame inside a compressed message", serverfuzz.ForHandler(Coder()),
+			string([]byte{0x08}) + openCompressed + closeEmpty, "panic", ""},
 		{"gobwas echoes close code 5000", serverfuzz.ForConn(Gobwas()),
 			string([]byte{validRequest}) + closeCode5000, "violation", frame.RuleCloseCodeInvalid},
 	}

@@ -21,7 +21,9 @@ const (
 // The known deviations, per library.
 var (
 	gorillaDeviations = []string{ruleWindowBitsMissing, ruleNotOffered}
-	coderDeviations   = []string{ruleWindowBitsMissing}
+	// RFC 6455 §5.5.1: a close reason is UTF-8; coder echoes a client's
+	// invalid one in its own close frame (found by go-fuzz).
+	coderDeviations = []string{ruleWindowBitsMissing, frame.RuleCloseReasonUTF8}
 	// RFC 6455 §7.4: gobwas echoes a close code above 4999 (5000, 65535)
 	// instead of failing the connection; none is valid on the wire.
 	gobwasDeviations = []string{frame.RuleCloseCodeInvalid}

@@ -149,8 +149,19 @@ type Finding struct {
 func (f *Finding) Error() string { return f.Kind + ": " + f.Detail }
 
 // String is the finding with its session, for a crash report.
+//
+// Its first line names the bug's class only (kind and rule, or the panic),
+// never sizes or positions: go-fuzz tells crashers apart by that line and
+// the stack, so one bug is one crasher.
 func (f *Finding) String() string {
-	s := fmt.Sprintf("wsconform serverfuzz: %s: %s\nsession:\n%s", f.Kind, f.Detail, f.Session)
+	head := f.Kind
+	switch {
+	case f.Rule != "":
+		head += " " + f.Rule
+	case f.Kind == "panic":
+		head = f.Detail
+	}
+	s := fmt.Sprintf("wsconform serverfuzz: %s\n%s\nsession:\n%s", head, f.Detail, f.Session)
 	if f.Stack != "" {
 		s += "server stack:\n" + f.Stack
 	}
@@ -363,7 +374,7 @@ func writeSession(c *pipeEnd, s *Session, answered, judged <-chan struct{}) {
 	if _, err := c.Write(s.Request.Bytes()); err != nil {
 		return
 	}
-	if !s.Pipeline {
+	if s.waitsForAnswer() {
 		t := time.NewTimer(responseWait)
 		select {
 		case <-answered:

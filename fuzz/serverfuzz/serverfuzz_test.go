@@ -358,3 +358,38 @@ func TestReplayGoFuzzCorpus(t *testing.T) {
 	}
 	t.Logf("%d go-fuzz inputs replayed", n)
 }
+
+// TestGoFuzzPlantedCrasher: the crasher `make gofuzz
+// GOFUZZ_TARGET=FuzzRawPlantedClose` found (and minimized to 3 octets)
+// still makes the planted server panic, and the clean twin does not.
+func TestGoFuzzPlantedCrasher(t *testing.T) {
+	dir := filepath.Join("testdata", "gofuzz", "FuzzRawPlantedClose", "crashers")
+	b, err := os.ReadFile(filepath.Join(dir, "3089281e44f72987c8e57e0eca15099f967b3609"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := plantedTarget.Check(b); f == nil || f.Kind != "panic" {
+		t.Fatalf("planted server on the go-fuzz crasher %q: %v", b, f)
+	}
+	if f := cleanTarget.Check(b); f != nil {
+		t.Fatalf("clean server on the go-fuzz crasher: %v", f)
+	}
+}
+
+// BenchmarkSession: one session per op, the seeds in turn, without a
+// fuzzing engine: the harness's own ceiling for execs/s.
+func BenchmarkSession(b *testing.B) {
+	seeds := Seeds()
+	for _, tg := range []struct {
+		name string
+		h    *Harness
+	}{{"reference", referenceTarget}, {"planted-clean", cleanTarget}} {
+		b.Run(tg.name, func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				tg.h.Fuzz(seeds[i%len(seeds)])
+				i++
+			}
+		})
+	}
+}

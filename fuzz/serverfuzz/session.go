@@ -47,6 +47,15 @@ const (
 	maxFragments = 1024
 )
 
+// waitsForAnswer says whether the client waits for the server's answer
+// before its frames: unless the session pipelines, or the request announces
+// a body (net/http servers may wait for one before answering).
+func (s *Session) waitsForAnswer() bool {
+	_, cl := s.Request.Get("Content-Length")
+	_, te := s.Request.Get("Transfer-Encoding")
+	return !s.Pipeline && !cl && !te
+}
+
 // inflated is the octets the session's compressed messages inflate to,
 // each counted up to limit.
 func (s *Session) inflated(limit int) int {
@@ -64,7 +73,7 @@ func (s *Session) String() string {
 	for _, line := range strings.Split(strings.TrimRight(string(s.Request.Bytes()), "\r\n"), "\r\n") {
 		fmt.Fprintf(&b, "  %s\n", clip(line, 120))
 	}
-	if s.Pipeline {
+	if !s.waitsForAnswer() {
 		b.WriteString("frames sent without waiting for the answer\n")
 	}
 	for i, st := range s.Steps {
