@@ -208,7 +208,10 @@ func JudgeAnnounced(n uint64, r Reaction) (Verdict, string) {
 	case r.Kind == ReactedClose:
 		return NonStrict, fmt.Sprintf("%s: the message was refused, but RFC 6455 §7.4.1 has code 1009 for a message too big to process", sent)
 	}
-	return Failed, sent + ": it waits for the rest, so it takes messages of that size. " + limitsMust + "; a server should answer 1009 as soon as a header announces more than it will take"
+	// Waiting is not yet exceeding a limit: a server that reads payload
+	// against a limit as it comes protects itself without refusing the
+	// header. One that allocated the length is caught by the alive check.
+	return NonStrict, sent + ": it waits for the rest. " + limitsMust + ", and refusing with 1009 as soon as a header announces more than the server will take is the way that costs it nothing (§7.4.1); waiting holds a connection for a message it may never take"
 }
 
 // SearchResult is what the single-frame search found.

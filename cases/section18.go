@@ -48,7 +48,7 @@ func announcedLengthCases() []*Case {
 	announce := func(id, title string, n uint64, why string) *Case {
 		return &Case{
 			ID: id, Title: title,
-			Description: fmt.Sprintf("Sends a masked binary frame header announcing %d octets of payload (%s), 16 octets of it, then nothing for %v. RFC 6455 §10.4: a server MUST protect itself against messages past its limits, and RFC 6455 §7.4.1 has 1009 for a message too big to process: a close frame with 1009 (or none) or a drop is OK, another code NON-STRICT; waiting for the rest FAILS, since such a server takes messages of that size (and one that allocates the announced length first may not survive it).", n, why, announceWait) + aliveNote,
+			Description: fmt.Sprintf("Sends a masked binary frame header announcing %d octets of payload (%s), 16 octets of it, then nothing for %v. RFC 6455 §10.4: a server MUST protect itself against messages past its limits, and RFC 6455 §7.4.1 has 1009 for a message too big to process: a close frame with 1009 (or none) or a drop is OK, another code NON-STRICT; waiting for the rest is NON-STRICT (a server that reads payload against its limit as it arrives protects itself too, without refusing the header), and a server that allocates the announced length first and does not survive it FAILS.", n, why, announceWait) + aliveNote,
 			Clauses:     []string{rfcResourceLimits, rfcFraming, rfcCloseCode},
 			Level:       Must,
 			Resource:    &ResourcePlan{Kind: AnnounceLength, Announce: n, Follow: 16, Wait: announceWait},
