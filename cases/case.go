@@ -44,6 +44,14 @@ type Case struct {
 	// and 18): the plan says what is sent and how long we wait; it
 	// replaces Steps and Expect.
 	Resource *ResourcePlan
+	// ClientRule, when set, makes this a section 16 case that tests a rule
+	// only clients have (PlayClientRule). Only `wsconform clients` plays it.
+	ClientRule *ClientRule
+	// API, when set, makes this a check of a browser's WebSocket API
+	// (section 16, label browser): the harness page runs it and the case
+	// judges what the page observed (JudgeAPI). Only `wsconform clients
+	// --browser` runs it.
+	API *APICheck
 	// Timeout is the hard limit for the whole case (0: derived from Timer).
 	Timeout time.Duration
 	// SourceFile and SourceLine locate the function that builds the case's

@@ -91,6 +91,9 @@ func Select(include, exclude []string) ([]*Case, error) {
 	}
 	var out []*Case
 	for _, c := range All() {
+		if c.API != nil || c.ClientRule != nil { // client-only cases
+			continue
+		}
 		if len(include) > 0 && !MatchID(include, c.ID) {
 			continue
 		}
@@ -100,6 +103,19 @@ func Select(include, exclude []string) ([]*Case, error) {
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// SelectAPI is Select over the browser WebSocket API checks (Case.API),
+// which only `wsconform clients --browser` runs.
+func SelectAPI(include, exclude []string) []*Case {
+	var out []*Case
+	for _, c := range All() {
+		if c.API == nil || len(include) > 0 && !MatchID(include, c.ID) || MatchID(exclude, c.ID) {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // MatchID reports whether id matches any of the patterns.

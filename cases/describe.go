@@ -37,6 +37,27 @@ type Entry struct {
 	Deflate []string `json:"offersFirst,omitempty"`
 	// Resource is a resource-limit case's plan.
 	Resource *ResourceView `json:"resource,omitempty"`
+	// API is a browser API check: the page's scenario and what the
+	// scenario server does (Expect then lists what the page must see).
+	API *APIView `json:"api,omitempty"`
+	// ClientRule is a section 16 case's answer and script.
+	ClientRule *ClientRuleView `json:"clientRule,omitempty"`
+}
+
+// ClientRuleView is a ClientRule as the catalogue shows it.
+type ClientRuleView struct {
+	Answer ClientAnswer `json:"answer"`
+	Send   []string     `json:"send,omitempty"`
+	Echoes int          `json:"echoes,omitempty"`
+	End    ClientEnd    `json:"end"`
+	Wait   string       `json:"wait"`
+}
+
+// APIView is an APICheck as the catalogue shows it.
+type APIView struct {
+	Script   string    `json:"script"`
+	Server   APIServer `json:"server"`
+	Requires string    `json:"requires"`
 }
 
 // CatalogueDigest identifies the whole catalogue, as the golden file shows
@@ -75,6 +96,19 @@ func Describe(cs []*Case) []Entry {
 			}
 		}
 		e.Steps, e.Echoes = describeSteps(c.Steps), c.Echoes
+		if r := c.ClientRule; r != nil {
+			v := &ClientRuleView{Answer: r.Answer, Echoes: r.Echoes, End: r.End, Wait: r.Wait.String()}
+			for _, f := range r.Send {
+				v.Send = append(v.Send, fmt.Sprintf("%x", f.Bytes()))
+			}
+			e.ClientRule = v
+		}
+		if c.API != nil {
+			e.API = &APIView{Script: c.API.Script, Server: c.API.Server, Requires: c.API.Requires}
+			for _, o := range c.API.Expect {
+				e.Expect = append(e.Expect, ExpectedOutcome{Verdict: o.Verdict, Events: o.Seen})
+			}
+		}
 		if c.Compression != nil {
 			e.Compression = describeCompression(c.Compression)
 			e.Expect = c.Compression.expected()

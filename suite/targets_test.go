@@ -89,6 +89,11 @@ func TestTargetsChild(t *testing.T) {
 	}
 }
 
+// loadScale stretches case timers for targets that share the CPU with the
+// probe and with the other test packages of `make test`; passing cases end
+// on their echo and do not wait for it.
+const loadScale = 2
+
 // specState is what Ginkgo's JSON report says of one spec.
 type specState struct {
 	target, id string
@@ -106,7 +111,7 @@ func runChild(t *testing.T, plan childPlan) (runs []*cases.Run, specs []specStat
 		t.Fatal(err)
 	}
 	report := filepath.Join(dir, "ginkgo.json")
-	cmd := exec.Command(os.Args[0], "-test.run=^TestTargetsChild$", "-ginkgo.json-report="+report)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestTargetsChild$", "-test.timeout=3m", "-ginkgo.json-report="+report)
 	cmd.Env = append(os.Environ(), childPlanEnv+"="+string(raw))
 	out, err := cmd.CombinedOutput()
 	var exit *exec.ExitError
@@ -161,7 +166,7 @@ func engineVerdicts(t *testing.T, url string, sel []*cases.Case) map[string]case
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := engine.New(probe.Env{Target: pt, Timeouts: probe.DefaultTimeouts(), Scale: 1}, 8)
+	eng := engine.New(probe.Env{Target: pt, Timeouts: probe.DefaultTimeouts(), Scale: loadScale}, 8)
 	defer eng.Close()
 	eng.Prefetch(sel)
 	out := map[string]cases.Result{}
@@ -224,7 +229,7 @@ func specFailures(specs []specState) map[string][]string {
 func TestRunTwoTargets(t *testing.T) {
 	reference := startServer(t, server.Config{})
 	broken := startServer(t, server.Config{Faults: server.Faults{AcceptRSV: true}})
-	globs := []string{"1.1.[1-4]", "2.[1-4]", "3.*"}
+	globs := []string{"1.1.[1-4]", "2.[1-4]", "3.[1-3]"}
 	sel, err := cases.Select(globs, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -261,8 +266,8 @@ func TestRunTwoTargets(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			runs, specs, failed := runChild(t, childPlan{Targets: []childTarget{
-				{Agent: "reference", URL: reference, Cases: globs, Scale: 1},
-				{Agent: "rsv-blind", URL: broken, Cases: globs, Scale: 1},
+				{Agent: "reference", URL: reference, Cases: globs, Scale: loadScale},
+				{Agent: "rsv-blind", URL: broken, Cases: globs, Scale: loadScale},
 			}, Focus: tc.focus})
 			if len(runs) != 2 || runs[0].Target.Agent != "reference" || runs[1].Target.Agent != "rsv-blind" {
 				t.Fatalf("want one run per target in order, got %d", len(runs))
@@ -306,7 +311,7 @@ func TestRunSpecTimeoutPerTarget(t *testing.T) {
 	reference := startServer(t, server.Config{})
 	globs := []string{"1.1.*"}
 	runs, specs, failed := runChild(t, childPlan{Targets: []childTarget{
-		{Agent: "reference", URL: reference, Cases: globs, Scale: 1},
+		{Agent: "reference", URL: reference, Cases: globs, Scale: loadScale},
 		// A short scale keeps this target's spec timeouts short.
 		{Agent: "hung", URL: reference, Cases: globs, Scale: 0.2, Hang: "1.1.3"},
 	}, Grace: 300 * time.Millisecond})

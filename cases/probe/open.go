@@ -98,3 +98,10 @@ func (c *Conn) finishNoReader() <-chan struct{} {
 	go c.finish()
 	return c.done
 }
+
+// OpenDeflateEdit is OpenDeflate with the request changed by edit once the
+// offers are in it: the network fuzzer sends requests of its own and still
+// needs the codec set up when the target accepts one of its offers.
+func OpenDeflateEdit(ctx context.Context, t Target, to Timeouts, log *WireLog, offers []deflate.Params, edit func(*handshake.Request)) (*Conn, *observed.Handshake, *deflate.Params, error) {
+	return open(ctx, t, to, log, edit, offers, false)
+}

@@ -18,6 +18,9 @@ type Env struct {
 	Target   Target
 	Timeouts Timeouts
 	Scale    float64 // timeout multiplier for slow targets (Run makes 0 mean 1)
+	// Keys, when testing clients, holds the Sec-WebSocket-Key of every
+	// connection of the run (16.2.2 asks whether a key came before).
+	Keys *KeyLog
 }
 
 // scaled is d stretched by the timeout multiplier.
@@ -39,6 +42,8 @@ func Run(ctx context.Context, c *cases.Case, env Env) cases.Result {
 	start := time.Now()
 	var r cases.Result
 	switch {
+	case c.API != nil || c.ClientRule != nil: // cases.Select never picks them
+		r = cases.NotRunResult(c, "a case that tests clients: only `wsconform clients` plays it")
 	case c.Handshake != nil:
 		r = runHandshake(ctx, c, env)
 	case c.Compression != nil:

@@ -6,14 +6,17 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/wsconform/wsconform/cases"
 	"github.com/wsconform/wsconform/fuzz/netfuzz"
 	"github.com/wsconform/wsconform/reference/server"
+	"github.com/wsconform/wsconform/reporter"
 )
 
 func fuzzCommand() *cobra.Command {
@@ -21,17 +24,38 @@ func fuzzCommand() *cobra.Command {
 	var replay string
 	var conn connection
 	var every time.Duration
+	var caseList string
 	cmd := &cobra.Command{
 		Use:   "fuzz [ws://host:port/path]",
-		Short: "Fuzz a live WebSocket server: crashes, hangs and protocol errors, each with a reproducer",
-		Long: `fuzz sends seeded, generated frame sequences (one connection each) and reports
-crashes (the server stops accepting handshakes), hangs (it owed a close or a
-failed connection and did neither) and violations (its own frames break RFC
-6455). Each finding is written to --out as a JSON reproducer; --replay sends
-one again. The same --seed gives the same sequences. With no URL it fuzzes the
-embedded reference server (which should find nothing).`,
+		Short: "Fuzz a live WebSocket server: crashes, hangs, dropped connections and protocol errors, each minimized with a reproducer",
+		Long: `fuzz starts from the catalogue (every case's traffic is a session), mutates whole
+sessions (frames, lengths, fragmentation, UTF-8 splits, close codes, the opening
+handshake, permessage-deflate streams and bombs) and keeps a mutant when the
+server answers in a way not seen before. It reports crashes (the server stops
+accepting handshakes), hangs (it owed a close or a failed connection and did
+neither), drops (it owed a close frame and dropped TCP without one) and
+violations (its own answer breaks RFC 6455/7692). Each finding is confirmed,
+minimized and written to --out as a JSON reproducer, with fuzz-report.html and
+fuzz-report.json; --replay sends one again. With no URL it fuzzes the embedded
+reference server (which should find nothing).`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case cfg.Execs < 0 || cfg.Duration < 0:
+				return badInput("--execs and --duration must not be negative")
+			case cfg.Parallel < 0 || cfg.Parallel > 1024:
+				return badInput("--parallel must be between 1 and 1024 (0: %d on this machine)", netfuzz.DefaultParallel())
+			case cfg.Deadline <= 0:
+				return badInput("--deadline must be positive")
+			case every <= 0:
+				return badInput("--progress-every must be positive")
+			}
+			if caseList != "" {
+				cfg.Cases = strings.Split(caseList, ",")
+				if cs, err := cases.Select(cfg.Cases, nil); err != nil || len(cs) == 0 {
+					return badInput("--cases %q selects no case of the catalogue", caseList)
+				}
+			}
 			if len(args) == 1 {
 				cfg.Target = args[0]
 			} else {
@@ -42,12 +66,6 @@ embedded reference server (which should find nothing).`,
 				defer srv.Close()
 				cfg.Target = url
 			}
-			if cfg.Iterations < 0 || cfg.Duration < 0 {
-				return badInput("--iterations and --duration must not be negative")
-			}
-			if every <= 0 {
-				return badInput("--progress-every must be positive")
-			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			cfg.Logf = func(format string, a ...any) { fmt.Fprintf(os.Stderr, format+"\n", a...) }
@@ -55,44 +73,93 @@ embedded reference server (which should find nothing).`,
 			if replay != "" {
 				return replayFinding(ctx, cfg, replay)
 			}
-			prog := startFuzzProgress(os.Stderr, cfg, every)
-			cfg.OnIteration = prog.update
+			status := startFuzzStatus(os.Stderr, interactive(), every)
+			cfg.Progress = status.update
 			rep, err := netfuzz.Run(ctx, cfg)
-			prog.stop()
+			status.stop()
 			if err != nil {
 				return usageError{err}
 			}
-			fmt.Printf("%d iterations against %s (seed %d) in %v: %d findings (%d repeats)\n",
-				rep.Iterations, rep.Target, rep.Seed, rep.Elapsed.Round(time.Millisecond), len(rep.Findings), rep.Repeats)
-			if rep.Stopped != "" {
-				fmt.Println("stopped: " + rep.Stopped)
-			}
-			for _, f := range rep.Findings {
-				fmt.Printf("  %-9s %-28s iteration %d: %s\n", f.Kind, f.Rule, f.Iteration, f.Detail)
-				if f.Path != "" {
-					fmt.Printf("            reproducer %s (wsconform fuzz %s --replay %s)\n", f.Path, rep.Target, f.Path)
+			interrupted := ctx.Err() != nil
+			printFuzzReport(os.Stdout, rep)
+			if cfg.Out != "" {
+				if err := reporter.WriteFuzzReports(cfg.Out, fuzzRunView(rep, interrupted)); err != nil {
+					return fmt.Errorf("writing the findings report: %v", err)
 				}
+				fmt.Printf("report: %s and %s in %s\n", reporter.FuzzHTMLFile, reporter.FuzzJSONFile, cfg.Out)
 			}
-			if ctx.Err() != nil {
+			switch {
+			case interrupted:
 				return errInterrupted
-			}
-			if len(rep.Findings) > 0 {
+			case len(rep.Findings) > 0:
 				return errNonConformant
 			}
 			return nil
 		},
 	}
 	fl := cmd.Flags()
-	fl.Int64Var(&cfg.Seed, "seed", 1, "seed of the generated sequences")
-	fl.IntVar(&cfg.Iterations, "iterations", 0, "iterations to run (0 and no --duration: 1000)")
+	fl.Int64Var(&cfg.Seed, "seed", 1, "seed of every random choice (with --parallel 1 a run repeats)")
+	fl.IntVar(&cfg.Execs, "execs", 0, fmt.Sprintf("sessions to run (0 and no --duration: %d)", netfuzz.DefaultExecs))
+	fl.IntVar(&cfg.Execs, "iterations", 0, "old name of --execs")
+	fl.MarkHidden("iterations")
 	fl.DurationVar(&cfg.Duration, "duration", 0, "stop after this long")
+	fl.IntVar(&cfg.Parallel, "parallel", 0, fmt.Sprintf("connections at once (0: %d, four per CPU)", netfuzz.DefaultParallel()))
 	fl.DurationVar(&cfg.Deadline, "deadline", netfuzz.DefaultDeadline, "how long the server may take to answer or fail")
-	fl.StringVar(&cfg.Out, "out", "fuzz-findings", "directory for reproducers ('' for none)")
-	fl.StringVar(&replay, "replay", "", "send the sequence of one reproducer file again")
-	fl.DurationVar(&every, "progress-every", 2*time.Second, "how often a progress line is printed")
+	fl.StringVar(&caseList, "cases", "", "catalogue cases that seed the corpus, e.g. '1.*,5.*,12.1.*' (default: all)")
+	fl.IntVar(&cfg.MaxFindings, "max-findings", 0, "stop after this many distinct findings (0: no limit)")
+	fl.DurationVar(&cfg.RecoverWait, "recover-wait", netfuzz.DefaultRecoverWait, "how long a crashed target gets to come back before the run stops")
+	fl.StringVar(&cfg.Out, "out", "fuzz-findings", "directory for reproducers and the findings report ('' for none)")
+	fl.StringVar(&replay, "replay", "", "send the session of one reproducer file again")
+	fl.DurationVar(&every, "progress-every", 30*time.Second, "how often a status line is printed when stderr is not a terminal")
 	fl.MarkHidden("progress-every")
 	conn.bind(fl)
 	return cmd
+}
+
+func printFuzzReport(w io.Writer, rep netfuzz.Report) {
+	fmt.Fprintf(w, "%d sessions against %s (seed %d, %d connections) in %v, %.0f/s: corpus %d (%d seeds), %d distinct answers, %d findings (%d repeats, %d unconfirmed)\n",
+		rep.Execs, rep.Target, rep.Seed, rep.Parallel, rep.Elapsed.Round(time.Millisecond), rep.ExecsPerSec,
+		rep.Corpus, rep.Seeds, rep.Answers, len(rep.Findings), rep.Repeats, rep.Unconfirmed)
+	if rep.Stopped != "" {
+		fmt.Fprintln(w, "stopped: "+rep.Stopped)
+	}
+	for _, f := range rep.Findings {
+		fmt.Fprintf(w, "  %-9s %-28s %s\n", f.Kind, f.Rule, f.Detail)
+		fmt.Fprintf(w, "            session of %d octets/%d steps, minimized to %d/%d\n", f.Found.Octets, f.Found.Steps, f.Saved.Octets, f.Saved.Steps)
+		if f.Path != "" {
+			fmt.Fprintf(w, "            reproduce: %s\n", replayCommand(rep.Target, f.Path))
+		}
+	}
+}
+
+func replayCommand(target, path string) string {
+	return fmt.Sprintf("wsconform fuzz %s --replay %s", target, path)
+}
+
+// fuzzRunView is the run as the reporter shows it.
+func fuzzRunView(rep netfuzz.Report, interrupted bool) reporter.FuzzRun {
+	v := reporter.FuzzRun{Target: rep.Target, Seed: rep.Seed, Parallel: rep.Parallel, Seeds: rep.Seeds, Execs: rep.Execs,
+		Corpus: rep.Corpus, Answers: rep.Answers, Elapsed: rep.Elapsed, ExecsPerSec: rep.ExecsPerSec, Stopped: rep.Stopped,
+		Interrupted: interrupted, Repeats: rep.Repeats, Unconfirmed: rep.Unconfirmed, MinimizeRuns: rep.MinimizeRuns}
+	for _, a := range rep.AnswerShapes {
+		v.AnswerShapes = append(v.AnswerShapes, reporter.FuzzAnswer{Answer: a.Answer, Sessions: a.Sessions})
+	}
+	for _, f := range rep.Findings {
+		ff := reporter.FuzzFinding{Kind: string(f.Kind), Rule: f.Rule, Detail: f.Detail, Expect: f.Expect, Origin: f.Origin, Exec: f.Exec,
+			FoundOctets: f.Found.Octets, FoundSteps: f.Found.Steps, SavedOctets: f.Saved.Octets, SavedSteps: f.Saved.Steps,
+			MinimizeRuns: f.MinimizeRuns, Reproducer: f.Path}
+		if f.Request != nil {
+			ff.Request = string(f.Request.Bytes())
+		}
+		for _, s := range f.Steps {
+			ff.Steps = append(ff.Steps, strings.TrimSpace(s.Frame+" "+s.Note))
+		}
+		if f.Path != "" {
+			ff.Replay = replayCommand(rep.Target, f.Path)
+		}
+		v.Findings = append(v.Findings, ff)
+	}
+	return v
 }
 
 func replayFinding(ctx context.Context, cfg netfuzz.Config, path string) error {
@@ -112,51 +179,58 @@ func replayFinding(ctx context.Context, cfg netfuzz.Config, path string) error {
 	return errNonConformant
 }
 
-// fuzzProgress prints a line every so often while the fuzzer runs:
-// iterations done (of how many), findings, elapsed time.
-type fuzzProgress struct {
-	mu                   sync.Mutex
-	iterations, findings int
-	quit                 chan struct{}
-	done                 sync.WaitGroup
+// fuzzStatus shows the run's counts: on a terminal, one line rewritten in
+// place a few times a second; otherwise a line every so often, so that a
+// log stays short however long the run.
+type fuzzStatus struct {
+	mu   sync.Mutex
+	last netfuzz.Status
+	quit chan struct{}
+	done sync.WaitGroup
 }
 
-func startFuzzProgress(w io.Writer, cfg netfuzz.Config, every time.Duration) *fuzzProgress {
-	p := &fuzzProgress{quit: make(chan struct{})}
-	of := ""
-	switch {
-	case cfg.Iterations > 0:
-		of = fmt.Sprintf(" of %d", cfg.Iterations)
-	case cfg.Duration == 0:
-		of = fmt.Sprintf(" of %d", netfuzz.DefaultIterations)
+func startFuzzStatus(w io.Writer, tty bool, every time.Duration) *fuzzStatus {
+	s := &fuzzStatus{quit: make(chan struct{})}
+	if tty {
+		every = 250 * time.Millisecond
 	}
-	start := time.Now()
-	p.done.Add(1)
-	go func() {
-		defer p.done.Done()
+	s.done.Go(func() {
 		t := time.NewTicker(every)
 		defer t.Stop()
+		prev, prevAt := 0, time.Now()
 		for {
 			select {
-			case <-t.C:
-				p.mu.Lock()
-				fmt.Fprintf(w, "fuzz: %d iterations%s, %d findings, %.0fs\n", p.iterations, of, p.findings, time.Since(start).Seconds())
-				p.mu.Unlock()
-			case <-p.quit:
+			case now := <-t.C:
+				s.mu.Lock()
+				st := s.last
+				s.mu.Unlock()
+				rate := float64(st.Execs-prev) / now.Sub(prevAt).Seconds()
+				prev, prevAt = st.Execs, now
+				line := fmt.Sprintf("fuzz %s: %d sessions, %.0f/s, corpus %d, %d distinct answers, %d findings",
+					st.Elapsed.Round(time.Second), st.Execs, rate, st.Corpus, st.Answers, st.Findings)
+				if tty {
+					fmt.Fprintf(w, "\r\033[K%s", line)
+				} else {
+					fmt.Fprintln(w, line)
+				}
+			case <-s.quit:
+				if tty {
+					fmt.Fprint(w, "\r\033[K")
+				}
 				return
 			}
 		}
-	}()
-	return p
+	})
+	return s
 }
 
-func (p *fuzzProgress) update(iterations, findings int) {
-	p.mu.Lock()
-	p.iterations, p.findings = iterations, findings
-	p.mu.Unlock()
+func (s *fuzzStatus) update(st netfuzz.Status) {
+	s.mu.Lock()
+	s.last = st
+	s.mu.Unlock()
 }
 
-func (p *fuzzProgress) stop() {
-	close(p.quit)
-	p.done.Wait()
+func (s *fuzzStatus) stop() {
+	close(s.quit)
+	s.done.Wait()
 }

@@ -113,7 +113,7 @@ func TestFuzzShowsProgress(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if n := len(regexp.MustCompile(`(?m)^fuzz: \d+ iterations, 0 findings, \d+s$`).FindAllString(r.stderr, -1)); n < 2 {
+	if n := len(regexp.MustCompile(`(?m)^fuzz \d+s: \d+ sessions, \d+/s, corpus \d+, \d+ distinct answers, 0 findings$`).FindAllString(r.stderr, -1)); n < 2 {
 		t.Errorf("%d progress lines, want at least 2:\n%s", n, r.stderr)
 	}
 }
@@ -172,7 +172,7 @@ func TestFuzzInterruptExits130(t *testing.T) {
 		cmd.Process.Kill()
 		t.Fatal("fuzz did not stop within 20 s of SIGINT")
 	}
-	if !strings.Contains(stdout.String(), "iterations against") {
+	if !strings.Contains(stdout.String(), "sessions against") {
 		t.Errorf("no summary after the interrupt:\n%s", stdout.String())
 	}
 }

@@ -4,40 +4,79 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"net"
+	"net/url"
 	"reflect"
 	"testing"
 	"time"
 
+	"github.com/wsconform/wsconform/cases"
 	"github.com/wsconform/wsconform/reference/frame"
+	"github.com/wsconform/wsconform/reference/handshake"
 	"github.com/wsconform/wsconform/reference/server"
 )
 
-func TestGenerateIsDeterministic(t *testing.T) {
-	for i := range 50 {
-		a, b := Generate(42, i), Generate(42, i)
-		if !reflect.DeepEqual(a, b) {
-			t.Fatalf("iteration %d: two calls gave different sequences", i)
+func testRequest() *handshake.Request {
+	return handshake.NewClientRequest(&url.URL{Scheme: "ws", Host: "127.0.0.1:1", Path: "/"}, handshake.NewKey())
+}
+
+// TestSeedsCoverTheCatalogue: every case gives a starting session within
+// the limits, handshake cases bring their own request and compression
+// cases their offers and compressed frames.
+func TestSeedsCoverTheCatalogue(t *testing.T) {
+	all := cases.All()
+	seeds := Seeds(all, testRequest())
+	if len(seeds) != len(all) {
+		t.Errorf("%d sessions from %d cases", len(seeds), len(all))
+	}
+	var edited, compressed int
+	base := string(testRequest().Bytes())
+	for _, s := range seeds {
+		if !s.withinLimits() {
+			t.Errorf("%s: %d octets, %d steps: over the limits", s.Origin, s.Size(), len(s.Steps))
+		}
+		if len(s.offers()) > 0 && len(s.Steps) > 0 && s.Steps[0].Frame.Rsv&frame.RSV1 != 0 {
+			compressed++
+		}
+		if req := string(s.Request.Bytes()); len(req) != len(base) {
+			edited++
 		}
 	}
-	if reflect.DeepEqual(Generate(1, 0), Generate(2, 0)) && reflect.DeepEqual(Generate(1, 1), Generate(2, 1)) {
-		t.Fatal("seeds 1 and 2 give the same sequences")
+	if compressed < 100 || edited < 40 {
+		t.Errorf("%d seeds start with a compressed message, %d carry an edited request", compressed, edited)
 	}
 }
 
-// TestStepRecordsRoundTrip: a reproducer's hex decodes to frames that put
-// the same octets on the wire, length lies and bare frames included.
-func TestStepRecordsRoundTrip(t *testing.T) {
+// TestMutationsStayBoundedAndRepeat: the same random source gives the same
+// mutant; no mutant passes the session limits, and the wire form of each
+// step decodes back to the same octets (the reproducer format).
+func TestMutationsStayBoundedAndRepeat(t *testing.T) {
+	seeds := Seeds(cases.All(), testRequest())
+	corpus := seeds[:50]
 	lies := 0
-	for i := range 500 {
-		steps := Generate(7, i)
-		for j, r := range records(steps) {
+	for i := range 400 {
+		parent := seeds[i%len(seeds)]
+		other := func(rng *rand.Rand) func() *Session {
+			return func() *Session { return &corpus[rng.IntN(len(corpus))] }
+		}
+		r1, r2 := rand.New(rand.NewPCG(3, uint64(i))), rand.New(rand.NewPCG(3, uint64(i)))
+		a, did := Mutate(r1, parent, other(r1))
+		b, _ := Mutate(r2, parent, other(r2))
+		if !reflect.DeepEqual(a.Request.Bytes(), b.Request.Bytes()) || !bytes.Equal(a.wire(), b.wire()) {
+			t.Fatalf("mutation %d of %s (%v) did not repeat", i, parent.Origin, did)
+		}
+		if !a.withinLimits() {
+			t.Fatalf("mutation %d (%v): %d octets, %d steps", i, did, a.Size(), len(a.Steps))
+		}
+		for j, r := range records(a.Steps) {
 			s, err := r.step()
 			if err != nil {
-				t.Fatalf("iteration %d step %d: %v", i, j, err)
+				t.Fatalf("mutation %d step %d: %v", i, j, err)
 			}
-			if got, want := s.Frame.Bytes(), steps[j].Frame.Bytes(); !bytes.Equal(got, want) {
-				t.Fatalf("iteration %d step %d: % x, want % x", i, j, got, want)
+			if !bytes.Equal(s.bytes(), a.Steps[j].bytes()) {
+				t.Fatalf("mutation %d step %d: % x, want % x", i, j, s.bytes(), a.Steps[j].bytes())
 			}
 			if s.Frame.LengthOverride != nil {
 				lies++
@@ -45,7 +84,19 @@ func TestStepRecordsRoundTrip(t *testing.T) {
 		}
 	}
 	if lies == 0 {
-		t.Fatal("500 iterations without a length that lies")
+		t.Fatal("400 mutations without a length that lies")
+	}
+}
+
+func TestBombInflatesToItsSize(t *testing.T) {
+	b := bomb(3)
+	rsv := frame.New(frame.OpBinary, b)
+	rsv.Rsv = frame.RSV1
+	if got := judge(rsv.Masked([4]byte{1, 2, 3, 4}).Bytes(), true); got.MustEnd {
+		t.Fatalf("a 3 MiB bomb judged as broken: %+v", got)
+	}
+	if len(b) > 3*(len(bombBlock())+4) || len(b) < 3*len(bombBlock()) {
+		t.Fatalf("3 MiB bomb is %d octets (block %d)", len(b), len(bombBlock()))
 	}
 }
 
@@ -59,21 +110,30 @@ func TestJudge(t *testing.T) {
 	nonMinimal.Encoding = frame.Length64
 	first := masked(frame.New(frame.OpText, []byte{'a', 0xE2}))
 	first.Fin = false
+	deflated := masked(frame.New(frame.OpText, compress([]byte("héllo"))))
+	deflated.Rsv = frame.RSV1
+	corrupt := masked(frame.New(frame.OpText, []byte{0xff, 0xff, 0xff}))
+	corrupt.Rsv = frame.RSV1
 	tests := []struct {
-		name   string
-		frames []frame.Frame
-		owed   bool
-		rule   string
+		name       string
+		frames     []frame.Frame
+		compressed bool
+		owed       bool
+		rule       string
 	}{
-		{"close is answered", []frame.Frame{closeFrame}, true, RuleAnswerClose},
-		{"no close, nothing owed", []frame.Frame{masked(frame.New(frame.OpPing, nil))}, false, ""},
-		{"long ping", []frame.Frame{masked(frame.New(frame.OpPing, make([]byte, 126))), closeFrame}, true, frame.RuleControlTooLong},
-		{"unmasked", []frame.Frame{frame.New(frame.OpText, nil)}, true, frame.RuleClientFrameUnmasked},
-		{"length lies upward: the server may wait", []frame.Frame{lying, closeFrame}, false, ""},
-		{"non-minimal length is tolerated", []frame.Frame{nonMinimal, closeFrame}, true, RuleAnswerClose},
-		{"UTF-8 split across fragments is judged at the end", []frame.Frame{first, masked(frame.New(frame.OpContinuation, []byte{0x82, 0xAC}))}, false, ""},
-		{"text ends invalid", []frame.Frame{first, masked(frame.New(frame.OpContinuation, []byte{0x82}))}, true, RuleTextUTF8},
-		{"bad close code", []frame.Frame{masked(frame.New(frame.OpClose, frame.ClosePayload(1005, "")))}, true, frame.RuleCloseCodeInvalid},
+		{"close is answered", []frame.Frame{closeFrame}, false, true, RuleAnswerClose},
+		{"no close, nothing owed", []frame.Frame{masked(frame.New(frame.OpPing, nil))}, false, false, ""},
+		{"long ping", []frame.Frame{masked(frame.New(frame.OpPing, make([]byte, 126))), closeFrame}, false, true, frame.RuleControlTooLong},
+		{"unmasked", []frame.Frame{frame.New(frame.OpText, nil)}, false, true, frame.RuleClientFrameUnmasked},
+		{"length lies upward: the server may wait", []frame.Frame{lying, closeFrame}, false, false, ""},
+		{"non-minimal length is tolerated", []frame.Frame{nonMinimal, closeFrame}, false, true, RuleAnswerClose},
+		{"UTF-8 split across fragments is judged at the end", []frame.Frame{first, masked(frame.New(frame.OpContinuation, []byte{0x82, 0xAC}))}, false, false, ""},
+		{"text ends invalid", []frame.Frame{first, masked(frame.New(frame.OpContinuation, []byte{0x82}))}, false, true, RuleTextUTF8},
+		{"bad close code", []frame.Frame{masked(frame.New(frame.OpClose, frame.ClosePayload(1005, "")))}, false, true, frame.RuleCloseCodeInvalid},
+		{"one-octet close", []frame.Frame{masked(frame.New(frame.OpClose, []byte{3}))}, false, true, frame.RuleCloseOneOctet},
+		{"compressed text, then close", []frame.Frame{deflated, closeFrame}, true, true, RuleAnswerClose},
+		{"RSV1 without deflate", []frame.Frame{deflated, closeFrame}, false, true, frame.RuleRSVWithoutExtension},
+		{"corrupt compressed stream", []frame.Frame{corrupt, closeFrame}, true, true, "pmd-invalid-compressed-data"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -81,7 +141,7 @@ func TestJudge(t *testing.T) {
 			for _, f := range tt.frames {
 				steps = append(steps, Step{Frame: f})
 			}
-			v := judge(wireOf(steps))
+			v := judge(Session{Steps: steps}.wire(), tt.compressed)
 			if v.MustEnd != tt.owed || v.Rule != tt.rule || v.Why == "" {
 				t.Fatalf("judge = %+v, want owed=%t rule %q", v, tt.owed, tt.rule)
 			}
@@ -89,41 +149,40 @@ func TestJudge(t *testing.T) {
 	}
 }
 
-// TestReferenceServerHasNoFindings: the strict reference server answers or
-// fails every sequence in time and never breaks §5 itself.
-func TestReferenceServerHasNoFindings(t *testing.T) {
-	srv, url, err := server.Start("127.0.0.1:0", server.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	const n = 300
-	rep, err := Run(context.Background(), Config{Target: url, Seed: 1, Iterations: n, Deadline: 2 * time.Second, Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.Iterations != n || len(rep.Findings) != 0 || rep.Repeats != 0 {
-		t.Fatalf("%d iterations, findings %+v (+%d repeats)", rep.Iterations, rep.Findings, rep.Repeats)
-	}
-	if rep.Owed < n/2 {
-		t.Fatalf("only %d of %d iterations owed an answer: the generator rarely ends in a judgeable state", rep.Owed, n)
-	}
-	t.Logf("%d iterations in %v, %d owed an answer and got it", rep.Iterations, rep.Elapsed, rep.Owed)
-}
+// testCases seed the planted-bug runs: a few plain cases (text, binary,
+// ping, a fragmented message, a close) and one compression case, so that
+// every bug has to be reached by mutation, not handed over by a case that
+// already sends its trigger.
+var testCases = []string{"1.1.2", "1.2.2", "2.2", "5.3", "7.1.1", "12.1.1"}
 
-// TestPlantedBugsAreFoundAndReplayed: with a fixed seed the fuzzer finds
-// each planted bug within a bounded number of iterations, writes a
-// reproducer, and the reproducer shows the bug again on a fresh instance
-// and nothing on the reference server.
-func TestPlantedBugsAreFoundAndReplayed(t *testing.T) {
+// Budgets of the planted-bug runs (sessions, not time).
+const (
+	plantedBudget   = 400
+	plantedSeed     = 1
+	plantedMinimize = 40
+	// plantedDeadline is short, so that minimizing a hang is quick; a
+	// server that is only slow under load is not reported, as a hang is
+	// confirmed with a longer deadline (patience).
+	plantedDeadline = 300 * time.Millisecond
+)
+
+// TestPlantedBugsAreFoundMinimizedAndReplayed: from a fixed seed and
+// within a fixed budget the fuzzer finds each planted bug, confirms and
+// minimizes it, writes a reproducer, and the reproducer shows the bug
+// again on a fresh instance and nothing on the reference server.
+func TestPlantedBugsAreFoundMinimizedAndReplayed(t *testing.T) {
 	tests := []struct {
-		bug  bug
-		kind Kind
-		rule string
+		plant plant
+		kind  Kind
+		rule  string
 	}{
-		{crashOnTopBitLength, KindCrash, "target-down"},
-		{hangOnLongControl, KindHang, frame.RuleControlTooLong},
-		{maskedPong, KindViolation, frame.RuleServerFrameMasked},
+		{panicOnOneOctetClose, KindDrop, frame.RuleCloseOneOctet},
+		{crashOnHugeLength, KindCrash, "target-down"},
+		{allocAnnounced, KindCrash, "target-down"},
+		{hangOnEmptyFinalContinuation, KindHang, ""}, // whatever the server owed when it hung
+		{crashOnReservedInFragment, KindCrash, "target-down"},
+		{crashOnLongHeaderLine, KindCrash, "target-down"},
+		{bombUnlimited, KindCrash, "target-down"},
 	}
 	ref, refURL, err := server.Start("127.0.0.1:0", server.Config{})
 	if err != nil {
@@ -131,40 +190,78 @@ func TestPlantedBugsAreFoundAndReplayed(t *testing.T) {
 	}
 	defer ref.Close()
 	for _, tt := range tests {
-		t.Run(string(tt.kind), func(t *testing.T) {
-			cfg := Config{Target: startBugServer(t, tt.bug), Seed: 1, Iterations: 200, Deadline: time.Second,
-				MaxFindings: 1, Out: t.TempDir()}
+		t.Run(plantNames[tt.plant], func(t *testing.T) {
+			srv, url := startPlanted(t, tt.plant)
+			cfg := Config{Target: url, Seed: plantedSeed, Execs: plantedBudget, Parallel: 1, Deadline: plantedDeadline,
+				Cases: testCases, MaxFindings: 1, Out: t.TempDir(), RecoverWait: 5 * time.Second, MinimizeRuns: plantedMinimize}
 			rep, err := Run(context.Background(), cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if len(rep.Findings) != 1 {
-				t.Fatalf("after %d iterations: findings %+v", rep.Iterations, rep.Findings)
+				t.Fatalf("after %d sessions (%d answers): findings %s", rep.Execs, rep.Answers, symptoms(rep.Findings))
 			}
 			f := rep.Findings[0]
-			if f.Kind != tt.kind || f.Rule != tt.rule {
-				t.Fatalf("iteration %d: %s %s (%s), want %s %s", f.Iteration, f.Kind, f.Rule, f.Detail, tt.kind, tt.rule)
+			if f.Kind != tt.kind || tt.rule != "" && f.Rule != tt.rule {
+				t.Fatalf("session %d: %s %s (%s), want %s %s", f.Exec, f.Kind, f.Rule, f.Detail, tt.kind, tt.rule)
 			}
-			t.Logf("found at iteration %d: %s; expect: %s", f.Iteration, f.Detail, f.Expect)
+			if f.Saved.Octets > f.Found.Octets || f.Saved.Steps > f.Found.Steps {
+				t.Errorf("minimized to %+v from %+v", f.Saved, f.Found)
+			}
+			t.Logf("found at session %d of %d (%d answers, corpus %d); reproducer %d octets/%d steps minimized to %d/%d in %d runs; from %s",
+				f.Exec, rep.Execs, rep.Answers, rep.Corpus, f.Found.Octets, f.Found.Steps, f.Saved.Octets, f.Saved.Steps, f.MinimizeRuns, f.Origin)
 
 			loaded, err := Load(f.Path)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if loaded.Seed != 1 || loaded.Iteration != f.Iteration || !reflect.DeepEqual(loaded.Steps, records(Generate(1, f.Iteration))) {
-				t.Fatalf("reproducer %s does not hold iteration %d of seed 1", f.Path, f.Iteration)
-			}
-			again, err := Replay(context.Background(), Config{Target: startBugServer(t, tt.bug), Deadline: cfg.Deadline}, loaded)
+			_, fresh := startPlanted(t, tt.plant)
+			again, err := Replay(context.Background(), Config{Target: fresh, Deadline: cfg.Deadline, RecoverWait: cfg.RecoverWait}, loaded)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if again == nil || again.Kind != tt.kind || again.Rule != tt.rule {
-				t.Fatalf("replay on a fresh buggy server found %+v", again)
+			if again == nil || again.Symptom() != f.Symptom() {
+				t.Fatalf("replay on a fresh planted server found %s", symptoms([]Finding{deref(again)}))
 			}
-			fixed, err := Replay(context.Background(), Config{Target: refURL, Deadline: time.Second}, loaded)
+			fixed, err := Replay(context.Background(), Config{Target: refURL, Deadline: cfg.Deadline}, loaded)
 			if err != nil || fixed != nil {
-				t.Fatalf("replay on the reference server: %+v, %v", fixed, err)
+				t.Fatalf("replay on the reference server: %s, %v", symptoms([]Finding{deref(fixed)}), err)
 			}
+			if tt.kind == KindCrash && srv.Crashes() == 0 {
+				t.Fatal("a crash finding, but the planted server never crashed")
+			}
+		})
+	}
+}
+
+// TestCleanServersHaveNoFindings: over the planted runs' budget, the
+// reference server and the planted server without a bug give no finding,
+// while the run still learns (the corpus grows past the seeds).
+func TestCleanServersHaveNoFindings(t *testing.T) {
+	ref, refURL, err := server.Start("127.0.0.1:0", server.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.Close()
+	_, cleanURL := startPlanted(t, clean)
+	for _, target := range []struct {
+		name, url string
+		parallel  int
+	}{{"reference", refURL, 4}, {"planted-clean", cleanURL, 1}} {
+		t.Run(target.name, func(t *testing.T) {
+			rep, err := Run(context.Background(), Config{Target: target.url, Seed: plantedSeed, Execs: plantedBudget, Parallel: target.parallel,
+				Deadline: plantedDeadline, Cases: testCases, Logf: t.Logf})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rep.Findings) != 0 || rep.Execs != plantedBudget {
+				t.Fatalf("%d sessions: findings %s", rep.Execs, symptoms(rep.Findings))
+			}
+			if rep.Corpus <= rep.Seeds || rep.Answers < 20 {
+				t.Fatalf("corpus %d from %d seeds, %d distinct answers: the run did not learn", rep.Corpus, rep.Seeds, rep.Answers)
+			}
+			t.Logf("%d sessions in %v (%.0f/s), corpus %d, %d distinct answers, %d unconfirmed",
+				rep.Execs, rep.Elapsed.Round(time.Millisecond), rep.ExecsPerSec, rep.Corpus, rep.Answers, rep.Unconfirmed)
 		})
 	}
 }
@@ -176,14 +273,14 @@ func TestRunRefusesAnUnreachableTarget(t *testing.T) {
 	}
 	url := "ws://" + l.Addr().String() + "/"
 	l.Close() // nothing listens there now
-	_, err = Run(context.Background(), Config{Target: url, Iterations: 1, Deadline: 200 * time.Millisecond})
+	_, err = Run(context.Background(), Config{Target: url, Execs: 1, Deadline: 200 * time.Millisecond})
 	if err == nil || !errors.Is(err, errTargetDown) {
 		t.Fatalf("Run against a closed port: %v", err)
 	}
 }
 
 // TestRunStopsOnTimeAndCancel: Duration and ctx end a run promptly (within
-// the iteration in flight), with what was done so far and no error.
+// the sessions in flight), with what was done so far and no error.
 func TestRunStopsOnTimeAndCancel(t *testing.T) {
 	srv, url, err := server.Start("127.0.0.1:0", server.Config{})
 	if err != nil {
@@ -191,18 +288,36 @@ func TestRunStopsOnTimeAndCancel(t *testing.T) {
 	}
 	defer srv.Close()
 	const deadline = time.Second
-	inFlight := 3*deadline + time.Second // one iteration's worst case, and slack for a loaded machine
+	inFlight := 4*deadline + time.Second // one session's worst case, and slack for a loaded machine
 
-	rep, err := Run(context.Background(), Config{Target: url, Seed: 5, Duration: 300 * time.Millisecond, Deadline: deadline})
-	if err != nil || rep.Elapsed < 300*time.Millisecond || rep.Elapsed > 300*time.Millisecond+inFlight || rep.Iterations == 0 {
-		t.Fatalf("Duration 300ms: %d iterations in %v, %v", rep.Iterations, rep.Elapsed, err)
+	const d = 2 * time.Second
+	rep, err := Run(context.Background(), Config{Target: url, Seed: 5, Duration: d, Deadline: deadline, Parallel: 2, Cases: testCases})
+	if err != nil || rep.Elapsed < d || rep.Elapsed > d+inFlight || rep.Execs == 0 {
+		t.Fatalf("Duration %v: %d sessions in %v, %v", d, rep.Execs, rep.Elapsed, err)
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	start := time.Now()
-	rep, err = Run(ctx, Config{Target: url, Seed: 5, Iterations: 1 << 30, Deadline: deadline})
-	if took := time.Since(start); err != nil || took > time.Second+inFlight || rep.Iterations == 0 || len(rep.Findings) != 0 {
-		t.Fatalf("cancelled after 1s: %d iterations in %v, findings %v, %v", rep.Iterations, took, rep.Findings, err)
+	rep, err = Run(ctx, Config{Target: url, Seed: 5, Execs: 1 << 30, Deadline: deadline, Parallel: 2, Cases: testCases})
+	if took := time.Since(start); err != nil || took > time.Second+inFlight || len(rep.Findings) != 0 {
+		t.Fatalf("cancelled after 1s: %d sessions in %v, findings %s, %v", rep.Execs, took, symptoms(rep.Findings), err)
 	}
+}
+
+// symptoms is findings in a line each, for failure messages (a finding's
+// wire log is too long for one).
+func symptoms(fs []Finding) string {
+	out := ""
+	for _, f := range fs {
+		out += fmt.Sprintf("\n  %s %s at session %d: %s; expected: %s; from %s", f.Kind, f.Rule, f.Exec, f.Detail, f.Expect, f.Origin)
+	}
+	return out
+}
+
+func deref(f *Finding) Finding {
+	if f == nil {
+		return Finding{Kind: "none"}
+	}
+	return *f
 }

@@ -1,16 +1,17 @@
 package netfuzz
 
 import (
-	"context"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/reference/frame"
+	"github.com/wsconform/wsconform/reference/handshake"
 )
 
 // Kind is what went wrong on the server.
@@ -19,35 +20,54 @@ type Kind string
 const (
 	KindCrash     Kind = "crash"     // it stopped completing opening handshakes
 	KindHang      Kind = "hang"      // it owed a close frame or TCP close and sent neither
-	KindViolation Kind = "violation" // its own frames broke RFC 6455
+	KindDrop      Kind = "drop"      // it owed a close frame and dropped TCP without one
+	KindViolation Kind = "violation" // its own answer broke RFC 6455 / RFC 7692
 )
 
-// Finding is one problem, with everything needed to send the same octets
+// Finding is one problem, with everything needed to send the same session
 // again. Its JSON form is the reproducer file.
 type Finding struct {
 	Kind   Kind   `json:"kind"`
-	Rule   string `json:"rule"` // the rule the server broke (violation) or had to enforce (hang)
+	Rule   string `json:"rule"` // the rule the server broke (violation) or had to enforce (hang, drop)
 	Detail string `json:"detail"`
-	// Expect is what a conforming server had to do after these frames.
-	Expect    string       `json:"expect"`
-	Target    string       `json:"target"`
-	Seed      int64        `json:"seed"`
-	Iteration int          `json:"iteration"`
-	Steps     []StepRecord `json:"steps"`
-	// Close and Wire are how the connection went: the closing state and the
-	// wire log (octets both ways, decoded frames, timers).
+	// Expect is what a conforming server had to do after the session.
+	Expect string `json:"expect"`
+	Target string `json:"target"`
+	Seed   int64  `json:"seed"`
+	Exec   int    `json:"exec"`   // the run's session number that showed it first
+	Origin string `json:"origin"` // the catalogue case the session descends from
+	// The session, minimized: the request and the frames as octets.
+	Request *handshake.Request `json:"request"`
+	Steps   []StepRecord       `json:"steps"`
+	// Minimization: the session's octets and steps as found and as saved,
+	// and how many sessions it took.
+	Found        Size `json:"found"`
+	Saved        Size `json:"saved"`
+	MinimizeRuns int  `json:"minimize_runs"`
+	// Close and Wire are how the connection went when the session was
+	// last run: the closing state and the wire log.
 	Close observed.CloseState `json:"close"`
 	Wire  []observed.Entry    `json:"wire,omitempty"`
 	Path  string              `json:"-"` // where Write put it
 }
 
-func (f Finding) key() string { return string(f.Kind) + " " + f.Rule }
+// Size is a session's size: octets on the wire and steps.
+type Size struct {
+	Octets int `json:"octets"`
+	Steps  int `json:"steps"`
+}
+
+func sizeOf(s Session) Size { return Size{Octets: s.Size(), Steps: len(s.Steps)} }
+
+// Symptom is what findings are de-duplicated by: the kind and the rule.
+func (f Finding) Symptom() string { return string(f.Kind) + " " + f.Rule }
 
 // StepRecord is a Step as octets: the frame exactly as sent (masked, length
 // field as written), decoded for people alongside.
 type StepRecord struct {
 	Hex   string `json:"hex"`
-	Frame string `json:"frame"`
+	Raw   bool   `json:"raw,omitempty"` // octets that are not one frame
+	Frame string `json:"frame,omitempty"`
 	Chop  int    `json:"chop,omitempty"`
 	Note  string `json:"note,omitempty"`
 }
@@ -55,6 +75,10 @@ type StepRecord struct {
 func records(steps []Step) []StepRecord {
 	out := make([]StepRecord, len(steps))
 	for i, s := range steps {
+		if s.Raw != nil {
+			out[i] = StepRecord{Hex: hex.EncodeToString(s.Raw), Raw: true, Chop: s.Chop, Note: s.Note}
+			continue
+		}
 		h := s.Frame.Header
 		h.Length = uint64(len(s.Frame.Payload))
 		desc := h.String()
@@ -62,9 +86,10 @@ func records(steps []Step) []StepRecord {
 			h.Length = *s.Frame.LengthOverride
 			desc = fmt.Sprintf("%v (%d payload octets follow)", h, len(s.Frame.Payload))
 		}
+		preview := s.Frame.Payload[:min(len(s.Frame.Payload), 64)]
 		out[i] = StepRecord{
 			Hex:   hex.EncodeToString(s.Frame.Bytes()),
-			Frame: fmt.Sprintf("%s payload=%q", desc, s.Frame.Payload),
+			Frame: fmt.Sprintf("%s payload=%q", desc, preview),
 			Chop:  s.Chop,
 			Note:  s.Note,
 		}
@@ -78,9 +103,12 @@ func (r StepRecord) step() (Step, error) {
 	if err != nil {
 		return Step{}, fmt.Errorf("step hex: %v", err)
 	}
+	if r.Raw {
+		return Step{Raw: wire, Chop: r.Chop, Note: r.Note}, nil
+	}
 	h, n, err := frame.ParseHeader(wire)
 	if err != nil {
-		return Step{}, fmt.Errorf("step %q: %v", r.Hex, err)
+		return Step{}, fmt.Errorf("step %.40q: %v", r.Hex, err)
 	}
 	payload := slices.Clone(wire[n:])
 	if h.Masked {
@@ -94,15 +122,29 @@ func (r StepRecord) step() (Step, error) {
 	return Step{Frame: f, Chop: r.Chop, Note: r.Note}, nil
 }
 
-func wireOf(steps []Step) []byte {
-	var b []byte
-	for _, s := range steps {
-		b = s.Frame.Append(b)
+// Session is the reproducer's session.
+func (f Finding) Session() (Session, error) {
+	s := Session{Request: f.Request, Origin: f.Origin}
+	if s.Request == nil {
+		return s, fmt.Errorf("no request")
 	}
-	return b
+	s.Request = s.Request.Clone()
+	for _, r := range f.Steps {
+		st, err := r.step()
+		if err != nil {
+			return s, err
+		}
+		s.Steps = append(s.Steps, st)
+	}
+	return s, nil
 }
 
-// Write saves f as dir/<kind>-<rule>-seed<seed>-iter<iteration>.json and
+// MaxReproducer bounds a reproducer file: sessions are bounded
+// (MaxSessionBytes, twice that as hex), and the wire log is dropped from a
+// file that would pass the bound.
+const MaxReproducer = 4 << 20
+
+// Write saves f as dir/<kind>-<rule>.json (one file per symptom) and
 // returns the path.
 func (f Finding) Write(dir string) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -110,10 +152,15 @@ func (f Finding) Write(dir string) (string, error) {
 	}
 	f.Wire = boundWire(f.Wire)
 	b, err := json.MarshalIndent(f, "", "  ")
+	if err == nil && len(b) > MaxReproducer {
+		f.Wire = nil
+		b, err = json.MarshalIndent(f, "", "  ")
+	}
 	if err != nil {
 		return "", err
 	}
-	path := filepath.Join(dir, fmt.Sprintf("%s-%s-seed%d-iter%d.json", f.Kind, f.Rule, f.Seed, f.Iteration))
+	name := strings.NewReplacer("/", "_", " ", "_").Replace(fmt.Sprintf("%s-%s.json", f.Kind, f.Rule))
+	path := filepath.Join(dir, name)
 	return path, os.WriteFile(path, append(b, '\n'), 0o644)
 }
 
@@ -127,35 +174,13 @@ func Load(path string) (Finding, error) {
 	if err := json.Unmarshal(b, &f); err != nil {
 		return f, fmt.Errorf("%s: %v", path, err)
 	}
-	if len(f.Steps) == 0 {
-		return f, fmt.Errorf("%s: no steps", path)
+	if f.Request == nil && len(f.Steps) == 0 {
+		return f, fmt.Errorf("%s: no session in it", path)
+	}
+	if _, err := f.Session(); err != nil {
+		return f, fmt.Errorf("%s: %v", path, err)
 	}
 	return f, nil
-}
-
-// Replay sends the reproducer's frames to cfg.Target (f.Target if empty)
-// in one connection, as the iteration did, and returns what it finds now:
-// nil when the problem no longer shows.
-func Replay(ctx context.Context, cfg Config, f Finding) (*Finding, error) {
-	cfg = cfg.withDefaults()
-	if cfg.Target == "" {
-		cfg.Target = f.Target
-	}
-	target, err := cfg.target()
-	if err != nil {
-		return nil, err
-	}
-	steps := make([]Step, len(f.Steps))
-	for i, r := range f.Steps {
-		if steps[i], err = r.step(); err != nil {
-			return nil, err
-		}
-	}
-	got, err := runSteps(ctx, target, cfg.Deadline, steps)
-	if got != nil {
-		got.Target, got.Seed, got.Iteration = cfg.Target, f.Seed, f.Iteration
-	}
-	return got, err
 }
 
 // A reproducer keeps at most MaxWire wire log entries, the first and the

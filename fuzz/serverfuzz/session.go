@@ -25,7 +25,6 @@ import (
 // input is a session, and a short one is a short valid session.
 type Session struct {
 	Request  *handshake.Request
-	Offered  bool // permessage-deflate was offered
 	Pipeline bool // frames follow the request at once, without waiting for the answer
 	Steps    []Step
 }
@@ -154,14 +153,10 @@ func (s *Session) decodeHandshake(in *input) {
 	switch (h >> 3) & 3 {
 	case 1:
 		req.Add("Sec-WebSocket-Extensions", deflate.ExtensionName)
-		s.Offered = true
 	case 2:
 		req.Add("Sec-WebSocket-Extensions", deflateOffer(in.byte()))
-		s.Offered = true
 	case 3:
-		v := string(in.take(int(in.byte())))
-		req.Add("Sec-WebSocket-Extensions", v)
-		s.Offered = strings.Contains(v, deflate.ExtensionName)
+		req.Add("Sec-WebSocket-Extensions", string(in.take(int(in.byte()))))
 	}
 	if h&0x20 != 0 {
 		req.Add("Sec-WebSocket-Protocol", "chat, superchat")

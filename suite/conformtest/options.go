@@ -58,7 +58,8 @@ func FailOn(verdicts ...string) Option {
 // Departures lists what the server deliberately does differently: case id
 // (or id glob) -> the reason. Those cases still run and their verdicts are
 // logged, but they do not fail the test; a listed departure whose cases
-// all pass fails the test, so that the list does not go stale.
+// all ran (-run did not narrow them) and passed fails the test, so that
+// the list does not go stale.
 func Departures(reasons map[string]string) Option {
 	return func(s *settings) {
 		if s.departures == nil {
