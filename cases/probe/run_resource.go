@@ -367,9 +367,11 @@ func inflateBomb(ctx context.Context, env Env, p *cases.ResourcePlan, log *WireL
 const neverReadMessage = 1 << 20
 
 // neverRead sends messages whose echoes it never reads until its writes
-// block (the target stopped reading) or p.Cap octets are out, then
-// measures how long the target holds the connection, up to p.Hold: a
-// write that fails (the target reset the connection) ends the hold.
+// stall (the target stopped reading) or p.Cap octets are out, then
+// measures how long the target holds the connection, up to p.Hold. While
+// stalled it keeps offering the rest of the stream with short deadlines:
+// a write that makes progress means the target was only slow (the stall
+// ends), one that fails means the target dropped the connection.
 func neverRead(ctx context.Context, env Env, p *cases.ResourcePlan, log *WireLog, r *cases.Result) (run cases.ResourceRun) {
 	conn, err := Dial(ctx, env.Target, env.timeouts(), log)
 	if err != nil {
@@ -384,66 +386,69 @@ func neverRead(ctx context.Context, env Env, p *cases.ResourcePlan, log *WireLog
 		return run
 	}
 	conn.Quiet(true)
-	run.Held.Cap = env.scaled(p.Hold)
+	held := &run.Held
+	held.Cap = env.scaled(p.Hold)
 	// A write that waits this long means the target has stopped reading;
 	// never less than a second, whatever the scale, so that a busy machine
 	// is not taken for a full buffer.
 	stallWait := max(env.scaled(p.Wait), time.Second)
+	poll := max(env.scaled(500*time.Millisecond), 50*time.Millisecond)
 	h := frame.Header{Fin: true, Opcode: frame.OpBinary, Masked: true, Mask: NewMaskKey(), Length: neverReadMessage}
 	payload := bytes.Repeat([]byte{'r'}, neverReadMessage)
 	frame.MaskBytes(h.Mask, 0, payload)
 	msg := append(frame.AppendHeader(nil, h), payload...)
-	// Written in pieces, each with its own deadline: a piece that times
-	// out means the target has stopped reading.
-	write := func(b []byte, wait time.Duration) error {
-		conn.nc.SetWriteDeadline(time.Now().Add(wait))
-		_, err := conn.nc.Write(b)
-		return err
-	}
 	var stalledAt time.Time
-	for run.Held.Buffered < p.Cap && stalledAt.IsZero() {
-		for off := 0; off < len(msg); off += streamChunk {
-			begin := time.Now()
-			err := write(msg[off:min(off+streamChunk, len(msg))], stallWait)
-			if errors.Is(err, os.ErrDeadlineExceeded) {
-				stalledAt = begin
-				break
-			}
-			if err != nil || ctx.Err() != nil {
-				// Dropped while we were still sending: it gave up at once.
-				log.Note("write failed while sending: " + fmt.Sprint(err))
-				run.Held = cases.Held{Stalled: true, GaveUp: true, Buffered: run.Held.Buffered, Cap: run.Held.Cap}
-				return run
-			}
-		}
-		if stalledAt.IsZero() {
-			run.Held.Buffered += neverReadMessage
-		}
-	}
-	if stalledAt.IsZero() {
-		log.Note(fmt.Sprintf("%d octets sent and the target is still reading", run.Held.Buffered))
-		return run
-	}
-	run.Held.Stalled = true
-	log.Note(fmt.Sprintf("our writes block after %d octets: the target stopped reading", run.Held.Buffered))
-	poll := time.NewTicker(max(env.scaled(500*time.Millisecond), 50*time.Millisecond))
-	defer poll.Stop()
-	for time.Since(stalledAt) < run.Held.Cap {
-		select {
-		case <-ctx.Done():
-			return run
-		case <-poll.C:
-		}
-		// One more octet of the frame: it waits in full buffers while the
-		// connection is held, and fails once the target has reset it.
-		if err := write([]byte{'r'}, 10*time.Millisecond); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
-			run.Held.GaveUp, run.Held.For = true, time.Since(stalledAt)
-			log.Note(fmt.Sprintf("the target dropped the connection %v after it stopped reading (%v)", run.Held.For.Round(time.Millisecond), err))
+	var sent int64
+	for pos := 0; ; {
+		if ctx.Err() != nil {
 			return run
 		}
+		wait := stallWait
+		if !stalledAt.IsZero() {
+			wait = poll
+		}
+		begin := time.Now()
+		conn.nc.SetWriteDeadline(begin.Add(wait))
+		n, err := conn.nc.Write(msg[pos:min(pos+streamChunk, len(msg))])
+		pos += n
+		sent += int64(n)
+		if pos == len(msg) {
+			pos = 0
+		}
+		switch {
+		case n > 0 && !stalledAt.IsZero():
+			log.Note("the target read again: it was slow, not stalled")
+			stalledAt = time.Time{}
+		case errors.Is(err, os.ErrDeadlineExceeded) && stalledAt.IsZero():
+			stalledAt = begin
+			held.Stalled, held.Buffered = true, sent
+			log.Note(fmt.Sprintf("our writes block after %d octets: the target stopped reading", sent))
+		case err != nil && !errors.Is(err, os.ErrDeadlineExceeded):
+			held.GaveUp = true
+			if !stalledAt.IsZero() {
+				held.For = time.Since(stalledAt)
+			}
+			if !held.Stalled {
+				held.Stalled, held.Buffered = true, sent
+			}
+			log.Note(fmt.Sprintf("the target dropped the connection after %d octets (%v)", sent, err))
+			return run
+		}
+		switch {
+		case !stalledAt.IsZero() && time.Since(stalledAt) >= held.Cap:
+			held.For = time.Since(stalledAt)
+			return run
+		case stalledAt.IsZero() && sent >= p.Cap:
+			held.Stalled, held.Buffered = false, sent
+			log.Note(fmt.Sprintf("%d octets sent and the target is still reading", sent))
+			return run
+		case !stalledAt.IsZero():
+			select {
+			case <-time.After(poll):
+			case <-ctx.Done():
+			}
+		}
 	}
-	run.Held.For = time.Since(stalledAt)
-	return run
 }
 
 // aliveCheck opens a new connection, sends a text message and waits for

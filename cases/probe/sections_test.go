@@ -18,9 +18,10 @@ import (
 // Sections 17 and 18 against the reference server and against reference
 // servers with one planted bug each. The slow-client cases (18.3) wait
 // for the target to give up, so they run at half their caps, against
-// servers whose own timeouts are 3 s; the rest run at scale 2 (their
-// one-second protocol timers would measure a loaded test machine) against
-// servers with a 1 MiB message limit, so that the limit search stays small.
+// servers whose own timeouts are 5 s (handshake) and 3 s (write); the
+// rest run at scale 2 (their one-second protocol timers would measure a
+// loaded test machine) against servers with a 1 MiB message limit, so
+// that the limit search stays small.
 
 // slowScale shrinks the slow-client caps (30 s) to 15 s; otherScale
 // stretches the other cases' timers.
@@ -35,7 +36,7 @@ func testLimits(cfg server.Config) server.Config {
 		cfg.MaxMessageSize = 1 << 20
 	}
 	if cfg.HandshakeTimeout == 0 {
-		cfg.HandshakeTimeout = 3 * time.Second
+		cfg.HandshakeTimeout = 5 * time.Second
 	}
 	if cfg.WriteTimeout == 0 {
 		cfg.WriteTimeout = 3 * time.Second
