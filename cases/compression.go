@@ -330,6 +330,9 @@ func JudgeCompression(r *Result, c *Case, run CompressionRun) {
 	case run.Agreed == nil:
 		r.Behavior = p.Declined
 		r.Reason = "We offered " + offersText(p.Offers) + "; the target declined permessage-deflate, which RFC 7692 allows (the extension is optional), so the case does not apply"
+		if st.IsServer {
+			r.Reason = "The client offered no permessage-deflate this case can accept (" + clientAcceptText(c) + "); RFC 7692 is optional, so the case does not apply"
+		}
 	case run.Failure != "" || run.Echoed < p.Count:
 		what := run.Failure
 		if what == "" {
@@ -369,6 +372,7 @@ func JudgeRefusedDeflateAnswer(r *Result, c *Case, hs *observed.Handshake) bool 
 	r.Behavior, r.BehaviorClose = Failed, CloseFailed
 	r.Reason = v.reason
 	r.CloseReason = "the opening handshake did not complete: we failed the connection over the target's permessage-deflate answer"
+	r.Rule, r.RuleSection = v.invalid.Rule, v.invalid.Section
 	return true
 }
 
@@ -410,4 +414,28 @@ func compressionStats(s observed.DeflateStats, echoed int, took time.Duration) *
 		st.SentCompressionRatio = float64(s.SentCompressed) / float64(s.SentMessage)
 	}
 	return st
+}
+
+// clientAcceptText says what a client's offer needs for the case to accept
+// it as the server.
+func clientAcceptText(c *Case) string {
+	if c.Clients == nil || len(c.Clients.Deflate) == 0 {
+		return "none is accepted"
+	}
+	var parts []string
+	for _, a := range c.Clients.Deflate {
+		var need []string
+		if a.ClientNoContextTakeover {
+			need = append(need, "client_no_context_takeover")
+		}
+		if a.ClientMaxWindowBits != 0 {
+			need = append(need, fmt.Sprintf("client_max_window_bits (we answer %d)", a.ClientMaxWindowBits))
+		}
+		if len(need) == 0 {
+			parts = append(parts, "any permessage-deflate offer")
+			continue
+		}
+		parts = append(parts, "an offer with "+strings.Join(need, " and "))
+	}
+	return "we accept " + strings.Join(parts, ", or ")
 }

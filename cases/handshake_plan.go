@@ -61,6 +61,16 @@ type Acceptance struct {
 	// on a new connection right after; a server that declines that too does
 	// not implement RFC 7692 (optional), and the case is UNIMPLEMENTED.
 	DeflateControl bool
+	// Breaks is the rule an answer that FAILS or is NON-STRICT by Rules
+	// breaks (a 101 a client must reject names the rule it broke instead).
+	Breaks RuleRef
+}
+
+// RuleRef names a rule: its stable id (reports and gates key on it) and
+// the RFC section that states it.
+type RuleRef struct {
+	ID      string `json:"id"`
+	Section string `json:"section"`
 }
 
 // Session is what runs on a connection the target accepted: one echoed
@@ -244,6 +254,8 @@ type HandshakeView struct {
 	// DeflateControl: see Acceptance.DeflateControl.
 	DeflateControl bool   `json:"deflateControlOnDecline,omitempty"`
 	Drip           string `json:"pauseBetweenWrites,omitempty"`
+	// Breaks is the rule a FAILED or NON-STRICT answer breaks.
+	Breaks *RuleRef `json:"breaks,omitempty"`
 }
 
 // AnswerRuleView is one row of the status-to-verdict table.
@@ -261,6 +273,10 @@ func (x *HandshakeExchange) View() *HandshakeView {
 	req := unpadded.Request(handshake.NewClientRequest(u, renderKey), func() string { return renderSecondKey })
 	v := &HandshakeView{Request: string(x.Wire(req)), Chop: x.Chop, PadTo: x.PadTo, StopAfter: x.StopAfter,
 		Deflate: x.Accept.CheckDeflate, Control: x.Accept.Control, Recheck: x.Accept.Recheck, DeflateControl: x.Accept.DeflateControl}
+	if x.Accept.Breaks != (RuleRef{}) {
+		breaks := x.Accept.Breaks
+		v.Breaks = &breaks
+	}
 	for _, e := range x.Edits {
 		v.Edits = append(v.Edits, e.String())
 	}

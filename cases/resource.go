@@ -193,6 +193,18 @@ type Alive struct {
 	Observed string // what the check got, in words
 }
 
+// The rules a resource case's verdict can name (Result.Rule).
+var (
+	RuleSlowHandshakeHeld    = RuleRef{"limits-slow-handshake-held", "RFC 6455 §10.4"}
+	RuleUnreadConnectionHeld = RuleRef{"limits-unread-connection-held", "RFC 6455 §10.4"}
+	RuleAnnouncedNotRefused  = RuleRef{"limits-announced-length-not-refused", "RFC 6455 §10.4"}
+	RuleRefusalCode          = RuleRef{"limits-refusal-not-1009", "RFC 6455 §7.4.1"}
+	RuleLimitBypassed        = RuleRef{"limits-message-limit-bypassed", "RFC 6455 §10.4"}
+	RuleLimitRefusedApart    = RuleRef{"limits-refused-another-way", "RFC 6455 §10.4"}
+	RuleNoReaction           = RuleRef{"limits-no-reaction", "RFC 6455 §10.4"}
+	RuleStoppedServing       = RuleRef{"limits-stopped-serving", "RFC 6455 §10.4"}
+)
+
 // rfcResourceLimits is the requirement the resource cases rest on.
 const rfcResourceLimits = "RFC 6455 §10.4"
 
@@ -345,11 +357,16 @@ func JudgeResource(r *Result, c *Case, run ResourceRun) {
 		r.Observed = append(r.Observed, "then, on a new connection, a handshake and an echo: "+run.Alive.Observed)
 		if !run.Alive.OK {
 			r.Behavior = Failed
+			r.Rule, r.RuleSection = RuleStoppedServing.ID, RuleStoppedServing.Section
 			r.Reason = sentence(strings.TrimSuffix(r.Reason, ".") + "; then a new connection got: " + run.Alive.Observed +
 				". The target stopped serving: RFC 6455 §10.4 says implementations MUST protect themselves against exceeding their limits")
 		}
 	}
 	r.Reason = sentence(r.Reason)
+	if (r.Behavior == Failed || r.Behavior == NonStrict) && r.Rule == "" {
+		rule := resourceRule(p, run)
+		r.Rule, r.RuleSection = rule.ID, rule.Section
+	}
 	switch r.Behavior {
 	case Failed:
 		r.BehaviorClose, r.CloseReason = CloseFailed, "see the main verdict: the target did not protect itself"
@@ -358,4 +375,22 @@ func JudgeResource(r *Result, c *Case, run ResourceRun) {
 	default:
 		r.BehaviorClose, r.CloseReason = CloseOK, "the connection ended as the main verdict describes"
 	}
+}
+
+// resourceRule is the rule a FAILED or NON-STRICT resource verdict rests on.
+func resourceRule(p *ResourcePlan, run ResourceRun) RuleRef {
+	re := run.Reaction
+	switch {
+	case p.Kind == NeverRead:
+		return RuleUnreadConnectionHeld
+	case re.Kind == ReactedClose && re.Code != 1009 && re.Code != 0 && p.Kind != BypassLimit:
+		return RuleRefusalCode
+	case p.Kind == AnnounceLength && re.Kind == ReactedSilence:
+		return RuleAnnouncedNotRefused
+	case p.Kind == BypassLimit && re.Kind == ReactedEcho:
+		return RuleLimitBypassed
+	case p.Kind == BypassLimit && re.Refused():
+		return RuleLimitRefusedApart
+	}
+	return RuleNoReaction
 }

@@ -68,6 +68,7 @@ func negotiationCorners() []*Case {
 			CheckDeflate:   true,
 			Control:        true,
 			DeflateControl: true,
+			Breaks:         ruleExtensionOfferRefused,
 		}
 		if valid {
 			acc.Rules[2] = AnswerRule{AnswerDeflateDeclined, Informational, "RFC 7692 §5 lets a server decline any offer; this one is valid and the server accepts a plain permessage-deflate offer, so it declines what it does not support here (recorded only)"}

@@ -97,7 +97,7 @@ func slowClientCases() []*Case {
 			{AnswerBroken101, Informational, "A 101 to an incomplete request (recorded only)"},
 			{AnswerSilent, NonStrict, held},
 			{AnswerDeclined, OK, "The server gave up on " + what + ", as a server protecting itself from slow clients does (no RFC sets a number)"},
-		}}
+		}, Breaks: RuleSlowHandshakeHeld}
 	}
 	stall := func(id, title, desc string, x *HandshakeExchange) *Case {
 		return &Case{

@@ -101,8 +101,11 @@ const MaxMessage = 64 << 20
 
 // Conn is one connection to the target.
 type Conn struct {
-	nc       net.Conn
-	br       *bufio.Reader
+	nc net.Conn
+	br *bufio.Reader
+	// server: we play the server (Accept): frames go unmasked, the peer's
+	// must be masked (§5.1), and we close TCP after the closing handshake.
+	server   bool
 	Log      *WireLog
 	timeouts Timeouts
 	stopCtx  func() bool
@@ -184,6 +187,13 @@ func Dial(ctx context.Context, t Target, to Timeouts, log *WireLog) (*Conn, erro
 		}
 		nc = tc
 	}
+	c := newConn(ctx, nc, to, log)
+	log.Note("TCP connected to " + nc.RemoteAddr().String())
+	return c, nil
+}
+
+// newConn wraps an open TCP (or TLS) connection; its deadline follows ctx.
+func newConn(ctx context.Context, nc net.Conn, to Timeouts, log *WireLog) *Conn {
 	c := &Conn{
 		nc:       nc,
 		Log:      log,
@@ -195,8 +205,7 @@ func Dial(ctx context.Context, t Target, to Timeouts, log *WireLog) (*Conn, erro
 	}
 	c.br = bufio.NewReaderSize(loggingReader{c}, 64<<10)
 	c.stopCtx = context.AfterFunc(ctx, func() { nc.SetDeadline(time.Now()) })
-	log.Note("TCP connected to " + nc.RemoteAddr().String())
-	return c, nil
+	return c
 }
 
 // WriteRaw writes octets as they are, in chops of chop octets (0: one write).

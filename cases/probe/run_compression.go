@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/wsconform/wsconform/cases"
+	"github.com/wsconform/wsconform/cases/observed"
 )
 
 // runCompression runs a compression plan on a real connection and hands
@@ -19,7 +20,7 @@ func runCompression(ctx context.Context, c *cases.Case, env Env, start time.Time
 	if p.CheckReach {
 		openDeflate = OpenDeflateChecked
 	}
-	conn, hs, agreed, err := openDeflate(ctx, env.Target, env.timeouts(), log, p.Offers)
+	conn, hs, _, err := openDeflate(ctx, env.Target, env.timeouts(), log, p.Offers)
 	r.Handshake = hs
 	if err != nil {
 		if !cases.JudgeRefusedDeflateAnswer(&r, c, hs) {
@@ -28,7 +29,18 @@ func runCompression(ctx context.Context, c *cases.Case, env Env, start time.Time
 		r.WireLog = log.Entries()
 		return r
 	}
+	return driveCompression(ctx, c, env, conn, hs, log)
+}
 
+// driveCompression runs a compression plan on an open connection (either
+// role): if permessage-deflate was agreed, the messages and their echoes,
+// then a normal close, and judges it.
+func driveCompression(ctx context.Context, c *cases.Case, env Env, conn *Conn, hs *observed.Handshake, log *WireLog) cases.Result {
+	p := c.Compression
+	r := cases.NewResult(c)
+	r.FailFastOffset = -1
+	r.Handshake = hs
+	agreed := conn.Deflate()
 	run := cases.CompressionRun{Agreed: agreed, Deadline: env.scaled(c.Timer.After)}
 	if agreed != nil {
 		conn.Quiet(true) // megabytes of compressed previews tell nobody anything

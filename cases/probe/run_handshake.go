@@ -53,7 +53,7 @@ func runHandshake(ctx context.Context, c *cases.Case, env Env) (r cases.Result) 
 		r.Observed = append(r.Observed, "then, on a new connection, a plain permessage-deflate offer: "+ctl.Observed)
 		ex.log.Note("deflate control on a new connection: " + ctl.Observed)
 	}
-	r.Behavior, r.Reason = cases.JudgeHandshakeAnswer(x, ans, ctl)
+	cases.JudgeHandshake(&r, x, ans, ctl)
 	if x.StopAfter != "" || x.Drip > 0 {
 		cases.JudgeHeld(&r, ex.hs.Duration)
 	}

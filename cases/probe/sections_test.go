@@ -199,6 +199,17 @@ func TestPlantedBugsSections17And18(t *testing.T) {
 			}
 			results := runSections(t, startReference(t, testLimits(tc.cfg)), sel)
 			got := caught(results)
+			// Every verdict of a handshake or resource case that fails names
+			// the rule broken and its section, as section 15 does.
+			for _, id := range got {
+				c, _ := cases.Lookup(id)
+				if c.Handshake == nil && c.Resource == nil {
+					continue
+				}
+				if r := results[id]; r.Rule == "" || !strings.HasPrefix(r.RuleSection, "RFC ") {
+					t.Errorf("%s %s: rule %q, section %q: %s", id, r.Behavior, r.Rule, r.RuleSection, r.Reason)
+				}
+			}
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("caught %v, want %v", got, tc.want)
 				for _, id := range symmetricDifference(got, tc.want) {
