@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/wsconform/wsconform/cases/observed"
@@ -95,6 +96,19 @@ type DeflateAccept struct {
 	// ClientMaxWindowBits (9-15, 0: not asked) limits the client's window
 	// (§7.1.2.2); the client must have offered client_max_window_bits.
 	ClientMaxWindowBits int
+}
+
+// String is the acceptance as our response shows it, beyond what the
+// client asked of us: "permessage-deflate", plus the client parameters.
+func (a DeflateAccept) String() string {
+	s := "permessage-deflate"
+	if a.ClientNoContextTakeover {
+		s += "; client_no_context_takeover"
+	}
+	if a.ClientMaxWindowBits != 0 {
+		s += fmt.Sprintf("; client_max_window_bits=%d", a.ClientMaxWindowBits)
+	}
+	return s
 }
 
 // ForClients is the case as it is played against a client: its close

@@ -102,6 +102,8 @@ func clientPlay(c *Case) {
 			}
 			c.Clients.Deflate = append(c.Clients.Deflate, a)
 		}
+		c.Clients.Note = "Against a client we are the server: instead of offering, we accept the client's offer as Autobahn's server does in this case (" +
+			clientAcceptText(c) + ") and send the same messages; a client that offers nothing we can accept is UNIMPLEMENTED."
 	}
 }
 

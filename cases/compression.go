@@ -2,6 +2,7 @@ package cases
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"iter"
@@ -189,11 +190,8 @@ func (p *CompressionPlan) slice(dst, data []byte, pos int) ([]byte, int) {
 			pos = 0
 		}
 		// A run of ASCII octets is as many characters: copied in bulk.
-		end, chars := pos, 0
-		for end < len(data) && chars < need && data[end] < utf8.RuneSelf {
-			end++
-			chars++
-		}
+		end := asciiRun(data[pos:min(len(data), pos+need)]) + pos
+		chars := end - pos
 		if chars == 0 {
 			_, w := utf8.DecodeRune(data[pos:])
 			end, chars = pos+w, 1
@@ -203,6 +201,21 @@ func (p *CompressionPlan) slice(dst, data []byte, pos int) ([]byte, int) {
 		pos = end
 	}
 	return dst, pos
+}
+
+// asciiRun is the length of p's leading run of ASCII octets, found eight
+// octets at a time.
+func asciiRun(p []byte) int {
+	n := 0
+	for ; n+8 <= len(p); n += 8 {
+		if binary.LittleEndian.Uint64(p[n:])&0x8080808080808080 != 0 {
+			break
+		}
+	}
+	for n < len(p) && p[n] < utf8.RuneSelf {
+		n++
+	}
+	return n
 }
 
 // compressedFrames splits a compressed message into its frames: RSV1 on

@@ -265,8 +265,14 @@ func (c *Conn) Uncork() error {
 	}
 	c.sent(b)
 	_, err := c.nc.Write(b)
+	if cap(b) <= keepCorkLimit {
+		c.cork = b[:0] // a bulk sender corks every message: reuse the buffer
+	}
 	return err
 }
+
+// keepCorkLimit is the largest cork buffer kept for the next Cork.
+const keepCorkLimit = 256 << 10
 
 // Abandon gives up on the connection at our own deadline: outstanding says
 // what we were still doing or waiting for, for the report.

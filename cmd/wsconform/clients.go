@@ -27,6 +27,7 @@ type clientsFlags struct {
 	out              string
 	scale            float64
 	strict           bool
+	browser          string
 	gateFlags
 	addrSet, outSet bool
 }
@@ -58,6 +59,7 @@ func clientsCommand() *cobra.Command {
 	fl.BoolVar(&f.strict, "strict", false, "NON-STRICT verdicts (and unclean closes) fail the run")
 	fl.StringSliceVar(&f.failOn, "fail-on", nil, "verdicts that fail the run, as for run")
 	fl.StringSliceVar(&f.baseline, "baseline", nil, "results file(s) of an earlier run: exit 1 only on cases that got worse (matched by agent)")
+	fl.StringVar(&f.browser, "browser", "", "a Chromium-family browser (e.g. chromium) to certify headless: every selected case through a page's WebSocket object, then the WebSocket API checks (16.10-16.16); the server stops when it is done")
 	return cmd
 }
 
@@ -155,7 +157,14 @@ func serveClients(f clientsFlags) error {
 	if err != nil {
 		return usageError{err}
 	}
-	if len(selected) == 0 {
+	var api []*cases.Case
+	if f.browser != "" {
+		if f.browser, err = browserPath(f.browser); err != nil {
+			return err
+		}
+		api = cases.SelectAPI(include, exclude)
+	}
+	if len(selected) == 0 && len(api) == 0 {
 		return badInput("no case that tests clients matches%s", selectionText(include, exclude))
 	}
 	all, _ := cases.SelectClients(nil, nil)
@@ -177,12 +186,20 @@ func serveClients(f clientsFlags) error {
 		}
 		return reporter.WriteWithAutobahnDir(out, autobahnDir, g, runs...)
 	}
+	// /updateReports cannot tell the client that writing failed: say it here.
+	updateReports := func(runs []*cases.Run) error {
+		err := writeReports(runs)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "wsconform clients: writing reports: %v\n", err)
+		}
+		return err
+	}
 	srv := clients.New(clients.Config{
 		Cases: selected, Extra: all, ExcludeAgentCases: excludeAgent,
 		Env:       probe.Env{Timeouts: probe.DefaultTimeouts(), Scale: f.scale},
 		Tool:      "wsconform " + version,
 		Selection: cases.Selection{Cases: include, Exclude: exclude, Strict: f.strict, Parallel: 1, Scale: f.scale},
-		Protocols: protocols, WriteReports: writeReports,
+		Protocols: protocols, WriteReports: updateReports,
 		OnResult: func(agent string, r cases.Result) {
 			fmt.Fprintf(os.Stdout, "[%s] %s: %s / %s\n", agent, r.ID, r.Behavior, r.BehaviorClose)
 		},
@@ -191,9 +208,22 @@ func serveClients(f clientsFlags) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	serveErr := srv.Serve(ctx, ln)
+	serveCtx, inBrowser := ctx, (*browserRun)(nil)
+	if f.browser != "" {
+		serveCtx, inBrowser = startBrowser(ctx, f.browser, ln.Addr().String(), selected, api, f.scale)
+	}
+	serveErr := srv.Serve(serveCtx, ln)
 	interrupted := ctx.Err() != nil
 	runs := srv.Runs()
+	if inBrowser != nil {
+		if serveErr == context.Canceled && !interrupted {
+			serveErr = nil // the browser is done: that stops the server
+		}
+		var err error
+		if runs, err = inBrowser.finish(runs, "wsconform "+version, cases.Selection{Cases: include, Exclude: exclude, Strict: f.strict, Parallel: 1, Scale: f.scale}); err != nil {
+			return err
+		}
+	}
 	for _, run := range runs {
 		run.Interrupted = interrupted
 		reporter.Summary(os.Stdout, run, g)

@@ -69,6 +69,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	memoryLimitFlag(root)
 	root.AddCommand(runCommand(), clientsCommand(), listCommand(), serveCommand(), fuzzCommand(), reportCommand(), diffCommand(), versionCommand())
 	err := root.Execute()
 	switch {

@@ -10,8 +10,17 @@ import (
 	"github.com/wsconform/wsconform/reference/handshake"
 )
 
-// deflateLevel favours speed: the server echoes, it does not archive.
-const deflateLevel = flate.BestSpeed
+// echoLevel is the flate level of the echoes. Faults.DeflateKeepContext
+// needs LZ77: without back-references there is no context to keep.
+func echoLevel(cfg Config) int {
+	switch {
+	case cfg.Faults.DeflateKeepContext || cfg.EchoDeflate == EchoLZ77:
+		return flate.BestSpeed
+	case cfg.EchoDeflate == EchoHuffmanOnly:
+		return flate.HuffmanOnly
+	}
+	return flate.NoCompression
+}
 
 // negotiateExtensions picks the extensions to use and the response fields
 // that announce them. The only extension the server knows is
@@ -76,7 +85,7 @@ func (s *session) startDeflate(p *deflate.Params) error {
 	if s.cfg.Faults.InflateUnlimited {
 		limit = 1 << 40 // a terabyte: no limit a test reaches
 	}
-	codec, err := deflate.NewCodec(agreed, deflate.ServerRole, deflateLevel, limit)
+	codec, err := deflate.NewCodec(agreed, deflate.ServerRole, echoLevel(s.cfg), limit)
 	if err != nil {
 		return err
 	}

@@ -45,8 +45,13 @@ func fuzzingServer(t *testing.T, include, exclude []string, tune ...func(*client
 	go func() { done <- srv.Serve(ctx, ln) }()
 	t.Cleanup(func() {
 		cancel()
-		if err := <-done; err != nil && err != context.Canceled {
-			t.Errorf("Serve: %v", err)
+		select {
+		case err := <-done:
+			if err != nil && err != context.Canceled {
+				t.Errorf("Serve: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("Serve did not return within 30 s of its context ending")
 		}
 	})
 	return ln.Addr().String(), srv
@@ -70,8 +75,10 @@ func harness(t *testing.T, addr, agent string, echo echoCase) {
 		t.Fatalf("getCaseCount answered %q", msg)
 	}
 	for i := 1; i <= n; i++ {
+		// A client may refuse a case's opening handshake (section 16 tests
+		// that): the case's verdict says whether it should have.
 		if err := echo(ctx, fmt.Sprintf("%s/runCase?case=%d&agent=%s", base, i, url.QueryEscape(agent))); err != nil {
-			t.Fatalf("case %d: %v", i, err)
+			t.Logf("case %d: %v", i, err)
 		}
 	}
 	controlMessage(t, base+"/updateReports?agent="+url.QueryEscape(agent))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,6 +69,9 @@ func TestControlProtocol(t *testing.T) {
 	}
 	controlMessage(t, base+"/updateReports?agent=a") // answered once no case is being played
 	run := srv.Runs()[0]
+	if got := run.Results[0].Reproduce; got != "wsconform clients --cases 1.1.1" {
+		t.Errorf("reproduce %q", got)
+	}
 	if len(run.Results) != 4 || run.Results[3].ID != "2.1" || run.Results[1].Behavior != "NOT RUN" {
 		t.Errorf("runs: %d results, last %s, second %s", len(run.Results), run.Results[len(run.Results)-1].ID, run.Results[1].Behavior)
 	}
@@ -89,11 +93,21 @@ func TestControlProtocol(t *testing.T) {
 		}
 	}
 
+	// A status query for a case that never runs must not hold the server.
+	waiting, _, err := websocket.DefaultDialer.Dial(base+"/getCaseStatus?case=2&agent=a", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer waiting.Close()
 	controlMessage(t, base+"/stopServer")
 	select {
 	case <-srv.Stopped():
 	case <-time.After(10 * time.Second):
 		t.Fatal("not stopped")
+	}
+	waiting.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, _, err := waiting.ReadMessage(); err == nil || strings.Contains(err.Error(), "timeout") {
+		t.Errorf("the pending status query was not ended by /stopServer: %v", err)
 	}
 	if _, err := http.Get("http://" + addr + "/getCaseCount"); err == nil {
 		// Serve closes the listener once stopped.

@@ -77,8 +77,6 @@ type Server struct {
 	wake chan struct{} // closed (and replaced) whenever a result arrives
 	stop chan struct{}
 	once sync.Once
-	// ReportErr is the last error writing reports.
-	reportErr error
 }
 
 type agentRun struct {
@@ -107,8 +105,8 @@ func (s *Server) Stopped() <-chan struct{} { return s.stop }
 func (s *Server) shutdown() { s.once.Do(func() { close(s.stop) }) }
 
 // Serve accepts connections on ln until ctx ends or the server is stopped
-// through the protocol; it closes ln and waits for the connections in
-// flight (each bounded by its case deadline) before it returns.
+// through the protocol; it then closes ln, ends the connections still
+// open and waits for their handlers before it returns.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -120,7 +118,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ln.Close()
 	}()
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	// Once stopped, what is still connected (a status query for a case
+	// that will never run, a case in flight) is ended, not waited for.
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
 	slots := make(chan struct{}, MaxConnections)
 	for {
 		nc, err := ln.Accept()
@@ -404,18 +407,7 @@ func (s *Server) UpdateReports() error {
 	if s.cfg.WriteReports == nil {
 		return nil
 	}
-	err := s.cfg.WriteReports(s.Runs())
-	s.mu.Lock()
-	s.reportErr = err
-	s.mu.Unlock()
-	return err
-}
-
-// ReportError is the error of the last report writing, if it failed.
-func (s *Server) ReportError() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.reportErr
+	return s.cfg.WriteReports(s.Runs())
 }
 
 // Runs is one run per agent, in the order agents first connected: the
@@ -447,6 +439,9 @@ func (s *Server) Runs() []*cases.Run {
 		}
 		sort.Slice(extra, func(i, j int) bool { return cases.LessID(extra[i].ID, extra[j].ID) })
 		run.Results = append(run.Results, extra...)
+		for i := range run.Results {
+			run.Results[i].Reproduce = Reproduce(run.Results[i].ID)
+		}
 		for _, r := range a.results {
 			if end := r.Started.Add(r.Duration); end.After(last) {
 				last = end
@@ -477,4 +472,10 @@ func AgentMatch(pattern, agent string) bool {
 	}
 	re.WriteString("$")
 	return regexp.MustCompile(re.String()).MatchString(agent)
+}
+
+// Reproduce is the command that serves one case again, for the client's
+// harness to run (/runCase?casetuple=ID&agent=A).
+func Reproduce(id string) string {
+	return "wsconform clients --cases " + id
 }
