@@ -339,6 +339,7 @@ func JudgeCompression(r *Result, c *Case, run CompressionRun) {
 	if st.FailedOn != "" {
 		broke = ", and the target broke " + st.FailedOn + " so we failed the connection"
 	}
+	r.ReasonIsClose = false // the echoes decide the main verdict
 	switch {
 	case run.Agreed == nil:
 		r.Behavior = p.Declined

@@ -138,6 +138,7 @@ func driveScript(ctx context.Context, c *cases.Case, env Env, conn *Conn, hs *ob
 				continue
 			}
 			log.Note("timer fired: " + c.Timer.Kind.String())
+			r.EndedAtOurTimer = true
 			if c.Timer.Kind == cases.KillAfter {
 				conn.Fail(1001, "Going Away")
 			} else {
@@ -150,7 +151,7 @@ func driveScript(ctx context.Context, c *cases.Case, env Env, conn *Conn, hs *ob
 			conn.Abandon(outstanding(c.Deadline(env.Scale), steps != nil, conn.State()))
 			<-conn.Done()
 			done = true
-			r.Error = "case deadline exceeded"
+			stopped(ctx, &r)
 		}
 	}
 	<-stepsDone
@@ -187,8 +188,18 @@ func closeNormally(ctx context.Context, conn *Conn, r *cases.Result) {
 	case <-ctx.Done():
 		conn.Abandon(outstanding(0, false, conn.State()))
 		<-conn.Done()
-		r.Error = "case deadline exceeded"
+		stopped(ctx, r)
 	}
+}
+
+// stopped records why ctx ended a case: its deadline (ours, so the case
+// ended at our timer) or the run being interrupted.
+func stopped(ctx context.Context, r *cases.Result) {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		r.Error, r.EndedAtOurTimer = "case deadline exceeded", true
+		return
+	}
+	r.Error = "run interrupted"
 }
 
 // outstanding says what we were still doing or waiting for when our case
