@@ -18,7 +18,11 @@ func runCompression(ctx context.Context, c *cases.Case, env Env, start time.Time
 	r := cases.NewResult(c)
 	r.FailFastOffset = -1
 	log := NewWireLog(start)
-	conn, hs, _, err := OpenDeflate(ctx, env.Target, env.timeouts(), log, p.Offers)
+	openDeflate := OpenDeflate
+	if p.CheckReach {
+		openDeflate = OpenDeflateChecked
+	}
+	conn, hs, _, err := openDeflate(ctx, env.Target, env.timeouts(), log, p.Offers)
 	r.Handshake = hs
 	if err != nil {
 		if !cases.JudgeRefusedDeflateAnswer(&r, c, hs) {

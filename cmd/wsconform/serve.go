@@ -32,6 +32,6 @@ func serveCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:9001", "address to listen on")
-	cmd.Flags().Int64Var(&maxMessage, "max-message", 64<<20, "largest message accepted, in octets (bigger: close 1009)")
+	cmd.Flags().Int64Var(&maxMessage, "max-message", server.DefaultMaxMessageSize, "largest message accepted, in octets (bigger: close 1009)")
 	return cmd
 }
