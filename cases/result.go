@@ -33,6 +33,10 @@ type TargetInfo struct {
 	Agent string `json:"agent"`
 	// Embedded is set when the target was the built-in reference server.
 	Embedded bool `json:"embedded,omitempty"`
+	// Options are the command-line options of the run that change what is
+	// sent to the target, as arguments (credentials redacted): every
+	// reproduce command carries them.
+	Options []string `json:"options,omitempty"`
 }
 
 type Selection struct {

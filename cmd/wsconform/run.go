@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -147,6 +148,10 @@ func runSuite(f runFlags, rawURL string) error {
 	}
 	if target.Agent == "" {
 		target.Agent = t.URL.Host + t.URL.Path
+	}
+	target.Options = f.conn.options()
+	if f.scale != 1 {
+		target.Options = append(target.Options, "--timeout-scale", strconv.FormatFloat(f.scale, 'g', -1, 64))
 	}
 	env := probe.Env{Target: t, Timeouts: probe.DefaultTimeouts(), Scale: f.scale}
 	if err := preflight(env, target.URL); err != nil {

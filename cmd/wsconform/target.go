@@ -37,6 +37,51 @@ func (c *connection) bind(fl *pflag.FlagSet) {
 	fl.StringVar(&c.proxy, "proxy", "", "tunnel every connection through this HTTP proxy (http://[user:pass@]host:port) with CONNECT")
 }
 
+// options are the flags that set c, as arguments in a fixed order: what a
+// reproduce command needs to send what the run sent. Credentials are not
+// copied into reports: the value of an Authorization, Proxy-Authorization
+// or Cookie field and a proxy's password read <redacted>.
+func (c connection) options() []string {
+	var out []string
+	if c.insecure {
+		out = append(out, "--insecure")
+	}
+	if c.caFile != "" {
+		out = append(out, "--ca", c.caFile)
+	}
+	if c.sni != "" {
+		out = append(out, "--sni", c.sni)
+	}
+	for _, h := range c.headers {
+		name, _, _ := strings.Cut(h, ":")
+		switch strings.ToLower(strings.TrimSpace(name)) {
+		case "authorization", "proxy-authorization", "cookie":
+			h = strings.TrimSpace(name) + ": " + redacted
+		}
+		out = append(out, "--header", h)
+	}
+	if c.origin != "" {
+		out = append(out, "--origin", c.origin)
+	}
+	if len(c.protocols) > 0 {
+		out = append(out, "--protocol", strings.Join(c.protocols, ","))
+	}
+	if c.proxy != "" {
+		p := c.proxy
+		if u, err := neturl.Parse(p); err == nil && u.User != nil {
+			if _, has := u.User.Password(); has {
+				u.User = neturl.UserPassword(u.User.Username(), redacted)
+				p = strings.Replace(u.String(), neturl.QueryEscape(redacted), redacted, 1)
+			}
+		}
+		out = append(out, "--proxy", p)
+	}
+	return out
+}
+
+// redacted stands for a credential left out of a reproduce command.
+const redacted = "<redacted>"
+
 // apply sets t's TLS config, proxy and extra handshake fields; every
 // problem is bad input.
 func (c connection) apply(t *probe.Target) error {

@@ -109,11 +109,26 @@ func FailureText(r cases.Result, reproduce string, strict bool) string {
 // ReproduceURL is the URL a reproduce command names: none for the
 // embedded server, whose ephemeral port is gone once the run ends (the
 // command without a URL starts a new one).
+//
+// With options (cases.TargetInfo.Options) the target part carries them
+// too, shell-quoted: a reproduce command sends what the run sent.
 func ReproduceURL(t cases.TargetInfo) string {
-	if t.Embedded {
-		return ""
+	var parts []string
+	if !t.Embedded {
+		parts = append(parts, shellQuote(t.URL))
 	}
-	return t.URL
+	for _, o := range t.Options {
+		parts = append(parts, shellQuote(o))
+	}
+	return strings.Join(parts, " ")
+}
+
+// shellQuote is s as one POSIX shell word.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:,=@%+") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // Reproduce is the command that runs one case again; with no url it
