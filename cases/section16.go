@@ -202,7 +202,7 @@ func clientRuleCases() []*Case {
 	// keep the connection for another request.
 	httpStatus := func(id, title string, answer ClientAnswer, why string) *Case {
 		c := mustFail(id, title, answer, []string{rfcClientFails}, why)
-		c.Description = "Answers the client's opening handshake with a " + string(answer) + " and Content-Length: 0, then sends the text message \"Hello\". " + why +
+		c.Description = "Answers the client's opening handshake with a " + string(answer) + ", Content-Length: 0 and the close option in Connection (the case is this one connection), then sends the text message \"Hello\". " + why +
 			" The client must not take it for a WebSocket: echoing \"Hello\" FAILS; closing TCP, or keeping it for HTTP (no frame back), is OK."
 		c.ClientRule.Judge = judgeFailsConnection("RFC 6455 §4.1", true)
 		return c

@@ -319,6 +319,13 @@ func answerFor(a cases.ClientAnswer, req *handshake.Request) ([]byte, string) {
 		fields = append(fields, handshake.Field{Name: "Sec-WebSocket-Accept", Value: accept})
 	}
 	if !strings.HasPrefix(status, "101") {
+		// The case is this one connection: a client must not reuse it
+		// for its next HTTP request (RFC 7230 §6.1, close).
+		for i := range fields {
+			if fields[i].Name == "Connection" {
+				fields[i].Value = "Upgrade, close"
+			}
+		}
 		fields = append(fields, handshake.Field{Name: "Content-Length", Value: "0"})
 	}
 	var b strings.Builder
