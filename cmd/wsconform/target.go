@@ -5,7 +5,10 @@ import (
 	"crypto/x509"
 	neturl "net/url"
 	"os"
+	"path/filepath"
 	"strings"
+
+	"golang.org/x/net/http/httpproxy"
 
 	"github.com/spf13/pflag"
 
@@ -17,13 +20,15 @@ import (
 // name, an optional HTTP proxy, and extra opening-handshake fields. Flags set it for `run URL`; a config
 // file's target may add its own insecure and hostname (Autobahn's SNI key).
 type connection struct {
-	insecure  bool
-	caFile    string
-	sni       string
-	proxy     string
-	headers   []string // "Name: value", sent in every opening handshake
-	origin    string
-	protocols []string // offered in Sec-WebSocket-Protocol
+	insecure   bool
+	caFile     string
+	sni        string
+	clientCert string // PEM files of a client certificate and its key
+	clientKey  string
+	proxy      string
+	headers    []string // "Name: value", sent in every opening handshake
+	origin     string
+	protocols  []string // offered in Sec-WebSocket-Protocol
 }
 
 // bind registers the flags that fill c.
@@ -34,13 +39,15 @@ func (c *connection) bind(fl *pflag.FlagSet) {
 	fl.StringArrayVar(&c.headers, "header", nil, "extra field for every opening handshake, e.g. 'Authorization: Bearer …' (repeatable)")
 	fl.StringVar(&c.origin, "origin", "", "Origin field for every opening handshake")
 	fl.StringSliceVar(&c.protocols, "protocol", nil, "subprotocols to offer in every opening handshake (Sec-WebSocket-Protocol)")
-	fl.StringVar(&c.proxy, "proxy", "", "tunnel every connection through this HTTP proxy (http://[user:pass@]host:port) with CONNECT")
+	fl.StringVar(&c.clientCert, "client-cert", "", "wss: present this client certificate (PEM file; with --client-key)")
+	fl.StringVar(&c.clientKey, "client-key", "", "wss: the private key of --client-cert (PEM file)")
+	fl.StringVar(&c.proxy, "proxy", "", "connect through this proxy: http://[user:pass@]host:port (CONNECT) or socks5://[user:pass@]host:port (default: from HTTPS_PROXY/HTTP_PROXY/NO_PROXY)")
 }
 
 // apply sets t's TLS config, proxy and extra handshake fields; every
 // problem is bad input.
 func (c connection) apply(t *probe.Target) error {
-	if c.insecure || c.caFile != "" || c.sni != "" {
+	if c.insecure || c.caFile != "" || c.sni != "" || c.clientCert != "" || c.clientKey != "" {
 		cfg := &tls.Config{InsecureSkipVerify: c.insecure, ServerName: c.sni}
 		if c.caFile != "" {
 			pem, err := os.ReadFile(c.caFile)
@@ -52,6 +59,16 @@ func (c connection) apply(t *probe.Target) error {
 				return badInput("--ca %s: no PEM certificate in it", c.caFile)
 			}
 			cfg.RootCAs = pool
+		}
+		if c.clientCert != "" || c.clientKey != "" {
+			if c.clientCert == "" || c.clientKey == "" {
+				return badInput("--client-cert and --client-key go together")
+			}
+			cert, err := tls.LoadX509KeyPair(c.clientCert, c.clientKey)
+			if err != nil {
+				return badInput("--client-cert %s / --client-key %s: %v", c.clientCert, c.clientKey, err)
+			}
+			cfg.Certificates = []tls.Certificate{cert}
 		}
 		t.TLSConfig = cfg
 	}
@@ -69,12 +86,93 @@ func (c connection) apply(t *probe.Target) error {
 	if len(c.protocols) > 0 {
 		t.Header = append(t.Header, handshake.Field{Name: "Sec-WebSocket-Protocol", Value: strings.Join(c.protocols, ", ")})
 	}
-	if c.proxy != "" {
-		p, err := neturl.Parse(c.proxy)
-		if err != nil || p.Scheme != "http" || p.Host == "" {
-			return badInput("bad --proxy %q: want http://host:port", c.proxy)
+	return c.applyProxy(t)
+}
+
+// applyProxy sets t's proxy: --proxy, or else the one the environment
+// names for the target (HTTPS_PROXY for wss://, HTTP_PROXY for ws://,
+// NO_PROXY exempting hosts), read the way Go's net/http reads them:
+// loopback targets never go through an environment proxy.
+func (c connection) applyProxy(t *probe.Target) error {
+	raw, from := c.proxy, "--proxy"
+	if t.Unix != "" {
+		if raw != "" {
+			return badInput("--proxy: a ws+unix:// target is reached through its socket, not a proxy")
 		}
-		t.Proxy = p
+		return nil
 	}
+	if raw == "" {
+		lookup := *t.URL
+		lookup.Scheme = map[string]string{"ws": "http", "wss": "https"}[t.URL.Scheme]
+		p, err := httpproxy.FromEnvironment().ProxyFunc()(&lookup)
+		if err != nil {
+			return badInput("proxy from the environment: %v", err)
+		}
+		if p == nil {
+			return nil
+		}
+		raw, from = p.String(), proxyVariable(lookup.Scheme)
+	}
+	p, err := neturl.Parse(raw)
+	if err != nil || p.Host == "" || p.Scheme != "http" && p.Scheme != "socks5" && p.Scheme != "socks5h" {
+		return badInput("bad %s %q: want http://[user:pass@]host:port or socks5://[user:pass@]host:port", from, redacted(raw))
+	}
+	t.Proxy = p
 	return nil
+}
+
+// proxyVariable names the environment variable a proxy for scheme comes
+// from.
+func proxyVariable(scheme string) string {
+	name := "HTTP_PROXY"
+	if scheme == "https" {
+		name = "HTTPS_PROXY"
+	}
+	if os.Getenv(name) == "" {
+		name = strings.ToLower(name)
+	}
+	return name
+}
+
+// redacted is a URL with its password hidden, for messages and reports.
+func redacted(raw string) string {
+	if u, err := neturl.Parse(raw); err == nil {
+		return u.Redacted()
+	}
+	return raw
+}
+
+// options are the command-line options that reach the target the way c
+// does, for reproduce commands: files by absolute path, a proxy password
+// redacted, header values left out (they may be secrets).
+func (c connection) options() []string {
+	var opts []string
+	abs := func(p string) string {
+		if a, err := filepath.Abs(p); err == nil {
+			return a
+		}
+		return p
+	}
+	if c.insecure {
+		opts = append(opts, "--insecure")
+	}
+	if c.caFile != "" {
+		opts = append(opts, "--ca", abs(c.caFile))
+	}
+	if c.sni != "" {
+		opts = append(opts, "--sni", c.sni)
+	}
+	if c.clientCert != "" {
+		opts = append(opts, "--client-cert", abs(c.clientCert), "--client-key", abs(c.clientKey))
+	}
+	if c.proxy != "" {
+		opts = append(opts, "--proxy", redacted(c.proxy))
+	}
+	if c.origin != "" {
+		opts = append(opts, "--origin", c.origin)
+	}
+	if len(c.protocols) > 0 {
+		opts = append(opts, "--protocol", strings.Join(c.protocols, ","))
+	}
+	return opts
 }

@@ -29,7 +29,7 @@ func Collect(eng *Engine, selected []*cases.Case, head cases.Run) *cases.Run {
 			r = cases.NotRunResult(c, "not run: the run was interrupted")
 			run.Interrupted = true
 		}
-		r.Reproduce = Reproduce(c.ID, ReproduceURL(head.Target))
+		r.Reproduce = Reproduce(c.ID, ReproduceURL(head.Target), head.Target.Options...)
 		run.Results = append(run.Results, r)
 	}
 	attributeCrash(run.TargetDown, selected, run.Results)
@@ -117,10 +117,27 @@ func ReproduceURL(t cases.TargetInfo) string {
 }
 
 // Reproduce is the command that runs one case again; with no url it
-// runs it against a fresh embedded reference server.
-func Reproduce(id, url string) string {
+// runs it against a fresh embedded reference server. options are the
+// command-line options that reach the target (TargetInfo.Options).
+func Reproduce(id, url string, options ...string) string {
 	if url == "" {
 		return "wsconform run --cases " + id
 	}
-	return "wsconform run " + url + " --cases " + id
+	cmd := "wsconform run " + shellQuote(url) + " --cases " + id
+	for _, o := range options {
+		cmd += " " + shellQuote(o)
+	}
+	return cmd
+}
+
+// shellQuote quotes s for a POSIX shell when it holds anything but
+// characters every shell takes literally.
+func shellQuote(s string) string {
+	safe := s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:@=,+%", r))
+	}) < 0
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
