@@ -167,10 +167,15 @@ func (c *Conn) sent(b []byte) {
 
 // TLS is the negotiated TLS session, or nil for a connection without TLS.
 func (c *Conn) TLS() *cases.TLSInfo {
-	if tc, ok := c.nc.(*tls.Conn); ok {
-		return TLSInfo(tc.ConnectionState())
+	tc, ok := c.nc.(*tls.Conn)
+	if !ok {
+		return nil
 	}
-	return nil
+	info := TLSInfo(tc.ConnectionState())
+	if info.ServerName == "" && c.tlsx != nil {
+		info.ServerName = c.tlsx.serverName // an IP address: no SNI sent, still the name checked
+	}
+	return info
 }
 
 // tlsFailure wraps err, the failure of the first exchange after the TLS

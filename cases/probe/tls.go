@@ -16,7 +16,10 @@ import (
 
 // certExchange records what happened to client certificates during one TLS
 // handshake: whether the server asked for one and whether we sent one.
-type certExchange struct{ requested, sent bool }
+type certExchange struct {
+	requested, sent bool
+	serverName      string // the name the certificate is checked against
+}
 
 // clientTLS is the TLS configuration of one connection to t (serverName
 // defaults to the URL's host) and the record its handshake fills in.
@@ -29,7 +32,12 @@ func clientTLS(t Target) (*tls.Config, *certExchange) {
 	if cfg.ServerName == "" {
 		cfg.ServerName = t.serverName()
 	}
-	x := &certExchange{}
+	// RFC 6455 runs over HTTP/1.1; saying so lets a server that
+	// negotiates ALPN pick it (and one that cannot, say so).
+	if len(cfg.NextProtos) == 0 {
+		cfg.NextProtos = []string{"http/1.1"}
+	}
+	x := &certExchange{serverName: cfg.ServerName}
 	own := cfg.Certificates
 	cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
 		x.requested = true
