@@ -343,6 +343,7 @@ func JudgeCompression(r *Result, c *Case, run CompressionRun) {
 			r.Duration = run.Took
 		}
 	}
+	judgeDataAfterClose(r, c, st)
 }
 
 // JudgeRefusedDeflateAnswer fills r for a connection the probe refused

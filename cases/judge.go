@@ -109,6 +109,7 @@ func JudgeScript(r *Result, c *Case, run ScriptRun) {
 	}
 	if c.Echoes != nil {
 		judgeEchoes(r, c, run.Events, lastEchoAt(run.Events, c.Echoes)-run.StepsStartedAt)
+		judgeDataAfterClose(r, c, st)
 	}
 }
 
@@ -223,6 +224,22 @@ func judge(r *Result, c *Case, events []observed.Event, st observed.CloseState) 
 		r.Reason = sentence(fmt.Sprintf("%s%s; %s leave%s this behaviour to the implementation, so it is recorded only", weSent(c), describeEvents(events, st), clausesText(c.Clauses), plural(c.Clauses)))
 		r.CloseReason = r.Reason
 	}
+	judgeDataAfterClose(r, c, st)
+}
+
+// judgeDataAfterClose fails both verdicts of a target that sent a data
+// frame after its own close frame (§5.5.1): whoever started the close and
+// whatever the case tests, it broke a MUST. Judges that replace the main
+// verdict (echoes, compression) call it last.
+func judgeDataAfterClose(r *Result, c *Case, st observed.CloseState) {
+	if st.DataAfterClose == "" {
+		return
+	}
+	r.Rule = frame.RuleDataAfterClose
+	r.Behavior, r.BehaviorClose = Failed, CloseFailed
+	r.Reason = sentence(weSent(c) + "the target broke " + st.DataAfterClose +
+		"; RFC 6455 §5.5.1 requires that an endpoint send no data frame after its close frame")
+	r.CloseReason = r.Reason
 }
 
 // closedAsRequired describes a close that passed.

@@ -70,6 +70,12 @@ func TestJudgeFollowsAutobahnsOrder(t *testing.T) {
 				RemoteCloseViolation: "RFC 6455 §5.5.1: close reason is not valid UTF-8 [close-reason-utf8]", RemoteCloseRule: frame.RuleCloseReasonUTF8}, Failed, CloseFailed},
 		{"abandoned at our deadline before closing", normalClose, only(echo), events(),
 			observed.CloseState{DroppedByMe: true, Abandoned: "while our frames were still being sent"}, Failed, CloseFailed},
+		{"a data frame after the target's own close frame", normalClose, only(echo), events(echo),
+			observed.CloseState{SentClose: true, ReceivedClose: true, ClosedByMe: true, Clean: true, RemoteCode: observed.Code(1000),
+				DataAfterClose: "RFC 6455 §5.5.1: a text frame after its close frame [data-after-close]"}, Failed, CloseFailed},
+		{"a data frame after the target failed the connection", failedWith(1002), nothingBack, events(),
+			observed.CloseState{SentClose: true, ReceivedClose: true, Clean: true, RemoteCode: observed.Code(1002),
+				DataAfterClose: "RFC 6455 §5.5.1: a binary frame after its close frame [data-after-close]"}, Failed, CloseFailed},
 		{"NON-STRICT outcome", failedWith(1002), []Outcome{{OK, events(echo)}, {NonStrict, events()}}, events(),
 			observed.CloseState{SentClose: true, ReceivedClose: true, Clean: true, RemoteCode: observed.Code(1002)}, NonStrict, CloseOK},
 	}

@@ -98,13 +98,15 @@ func register(cfg *Config, targets []*registered) {
 // SpecText is the It text of a case: its id, then its title.
 func SpecText(c *cases.Case) string { return c.ID + " " + c.Title }
 
-// registerCase adds c's spec. Its timeout only guards against a hung
+// registerCase adds c's spec. Its time limit only guards against a hung
 // engine: the case may first wait up to wait for the cases in flight (a
-// serial case for all of them), and a spec that timed out while its case
-// was merely queued would turn a verdict into NOT RUN.
+// serial case for all of them), and a spec that gave up while its case
+// was merely queued would turn a verdict into NOT RUN. A spec that reaches
+// the limit fails and leaves its case NOT RUN saying so; Ginkgo's own
+// SpecTimeout, later, is only a backstop.
 func registerCase(cfg *Config, t *registered, c *cases.Case, wait time.Duration) {
-	timeout := wait + c.Deadline(t.Env.Scale) + specGrace
-	args := []any{ginkgo.Label(engine.Labels(c)...), ginkgo.SpecTimeout(timeout), ginkgo.GracePeriod(2 * time.Second)}
+	limit := wait + c.Deadline(t.Env.Scale) + specGrace
+	args := []any{ginkgo.Label(engine.Labels(c)...), ginkgo.SpecTimeout(limit + 5*time.Second), ginkgo.GracePeriod(2 * time.Second)}
 	if c.SourceFile != "" {
 		// Failures point at the section that defines the case, not here.
 		args = append(args, types.CodeLocation{FileName: c.SourceFile, LineNumber: c.SourceLine})
@@ -115,7 +117,14 @@ func registerCase(cfg *Config, t *registered, c *cases.Case, wait time.Duration)
 		args = append(args, ginkgo.Serial)
 	}
 	args = append(args, func(ctx ginkgo.SpecContext) {
-		res := t.eng.Await(ctx, c)
+		limited, cancel := context.WithTimeout(ctx, limit)
+		defer cancel()
+		res := t.eng.Await(limited, c)
+		if ctx.Err() == nil && limited.Err() != nil {
+			why := fmt.Sprintf("not run: the case had no result after %v (its deadline, the wait for the cases before it and %v); we stopped waiting for it", limit.Round(time.Millisecond), specGrace)
+			t.eng.Abandon(c, why)
+			ginkgo.Fail(fmt.Sprintf("[%s] %s", c.ID, why))
+		}
 		ginkgo.AddReportEntry("wsconform.verdict", res.Behavior, ginkgo.ReportEntryVisibilityNever)
 		if !cfg.gate().Fails(res) {
 			if res.Behavior == cases.Unimplemented {

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -305,32 +306,35 @@ func TestRunTwoTargets(t *testing.T) {
 	}
 }
 
-// A hung engine on one target times out that case's spec alone: the case
-// is NOT RUN, the rest of that target and the other target get verdicts.
+// A hung engine on one target times out that case's spec alone: the spec
+// fails, the case is NOT RUN saying we stopped waiting (the run is not
+// "interrupted"), the rest of that target and the other target get
+// verdicts.
 func TestRunSpecTimeoutPerTarget(t *testing.T) {
 	reference := startServer(t, server.Config{})
 	globs := []string{"1.1.*"}
 	runs, specs, failed := runChild(t, childPlan{Targets: []childTarget{
 		{Agent: "reference", URL: reference, Cases: globs, Scale: loadScale},
-		// A short scale keeps this target's spec timeouts short.
+		// A short scale keeps this target's spec time limits short.
 		{Agent: "hung", URL: reference, Cases: globs, Scale: 0.2, Hang: "1.1.3"},
 	}, Grace: 300 * time.Millisecond})
 	if !failed {
 		t.Error("the child passed although a spec timed out")
 	}
 	for _, s := range specs {
-		wantState := types.SpecStatePassed
-		if s.target == "hung" && s.id == "1.1.3" {
-			wantState = types.SpecStateTimedout
-		}
-		if s.state != wantState {
-			t.Errorf("%s %s: spec %s, want %s", s.target, s.id, s.state, wantState)
+		hung := s.target == "hung" && s.id == "1.1.3"
+		if hung != s.state.Is(types.SpecStateFailureStates) || !hung && s.state != types.SpecStatePassed {
+			t.Errorf("%s %s: spec %s", s.target, s.id, s.state)
 		}
 	}
 	for _, run := range runs {
+		if run.Interrupted {
+			t.Errorf("%s: the run says it was interrupted", run.Target.Agent)
+		}
 		for _, r := range run.Results {
 			hung := run.Target.Agent == "hung" && r.ID == "1.1.3"
-			if hung != (r.Behavior == cases.NotRun) || !hung && !r.Passes(false) {
+			if hung != (r.Behavior == cases.NotRun) || !hung && !r.Passes(false) ||
+				hung && !strings.Contains(r.Reason, "we stopped waiting for it") {
 				t.Errorf("%s %s: %s/%s %s", run.Target.Agent, r.ID, r.Behavior, r.BehaviorClose, r.Reason)
 			}
 		}

@@ -25,8 +25,12 @@ type CloseState struct {
 	// rule's id.
 	RemoteCloseViolation string `json:"remoteCloseViolation,omitempty"`
 	RemoteCloseRule      string `json:"remoteCloseRule,omitempty"`
-	CloseTimeout         bool   `json:"wasCloseHandshakeTimeout"`
-	DropTimeout          bool   `json:"wasServerConnectionDropTimeout"`
+	// DataAfterClose is set when the peer sent a data frame after its own
+	// close frame (RFC 6455 §5.5.1 forbids it): the first such frame, as a
+	// broken rule.
+	DataAfterClose string `json:"dataAfterClose,omitempty"`
+	CloseTimeout   bool   `json:"wasCloseHandshakeTimeout"`
+	DropTimeout    bool   `json:"wasServerConnectionDropTimeout"`
 	// PeerViolation is the first rule the peer broke, PeerRule its id;
 	// FailedOn is the one that made us fail the connection ("" when a
 	// timer of ours did, or we did not fail it).

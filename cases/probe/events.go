@@ -158,6 +158,17 @@ func (c *Conn) peerBroke(v frame.Violation) {
 	}
 }
 
+// dataAfterClose records the first data frame the peer sent after its own
+// close frame.
+func (c *Conn) dataAfterClose(v frame.Violation) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state.DataAfterClose == "" {
+		c.state.DataAfterClose = violationText(v)
+		c.wakeLocked()
+	}
+}
+
 // violationText is a rule broken, for people: "RFC 6455 §5.4: continuation
 // frame with no fragmented message to continue [continuation-without-start]".
 func violationText(v frame.Violation) string {

@@ -248,6 +248,13 @@ func (c *Conn) checkFrame(r *frame.Reader, h frame.Header, rc *receive.Receiver)
 		return true, nil
 	}
 	c.Log.Frame(observed.Received, h.String())
+	if v.Rule == frame.RuleDataAfterClose {
+		// The closing handshake is under way (the target started it or
+		// answered ours): recorded and skipped, the close goes on as it
+		// would have.
+		c.dataAfterClose(*v)
+		return false, nil
+	}
 	c.peerBroke(*v)
 	if h.Opcode == frame.OpClose {
 		return false, c.readClose(r, h, rc, v)

@@ -19,8 +19,8 @@ const judgeLimit = 1 << 20
 
 // RuleDataAfterClose: the server sent a data frame after its close frame.
 // RFC 6455 §5.5.1: "The application MUST NOT send any more data frames after
-// sending a Close frame."
-const RuleDataAfterClose = "data-after-close"
+// sending a Close frame." The receiver (reference/receive) judges it.
+const RuleDataAfterClose = frame.RuleDataAfterClose
 
 // judge reads what the server sends, as a client would, and reports the
 // first rule it breaks: in the answer to a valid opening handshake
@@ -104,9 +104,8 @@ func (j *judge) frames(br *bufio.Reader, agreed *deflate.Params) {
 		inflater = deflate.NewDecompressor(agreed.ServerNoContextTakeover, judgeLimit)
 	}
 	rr := receive.NewReader(frame.NewReader(br), cfg, inflater)
-	closed := false
 	for {
-		it, err := rr.Next()
+		_, err := rr.Next()
 		var v *frame.Violation
 		switch {
 		case errors.As(err, &v):
@@ -120,12 +119,5 @@ func (j *judge) frames(br *bufio.Reader, agreed *deflate.Params) {
 			return
 		}
 		j.received++
-		switch {
-		case closed && (it.Opcode == frame.OpText || it.Opcode == frame.OpBinary):
-			j.report(RuleDataAfterClose, "the server sent a %s message after its close frame; RFC 6455 §5.5.1: no data frames after a Close frame", it.Opcode)
-			return
-		case it.Opcode == frame.OpClose:
-			closed = true
-		}
 	}
 }

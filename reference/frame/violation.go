@@ -35,7 +35,16 @@ const (
 	RuleCloseCodeInvalid     = "close-code-invalid"
 	RuleCloseReasonUTF8      = "close-reason-invalid-utf8"
 	RuleTextInvalidUTF8      = "text-invalid-utf8"
+	RuleDataAfterClose       = "data-after-close"
 )
+
+// DataAfterClose is the violation of a data frame sent after the sender's
+// own close frame. §5.5.1: "After sending a Close frame, the endpoint MUST
+// NOT send any further data frames."
+func DataAfterClose(op Opcode) *Violation {
+	return &Violation{Rule: RuleDataAfterClose, Section: "RFC 6455 §5.5.1", Code: CloseProtocolError,
+		Detail: "a " + op.String() + " after its close frame"}
+}
 
 // TextInvalidUTF8 is the violation of a text message that is not UTF-8.
 // §8.1: "When an endpoint is to interpret a byte stream as UTF-8 but finds

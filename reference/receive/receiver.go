@@ -65,6 +65,7 @@ type Receiver struct {
 	text       bool // the current message is text and its UTF-8 is judged
 	compressed bool
 	fin        bool // the current data frame ends its message
+	closed     bool // the sender's close frame has been received (Close)
 	utf8       utf8stream.Validator
 }
 
@@ -90,6 +91,8 @@ func (r *Receiver) Frame(h frame.Header) (Kind, *frame.Violation) {
 		return Skip, nil
 	case kind == Control:
 		return kind, r.tooBig(h.Length)
+	case r.closed && !r.cfg.waived(frame.RuleDataAfterClose):
+		return kind, frame.DataAfterClose(h.Opcode)
 	}
 	if v := r.seq.Check(h); v != nil {
 		if !r.cfg.waived(v.Rule) {
@@ -165,8 +168,10 @@ func (r *Receiver) textViolation(at int64) *frame.Violation {
 
 // Close parses and judges a close frame body (§5.5.1, §7.4). A body that
 // breaks a waived rule comes back without a violation; then body.HasCode
-// with !body.Code.ValidOnWire() is possible.
+// with !body.Code.ValidOnWire() is possible. From then on a data frame from
+// the same sender breaks §5.5.1.
 func (r *Receiver) Close(payload []byte) (frame.CloseBody, *frame.Violation) {
+	r.closed = true
 	body, v := frame.ParseClosePayload(payload)
 	if v != nil && r.cfg.waived(v.Rule) {
 		v = nil

@@ -108,7 +108,7 @@ func settle(t *testing.T, opts []Option) (*settings, bool) {
 // command can name ("" when the server lives only inside the test).
 func certify(t *testing.T, s *settings, url, cliURL string) {
 	t.Helper()
-	selected, err := s.selection()
+	selected, err := s.selection(cases.Select)
 	if err != nil {
 		t.Fatalf("conformtest: %v", err)
 	}
@@ -125,9 +125,19 @@ func certify(t *testing.T, s *settings, url, cliURL string) {
 		t.Logf("conformtest: %s %s", url, warning)
 	}
 
-	c := &certification{s: s, name: t.Name(), cliURL: cliURL, eng: engine.New(env, s.parallel), selected: selected}
-	c.info = cases.TargetInfo{URL: url, Agent: "conformtest " + t.Name()}
-	t.Cleanup(c.eng.Close)
+	eng := engine.New(env, s.parallel)
+	c := &certification{s: s, name: t.Name(), selected: selected, start: time.Now()}
+	c.reproduce = func(id string) string {
+		if cliURL == "" {
+			return "with the server listening: wsconform run ws://<host:port/path> --cases " + id
+		}
+		return engine.Reproduce(id, cliURL)
+	}
+	info := cases.TargetInfo{URL: url, Agent: "conformtest " + t.Name()}
+	c.collect = func(queued []*cases.Case) *cases.Run {
+		return engine.Collect(eng, queued, cases.Run{Tool: "wsconform conformtest", Target: info, Started: c.start, Selection: s.recorded()})
+	}
+	t.Cleanup(eng.Close)
 	t.Cleanup(func() { c.finish(t) }) // after every subtest, before the engine closes
 	wait := engine.LongestWait(selected, s.scale)
 	for _, cs := range selected {
@@ -136,21 +146,33 @@ func certify(t *testing.T, s *settings, url, cliURL string) {
 			// Subtests pause here until the test function returns; by
 			// then every case that -run selected is queued on the engine.
 			t.Parallel()
-			c.judge(t, cs, wait)
+			// The wait is bounded like a Ginkgo spec's: a case may first
+			// wait for the cases in flight, then runs to its own deadline.
+			bound := wait + cs.Deadline(s.scale)
+			ctx, cancel := context.WithTimeout(t.Context(), bound+5*time.Second)
+			defer cancel()
+			res := eng.Await(ctx, cs)
+			if ctx.Err() != nil {
+				why := fmt.Sprintf("not run: the case had no result after %v (its deadline at timeout scale %g and the wait for the cases before it); we stopped waiting for it",
+					bound+5*time.Second, s.scale)
+				eng.Abandon(cs, why)
+				t.Fatalf("[%s] %s", cs.ID, why)
+			}
+			c.verdict(t, cs, res)
 		})
 	}
-	c.start = time.Now()
-	c.eng.Prefetch(c.queued)
+	eng.Prefetch(c.queued)
 }
 
-// certification is one Server or URL call in progress.
+// certification is one Server, URL (or, later, Client) call in progress.
 type certification struct {
-	s      *settings
-	name   string // the test's name, for reproduce commands
-	cliURL string
-	info   cases.TargetInfo
-	eng    *engine.Engine
-	start  time.Time
+	s     *settings
+	name  string // the test's name, for reproduce commands
+	start time.Time
+	// reproduce is the CLI command that runs one case again.
+	reproduce func(id string) string
+	// collect is the run of the cases -run selected, for reports.
+	collect func(queued []*cases.Case) *cases.Run
 
 	mu       sync.Mutex
 	selected []*cases.Case       // what the options select
@@ -165,17 +187,8 @@ func (c *certification) register(cs *cases.Case) {
 	c.queued = append(c.queued, cs)
 }
 
-// judge awaits the case's result and passes, skips or fails the subtest.
-// The wait is bounded like a Ginkgo spec's: a case may first wait for the
-// cases in flight, then runs to its own deadline.
-func (c *certification) judge(t *testing.T, cs *cases.Case, wait time.Duration) {
-	ctx, cancel := context.WithTimeout(t.Context(), wait+cs.Deadline(c.s.scale)+5*time.Second)
-	defer cancel()
-	res := c.eng.Await(ctx, cs)
-	if ctx.Err() != nil {
-		t.Fatalf("[%s] the case did not finish within %v (its deadline at timeout scale %g and the wait for the cases before it)",
-			cs.ID, wait+cs.Deadline(c.s.scale), c.s.scale)
-	}
+// verdict passes, skips or fails the subtest of cs by its result.
+func (c *certification) verdict(t *testing.T, cs *cases.Case, res cases.Result) {
 	key, reason := c.s.departure(cs.ID)
 	if !c.s.gate.Fails(res) {
 		if key != "" {
@@ -213,11 +226,7 @@ func (c *certification) failureText(r cases.Result) string {
 	b.WriteString("\n")
 	writeWireLog(&b, r.WireLog, wireLogLines)
 	fmt.Fprintf(&b, "  reproduce: go test -run '%s' -v\n", runPattern(c.name, r.ID))
-	if c.cliURL != "" {
-		fmt.Fprintf(&b, "         or: %s", engine.Reproduce(r.ID, c.cliURL))
-	} else {
-		fmt.Fprintf(&b, "         or, with the server listening: wsconform run ws://<host:port/path> --cases %s", r.ID)
-	}
+	fmt.Fprintf(&b, "         or %s", c.reproduce(r.ID))
 	return b.String()
 }
 
@@ -283,9 +292,7 @@ func (c *certification) finish(t *testing.T) {
 	if c.s.out == "" {
 		return
 	}
-	run := engine.Collect(c.eng, queued, cases.Run{Tool: "wsconform conformtest", Target: c.info, Started: c.start,
-		Selection: cases.Selection{Cases: c.s.include, Exclude: c.s.exclude, LabelFilter: c.s.labels, Strict: c.s.strict,
-			Parallel: c.s.parallel, Scale: c.s.scale}})
+	run := c.collect(queued)
 	dir := filepath.Join(c.s.out, safeName(c.name))
 	if err := reporter.Write(dir, c.s.gate, run); err != nil {
 		t.Errorf("conformtest: writing reports: %v", err)

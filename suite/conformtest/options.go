@@ -69,7 +69,7 @@ func Departures(reasons map[string]string) Option {
 			if reason == "" {
 				s.errs = append(s.errs, fmt.Errorf("departure %q has no reason", key))
 			}
-			if m, err := cases.Select([]string{key}, nil); err != nil || len(m) == 0 {
+			if !slices.ContainsFunc(cases.All(), func(c *cases.Case) bool { return cases.MatchID([]string{key}, c.ID) }) {
 				s.errs = append(s.errs, fmt.Errorf("departure %q names no case of the catalogue", key))
 			}
 			s.departures[key] = reason
@@ -118,14 +118,15 @@ func Path(path string) Option {
 	}
 }
 
-// selection is the cases to run: the id globs (or, under -short with none
-// given, all but the slow sections), then the label filter.
-func (s *settings) selection() ([]*cases.Case, error) {
+// selection is the cases to run, picked (cases.Select for a server) by the
+// id globs (or, under -short with none given, all but the slow sections),
+// then the label filter.
+func (s *settings) selection(pick func(include, exclude []string) ([]*cases.Case, error)) ([]*cases.Case, error) {
 	exclude := s.exclude
 	if testing.Short() && len(s.include) == 0 {
 		exclude = append(slices.Clone(exclude), slowSections...)
 	}
-	selected, err := cases.Select(s.include, exclude)
+	selected, err := pick(s.include, exclude)
 	if err != nil {
 		return nil, err
 	}
@@ -136,6 +137,12 @@ func (s *settings) selection() ([]*cases.Case, error) {
 		return nil, fmt.Errorf("no case matches Cases %v, Exclude %v, Labels %q", s.include, exclude, s.labels)
 	}
 	return selected, nil
+}
+
+// recorded is the selection as a run records it.
+func (s *settings) recorded() cases.Selection {
+	return cases.Selection{Cases: s.include, Exclude: s.exclude, LabelFilter: s.labels, Strict: s.strict,
+		Parallel: s.parallel, Scale: s.scale}
 }
 
 // departure returns the key and reason of the departure that covers id

@@ -42,7 +42,7 @@ func TestShortProfile(t *testing.T) {
 			for _, o := range tc.opts {
 				o(s)
 			}
-			sel, err := s.selection()
+			sel, err := s.selection(cases.Select)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -79,11 +79,11 @@ func TestBadOptionsAreNamed(t *testing.T) {
 		}
 	}
 	s := &settings{labels: "section:5 &&"}
-	if _, err := s.selection(); err == nil || !strings.Contains(err.Error(), "bad Labels filter") {
+	if _, err := s.selection(cases.Select); err == nil || !strings.Contains(err.Error(), "bad Labels filter") {
 		t.Errorf("bad label filter: %v", err)
 	}
 	s = &settings{include: []string{"99.*"}}
-	if _, err := s.selection(); err == nil || !strings.Contains(err.Error(), "no case matches") {
+	if _, err := s.selection(cases.Select); err == nil || !strings.Contains(err.Error(), "no case matches") {
 		t.Errorf("empty selection: %v", err)
 	}
 }

@@ -28,10 +28,11 @@ type Engine struct {
 	// OnResult, if set, is called once per finished case (progress display).
 	OnResult func(cases.Result)
 
-	mu    sync.Mutex
-	slots map[string]*slot
-	order []string
-	sched *scheduler // guarded by mu
+	mu        sync.Mutex
+	slots     map[string]*slot
+	order     []string
+	sched     *scheduler              // guarded by mu
+	abandoned map[string]cases.Result // guarded by mu: see Abandon
 
 	down    atomic.Pointer[cases.TargetDown]
 	running sync.Map // case id -> struct{}: in flight
@@ -175,7 +176,21 @@ func (e *Engine) Close() {
 	e.mu.Unlock()
 }
 
-// Results returns every finished result, in id order.
+// Abandon records why a front end stopped waiting for c (a spec or
+// subtest that reached its time limit): until c finishes, if it ever does,
+// its result is NOT RUN with that reason, so the run is not taken for an
+// interrupted one.
+func (e *Engine) Abandon(c *cases.Case, why string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.abandoned == nil {
+		e.abandoned = map[string]cases.Result{}
+	}
+	e.abandoned[c.ID] = cases.NotRunResult(c, why)
+}
+
+// Results returns every finished result, and the abandoned cases' NOT RUN
+// results, in id order.
 func (e *Engine) Results() []cases.Result {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -184,6 +199,8 @@ func (e *Engine) Results() []cases.Result {
 		s := e.slots[id]
 		if s.state.Load() == finished {
 			out = append(out, s.res)
+		} else if r, ok := e.abandoned[id]; ok {
+			out = append(out, r)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return cases.LessID(out[i].ID, out[j].ID) })

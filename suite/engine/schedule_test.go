@@ -209,3 +209,28 @@ func TestEngineCloseLeavesQueuedCasesUnrun(t *testing.T) {
 		t.Errorf("%d cases started after Close", len(started))
 	}
 }
+
+// An abandoned case is NOT RUN with the reason given until it finishes;
+// a result that arrives later replaces it.
+func TestAbandon(t *testing.T) {
+	release := make(chan struct{})
+	eng := New(probe.Env{}, 1)
+	eng.Execute = func(ctx context.Context, c *cases.Case, env probe.Env) cases.Result {
+		<-release
+		return cases.Result{ID: c.ID, Behavior: cases.OK, BehaviorClose: cases.CloseOK, Close: &observed.CloseState{ReceivedClose: true}}
+	}
+	defer eng.Close()
+	c := &cases.Case{ID: "1.1"}
+	eng.Prefetch([]*cases.Case{c})
+	eng.Abandon(c, "we stopped waiting")
+	if rs := eng.Results(); len(rs) != 1 || rs[0].Behavior != cases.NotRun || rs[0].Reason != "we stopped waiting" {
+		t.Fatalf("abandoned: %+v", rs)
+	}
+	close(release)
+	if r := eng.Await(t.Context(), c); r.Behavior != cases.OK {
+		t.Fatalf("await: %s", r.Behavior)
+	}
+	if rs := eng.Results(); len(rs) != 1 || rs[0].Behavior != cases.OK {
+		t.Errorf("finished after it was abandoned: %+v", rs)
+	}
+}
