@@ -80,7 +80,7 @@ func ParseTarget(raw string) (Target, error) {
 		unix, path, _ = strings.Cut(u.Path, ":")
 		u = &url.URL{Scheme: strings.TrimSuffix(u.Scheme, "+unix"), Host: "localhost", Path: path, RawQuery: u.RawQuery}
 	default:
-		return Target{}, fmt.Errorf("bad target URL %q: scheme must be ws, wss, ws+unix or wss+unix", raw)
+		return Target{}, fmt.Errorf("bad target URL %q: scheme must be ws or wss (or ws+unix, wss+unix)", raw)
 	}
 	if u.Path == "" {
 		u.Path = "/"
