@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/wsconform/wsconform/cases/observed"
@@ -48,11 +49,80 @@ type Case struct {
 	// section (set by the catalogue), so test runners can point at it.
 	SourceFile string
 	SourceLine int
+	// Clients, when set, lets the case be played against a WebSocket
+	// client (`wsconform clients`): we are the server, send the same steps
+	// unmasked, require every client frame masked (§5.1), and judge with
+	// the same expectations, adjusted as it says. The catalogue sets it for
+	// Autobahn's sections 1-7, 9, 10, 12 and 13 (see clientPlay).
+	Clients *ClientPlay
 	// FailFastAt, for fail-fast cases (6.4.x), is the offset of the first
 	// octet that makes the script's text invalid, counted over every octet
 	// written after the opening handshake; the result's reason then says how
 	// far past it the target failed (Result.FailFastOffset).
 	FailFastAt int64
+}
+
+// ClientPlay is how a case changes when it tests a client.
+type ClientPlay struct {
+	// Note is added to the description when the case tests a client:
+	// where the client's duty differs from the server's, and why.
+	Note string
+	// Close, if set, replaces Close when the case tests a client.
+	Close *CloseExpect
+	// Deflate lists, for a compression case, how we accept the client's
+	// permessage-deflate offer, in order of preference (Autobahn's
+	// per-case SERVER_ACCEPT); the first the client's offers allow wins,
+	// and the case is UNIMPLEMENTED when none does.
+	Deflate []DeflateAccept
+}
+
+// DeflateAccept is one way we, as the server, accept a client's
+// permessage-deflate offer: echo what the client asked of us (RFC 7692
+// §7.1.1.1, §7.1.2.1) and ask of the client what is set here.
+type DeflateAccept struct {
+	// ClientNoContextTakeover asks the client not to take over its LZ77
+	// context (RFC 7692 §7.1.1.2); the client must have offered it.
+	ClientNoContextTakeover bool
+	// ClientMaxWindowBits (9-15, 0: not asked) limits the client's window
+	// (§7.1.2.2); the client must have offered client_max_window_bits.
+	ClientMaxWindowBits int
+}
+
+// String is the acceptance as our response shows it, beyond what the
+// client asked of us: "permessage-deflate", plus the client parameters.
+func (a DeflateAccept) String() string {
+	s := "permessage-deflate"
+	if a.ClientNoContextTakeover {
+		s += "; client_no_context_takeover"
+	}
+	if a.ClientMaxWindowBits != 0 {
+		s += fmt.Sprintf("; client_max_window_bits=%d", a.ClientMaxWindowBits)
+	}
+	return s
+}
+
+// ForClients is the case as it is played against a client: its close
+// expectation and description adjusted by Clients. It is c itself when
+// nothing changes; nil when the case cannot test clients.
+func (c *Case) ForClients() *Case {
+	p := c.Clients
+	if p == nil {
+		if c.ClientRule != nil {
+			return c // section 16: written for clients
+		}
+		return nil
+	}
+	if p.Note == "" && p.Close == nil {
+		return c
+	}
+	cc := *c
+	if p.Close != nil {
+		cc.Close = *p.Close
+	}
+	if p.Note != "" {
+		cc.Description += " " + p.Note
+	}
+	return &cc
 }
 
 // Section is the first component of the id ("5" for "5.19").

@@ -41,6 +41,7 @@ func build() {
 		file, line := runtime.FuncForPC(reflect.ValueOf(s).Pointer()).FileLine(reflect.ValueOf(s).Pointer())
 		for _, c := range s() {
 			c.SourceFile, c.SourceLine = file, line
+			clientPlay(c)
 			if _, dup := byID[c.ID]; dup {
 				panic("cases: duplicate case id " + c.ID)
 			}
@@ -80,10 +81,52 @@ func LessID(a, b string) bool {
 	return len(pa) < len(pb)
 }
 
+// clientSections are Autobahn's sections, all of which its fuzzingserver
+// plays against clients too.
+var clientSections = map[string]bool{"1": true, "2": true, "3": true, "4": true, "5": true, "6": true, "7": true, "9": true, "10": true, "12": true, "13": true}
+
+// clientPlay lets Autobahn's cases test clients, as Autobahn's fuzzingserver
+// does, unless the case says how itself. A compression case accepts the
+// client's offer as Autobahn's server does: 12.x plainly, 13.x asking of
+// the client what the offer set asks of the server.
+func clientPlay(c *Case) {
+	if c.Clients != nil || !clientSections[c.Section()] {
+		return
+	}
+	c.Clients = &ClientPlay{}
+	if p := c.Compression; p != nil {
+		for _, o := range p.Offers {
+			a := DeflateAccept{ClientNoContextTakeover: o.ServerNoContextTakeover, ClientMaxWindowBits: o.ServerMaxWindowBits}
+			if c.Section() == "12" {
+				a = DeflateAccept{}
+			}
+			c.Clients.Deflate = append(c.Clients.Deflate, a)
+		}
+		c.Clients.Note = "Against a client we are the server: instead of offering, we accept the client's offer as Autobahn's server does in this case (" +
+			clientAcceptText(c) + ") and send the same messages; a client that offers nothing we can accept is UNIMPLEMENTED."
+	}
+}
+
+// SelectClients is Select over the cases that can test a client, each as
+// it is played against one (Case.ForClients).
+func SelectClients(include, exclude []string) ([]*Case, error) {
+	cs, err := selectCases(include, exclude, func(c *Case) bool { return c.Clients != nil || c.ClientRule != nil })
+	for i, c := range cs {
+		cs[i] = c.ForClients()
+	}
+	return cs, err
+}
+
 // Select returns the cases whose ids match any include pattern (all if none)
 // and no exclude pattern. Patterns use * as a wildcard and dots literally,
 // as Autobahn's "cases"/"exclude-cases" do; "6.4" also selects "6.4.*".
+// Cases that test clients only (section 16: Case.ClientRule, Case.API) are
+// left out.
 func Select(include, exclude []string) ([]*Case, error) {
+	return selectCases(include, exclude, func(c *Case) bool { return c.API == nil && c.ClientRule == nil })
+}
+
+func selectCases(include, exclude []string, keep func(*Case) bool) ([]*Case, error) {
 	for _, p := range append(append([]string{}, include...), exclude...) {
 		if _, err := path.Match(p, ""); err != nil {
 			return nil, fmt.Errorf("bad case pattern %q: %v", p, err)
@@ -91,10 +134,7 @@ func Select(include, exclude []string) ([]*Case, error) {
 	}
 	var out []*Case
 	for _, c := range All() {
-		if c.API != nil || c.ClientRule != nil { // client-only cases
-			continue
-		}
-		if len(include) > 0 && !MatchID(include, c.ID) {
+		if !keep(c) || len(include) > 0 && !MatchID(include, c.ID) {
 			continue
 		}
 		if MatchID(exclude, c.ID) {

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/wsconform/wsconform/cases"
@@ -67,4 +68,30 @@ func entryDiff(want, got []cases.Entry) string {
 		}
 	}
 	return out.String()
+}
+
+// TestClientForms: Autobahn's sections test clients too, section 14 and
+// 15 do not, and 7.7.8 follows the RFC against a client.
+func TestClientForms(t *testing.T) {
+	for _, c := range cases.All() {
+		want := map[string]bool{"1": true, "2": true, "3": true, "4": true, "5": true, "6": true, "7": true, "9": true, "10": true, "12": true, "13": true, "16": c.ClientRule != nil}[c.Section()]
+		if got := c.ForClients() != nil; got != want {
+			t.Errorf("%s: tests clients %t, want %t", c.ID, got, want)
+		}
+	}
+	c, _ := cases.Lookup("7.7.8")
+	cc := c.ForClients()
+	if cc == c || len(cc.Close.Codes) != 3 || !strings.Contains(cc.Description, "Autobahn issue 123") || strings.Contains(c.Description, "issue 123") {
+		t.Errorf("7.7.8 against a client: codes %v, description %q", cc.Close.Codes, cc.Description)
+	}
+	servers, _ := cases.Select(nil, nil)
+	clients, _ := cases.SelectClients(nil, nil)
+	for _, c := range servers {
+		if c.ClientRule != nil || c.API != nil {
+			t.Errorf("%s (client only) selected for servers", c.ID)
+		}
+	}
+	if len(clients) == 0 || len(clients) >= len(cases.All()) {
+		t.Errorf("%d client cases of %d", len(clients), len(cases.All()))
+	}
 }

@@ -2,6 +2,7 @@ package cases
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"iter"
@@ -183,11 +184,8 @@ func (p *CompressionPlan) slice(dst, data []byte, pos int) ([]byte, int) {
 			pos = 0
 		}
 		// A run of ASCII octets is as many characters: copied in bulk.
-		end, chars := pos, 0
-		for end < len(data) && chars < need && data[end] < utf8.RuneSelf {
-			end++
-			chars++
-		}
+		end := asciiRun(data[pos:min(len(data), pos+need)]) + pos
+		chars := end - pos
 		if chars == 0 {
 			_, w := utf8.DecodeRune(data[pos:])
 			end, chars = pos+w, 1
@@ -197,6 +195,21 @@ func (p *CompressionPlan) slice(dst, data []byte, pos int) ([]byte, int) {
 		pos = end
 	}
 	return dst, pos
+}
+
+// asciiRun is the length of p's leading run of ASCII octets, found eight
+// octets at a time.
+func asciiRun(p []byte) int {
+	n := 0
+	for ; n+8 <= len(p); n += 8 {
+		if binary.LittleEndian.Uint64(p[n:])&0x8080808080808080 != 0 {
+			break
+		}
+	}
+	for n < len(p) && p[n] < utf8.RuneSelf {
+		n++
+	}
+	return n
 }
 
 // compressedFrames splits a compressed message into its frames: RSV1 on
@@ -324,6 +337,9 @@ func JudgeCompression(r *Result, c *Case, run CompressionRun) {
 	case run.Agreed == nil:
 		r.Behavior = p.Declined
 		r.Reason = "We offered " + offersText(p.Offers) + "; the target declined permessage-deflate, which RFC 7692 allows (the extension is optional), so the case does not apply"
+		if st.IsServer {
+			r.Reason = "The client offered no permessage-deflate this case can accept (" + clientAcceptText(c) + "); RFC 7692 is optional, so the case does not apply"
+		}
 	case run.Failure != "" || run.Echoed < p.Count:
 		what := run.Failure
 		if what == "" {
@@ -378,4 +394,28 @@ func compressionStats(s observed.DeflateStats, echoed int, took time.Duration) *
 		st.SentCompressionRatio = float64(s.SentCompressed) / float64(s.SentMessage)
 	}
 	return st
+}
+
+// clientAcceptText says what a client's offer needs for the case to accept
+// it as the server.
+func clientAcceptText(c *Case) string {
+	if c.Clients == nil || len(c.Clients.Deflate) == 0 {
+		return "none is accepted"
+	}
+	var parts []string
+	for _, a := range c.Clients.Deflate {
+		var need []string
+		if a.ClientNoContextTakeover {
+			need = append(need, "client_no_context_takeover")
+		}
+		if a.ClientMaxWindowBits != 0 {
+			need = append(need, fmt.Sprintf("client_max_window_bits (we answer %d)", a.ClientMaxWindowBits))
+		}
+		if len(need) == 0 {
+			parts = append(parts, "any permessage-deflate offer")
+			continue
+		}
+		parts = append(parts, "an offer with "+strings.Join(need, " and "))
+	}
+	return "we accept " + strings.Join(parts, ", or ")
 }

@@ -38,6 +38,16 @@ type Entry struct {
 	API *APIView `json:"api,omitempty"`
 	// ClientRule is a section 16 case's answer and script.
 	ClientRule *ClientRuleView `json:"clientRule,omitempty"`
+	// Clients is how the case changes when it tests a client, when it
+	// does (7.7.8's departure, 12.x/13.x's way of accepting the offer).
+	Clients *ClientPlayView `json:"clients,omitempty"`
+}
+
+// ClientPlayView is a ClientPlay as the catalogue shows it.
+type ClientPlayView struct {
+	Note    string           `json:"note,omitempty"`
+	Close   *CloseExpectView `json:"expectClose,omitempty"`
+	Deflate []string         `json:"acceptDeflate,omitempty"`
 }
 
 // ClientRuleView is a ClientRule as the catalogue shows it.
@@ -92,6 +102,16 @@ func Describe(cs []*Case) []Entry {
 			}
 		}
 		e.Steps, e.Echoes = describeSteps(c.Steps), c.Echoes
+		if p := c.Clients; p != nil && (p.Note != "" || p.Close != nil || len(p.Deflate) > 0) {
+			v := &ClientPlayView{Note: p.Note}
+			if p.Close != nil {
+				v.Close = p.Close.View()
+			}
+			for _, a := range p.Deflate {
+				v.Deflate = append(v.Deflate, a.String())
+			}
+			e.Clients = v
+		}
 		if r := c.ClientRule; r != nil {
 			v := &ClientRuleView{Answer: r.Answer, Echoes: r.Echoes, End: r.End, Wait: r.Wait.String()}
 			for _, f := range r.Send {

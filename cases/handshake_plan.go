@@ -53,6 +53,16 @@ type Acceptance struct {
 	// Recheck: after the exchange, a valid request on a new connection must
 	// still be accepted, or the case FAILS (the request broke the server).
 	Recheck bool
+	// Breaks is the rule an answer that FAILS or is NON-STRICT by Rules
+	// breaks (a 101 a client must reject names the rule it broke instead).
+	Breaks RuleRef
+}
+
+// RuleRef names a rule: its stable id (reports and gates key on it) and
+// the RFC section that states it.
+type RuleRef struct {
+	ID      string `json:"id"`
+	Section string `json:"section"`
 }
 
 // Session is what runs on a connection the target accepted: one echoed
@@ -229,6 +239,8 @@ type HandshakeView struct {
 	Deflate   bool             `json:"checkPermessageDeflate,omitempty"`
 	Control   bool             `json:"controlOnDecline,omitempty"`
 	Recheck   bool             `json:"recheckAfter,omitempty"`
+	// Breaks is the rule a FAILED or NON-STRICT answer breaks.
+	Breaks *RuleRef `json:"breaks,omitempty"`
 }
 
 // AnswerRuleView is one row of the status-to-verdict table.
@@ -246,6 +258,10 @@ func (x *HandshakeExchange) View() *HandshakeView {
 	req := unpadded.Request(handshake.NewClientRequest(u, renderKey), func() string { return renderSecondKey })
 	v := &HandshakeView{Request: string(x.Wire(req)), Chop: x.Chop, PadTo: x.PadTo, StopAfter: x.StopAfter,
 		Deflate: x.Accept.CheckDeflate, Control: x.Accept.Control, Recheck: x.Accept.Recheck}
+	if x.Accept.Breaks != (RuleRef{}) {
+		breaks := x.Accept.Breaks
+		v.Breaks = &breaks
+	}
 	for _, e := range x.Edits {
 		v.Edits = append(v.Edits, e.String())
 	}

@@ -61,6 +61,22 @@ func JudgeSession(r *Result, c *Case, events []observed.Event, st observed.Close
 	}
 }
 
+// JudgeHandshake sets the main verdict of a handshake case from the answer
+// to its request (JudgeHandshakeAnswer) and, when the answer FAILS or is
+// NON-STRICT, the rule it broke: the first rule of a 101 a client must
+// reject, else the rule the case's table checks.
+func JudgeHandshake(r *Result, x *HandshakeExchange, a HandshakeAnswer, c Control) {
+	r.Behavior, r.Reason = JudgeHandshakeAnswer(x, a, c)
+	if r.Behavior != Failed && r.Behavior != NonStrict {
+		return
+	}
+	if a.Response != nil && a.Response.Status == 101 && len(a.Violations) > 0 {
+		r.Rule, r.RuleSection = a.Violations[0].Rule, a.Violations[0].Section
+		return
+	}
+	r.Rule, r.RuleSection = x.Accept.Breaks.ID, x.Accept.Breaks.Section
+}
+
 // JudgeRecheck: after a request that may have hurt the server, a valid
 // request on a new connection must still be accepted (§10.4:
 // implementations MUST protect themselves against exceeding their limits).
@@ -69,6 +85,7 @@ func JudgeRecheck(r *Result, got string, accepted bool, violations []handshake.V
 	r.Observed = append(r.Observed, "then, on a new connection, a valid request: "+got)
 	if !accepted {
 		r.Behavior = Failed
+		r.Rule, r.RuleSection = RuleRequestBrokeServer.ID, RuleRequestBrokeServer.Section
 		if len(violations) > 0 {
 			got += ", " + violationDetails(violations)
 		}

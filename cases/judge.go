@@ -105,7 +105,11 @@ func JudgeScript(r *Result, c *Case, run ScriptRun) {
 	r.FailFastOffset = run.FailFastOffset
 	judge(r, c, run.Events, st)
 	if c.FailFastAt > 0 {
-		r.Reason += failFastNote(c.FailFastAt, r.FailFastOffset)
+		at := c.FailFastAt
+		if st.IsServer {
+			at = firstInvalidOctet(c.Steps, true)
+		}
+		r.Reason += failFastNote(at, r.FailFastOffset)
 	}
 	if c.Echoes != nil {
 		judgeEchoes(r, c, run.Events, lastEchoAt(run.Events, c.Echoes)-run.StepsStartedAt)
@@ -121,6 +125,7 @@ func JudgeNoConnection(r *Result, err error, hs *observed.Handshake) {
 	r.Reason = "no WebSocket connection: " + err.Error()
 	if hs != nil && len(hs.Violations) > 0 {
 		r.Reason = brokenAcceptReason(hs.Violations)
+		r.Rule, r.RuleSection = hs.Violations[0].Rule, hs.Violations[0].Section
 	}
 	r.CloseReason = "the opening handshake did not complete"
 }
@@ -164,9 +169,9 @@ func judge(r *Result, c *Case, events []observed.Event, st observed.CloseState) 
 	// A code the RFC allows but Autobahn rejects (1004) breaks our close
 	// code rule; that rule alone does not make the close frame bad.
 	badCloseFrame := st.RemoteCloseViolation != "" && !(nonStrictCode && st.RemoteCloseRule == frame.RuleCloseCodeInvalid)
-	r.Rule = st.PeerRule
+	r.Rule, r.RuleSection = st.PeerRule, st.PeerSection
 	if badCloseFrame {
-		r.Rule = st.RemoteCloseRule
+		r.Rule, r.RuleSection = st.RemoteCloseRule, st.RemoteCloseSection
 	}
 	badClose := false
 	switch {
@@ -183,14 +188,21 @@ func judge(r *Result, c *Case, events []observed.Event, st observed.CloseState) 
 		// MUST must not. A code that no endpoint may send, or that the
 		// case does not accept, is WRONG CODE, as Autobahn has it (7.9.1
 		// echoed, 7.5.1 answered 1000 with our bad reason); any other
-		// fault is FAILED.
+		// fault is FAILED. An unmasked client close frame is FAILED
+		// whatever code it seems to carry: a client that masks the
+		// payload but not the header sends a code that is noise.
 		badClose = true
-		if code := st.RemoteCode; code != nil && (!code.ValidOnWire() || !codeIn(*code, want.Codes)) && !nonStrictCode {
+		if code := st.RemoteCode; code != nil && (!code.ValidOnWire() || !codeIn(*code, want.Codes)) && !nonStrictCode && st.RemoteCloseRule != frame.RuleClientFrameUnmasked {
 			r.BehaviorClose, r.CloseReason = CloseWrongCode, wrongCodeText(c, st)
 		} else {
 			r.BehaviorClose = CloseFailed
 			r.CloseReason = sentence(weSent(c) + "the target's close frame breaks " + st.RemoteCloseViolation)
 		}
+	case st.IsServer && st.CloseTimeout:
+		// A client that leaves our close unanswered breaks §5.5.1's MUST
+		// and would hold the connection half-open: FAILED, not the
+		// UNCLEAN a non-strict run lets pass.
+		r.BehaviorClose, r.CloseReason = CloseFailed, sentence(weSent(c)+uncleanText(st))
 	case want.RequireClean && !st.Clean:
 		r.BehaviorClose, r.CloseReason = CloseUnclean, sentence(weSent(c)+uncleanText(st))
 	case nonStrictCode:
@@ -201,7 +213,9 @@ func judge(r *Result, c *Case, events []observed.Event, st observed.CloseState) 
 		}
 	case st.RemoteCode != nil && !codeIn(*st.RemoteCode, want.Codes):
 		r.BehaviorClose, r.CloseReason = CloseWrongCode, wrongCodeText(c, st)
-	case st.DroppedByMe:
+	case st.DroppedByMe && !st.IsServer:
+		// Against a client we are the server, whose job closing TCP is
+		// (§7.1.1): there is no FAILED BY CLIENT.
 		r.BehaviorClose = CloseFailedByProbe
 		if st.Abandoned != "" {
 			r.CloseReason = sentence(weSent(c) + "we gave up at our case deadline " + st.Abandoned + " and dropped TCP; RFC 6455 §7.1.1 requires the server to close TCP first")
@@ -235,7 +249,7 @@ func judgeDataAfterClose(r *Result, c *Case, st observed.CloseState) {
 	if st.DataAfterClose == "" {
 		return
 	}
-	r.Rule = frame.RuleDataAfterClose
+	r.Rule, r.RuleSection = frame.RuleDataAfterClose, "RFC 6455 §5.5.1"
 	r.Behavior, r.BehaviorClose = Failed, CloseFailed
 	r.Reason = sentence(weSent(c) + "the target broke " + st.DataAfterClose +
 		"; RFC 6455 §5.5.1 requires that an endpoint send no data frame after its close frame")
@@ -245,6 +259,8 @@ func judgeDataAfterClose(r *Result, c *Case, st observed.CloseState) {
 // closedAsRequired describes a close that passed.
 func closedAsRequired(c *Case, st observed.CloseState) string {
 	switch {
+	case st.ClosedByMe && st.ReceivedClose && st.IsServer:
+		return "the client answered our close with " + codeText(st.RemoteCode) + " and we closed TCP as the server, as RFC 6455 §5.5.1 and §7.1.1 require"
 	case st.ClosedByMe && st.ReceivedClose:
 		return "the target answered our close with " + codeText(st.RemoteCode) + " and closed TCP, as RFC 6455 §5.5.1 and §7.1.1 require"
 	case st.ReceivedClose:

@@ -15,7 +15,7 @@ const (
 // observed (seen, in order) and, when the page could not finish the check,
 // its error. The first expected outcome equal to seen wins; anything else
 // FAILS. There is no closing handshake of ours to judge: the close verdict
-// is INFORMATIONAL, and the close event is part of seen.
+// is OK, and the close event is part of seen.
 func JudgeAPI(c *Case, seen []string, pageErr string, started time.Time, took time.Duration) Result {
 	r := NewResult(c)
 	r.Started, r.Duration, r.FailFastOffset = started, took, -1
@@ -23,8 +23,10 @@ func JudgeAPI(c *Case, seen []string, pageErr string, started time.Time, took ti
 	for _, o := range c.API.Expect {
 		r.Expected = append(r.Expected, ExpectedOutcome{Verdict: o.Verdict, Events: o.Seen})
 	}
-	r.BehaviorClose = CloseInformational
-	r.CloseReason = "The page's close event is judged with the rest of what it saw; no closing handshake of ours is judged."
+	// The close event is part of what the page saw and the main verdict
+	// judges; a second verdict would only repeat it.
+	r.BehaviorClose = CloseOK
+	r.CloseReason = "The page's close event is judged in the main verdict, with the rest of what it saw."
 	ran := "The page ran " + lowerFirst(c.Title)
 	if pageErr != "" {
 		r.Behavior = Failed
@@ -34,7 +36,7 @@ func JudgeAPI(c *Case, seen []string, pageErr string, started time.Time, took ti
 	for _, o := range c.API.Expect {
 		if equalStrings(o.Seen, seen) {
 			r.Behavior = o.Verdict
-			r.Reason = ran + "; it saw " + seenText(seen) + ", as " + clausesText(c.Clauses) + " requires."
+			r.Reason = ran + "; it saw " + seenText(seen) + ", as required by " + clausesText(c.Clauses) + "."
 			if o.Verdict == Unimplemented {
 				r.Reason = ran + "; it saw " + seenText(seen) + ": the feature is not offered."
 			}

@@ -38,7 +38,7 @@ func TestJudgeAPI(t *testing.T) {
 					t.Errorf("reason %q lacks %q", r.Reason, s)
 				}
 			}
-			if r.BehaviorClose != CloseInformational || r.ID != tt.c.ID || len(r.Expected) != len(tt.c.API.Expect) {
+			if r.BehaviorClose != CloseOK || r.ID != tt.c.ID || len(r.Expected) != len(tt.c.API.Expect) {
 				t.Errorf("result %+v", r)
 			}
 		})

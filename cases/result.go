@@ -102,6 +102,8 @@ type Result struct {
 	// receiver named it (reference/frame, reference/deflate); empty when
 	// it broke none.
 	Rule string `json:"rule,omitempty"`
+	// RuleSection is the RFC section that states Rule.
+	RuleSection string `json:"ruleSection,omitempty"`
 
 	Expected      []ExpectedOutcome    `json:"expected,omitempty"`
 	ExpectedClose *CloseExpectView     `json:"expectedClose,omitempty"`

@@ -56,13 +56,28 @@ var acceptedRule = AnswerRule{AnswerValid101, OK, "§4.2.2: the server accepted 
 // session is OK, a broken 101 FAILS, and a decline earns decline (checked
 // against the minimal valid request first when it would count against
 // the target, since §4.2.2 lets a server refuse any handshake).
-func accepting(decline Verdict, why string) Acceptance {
+func accepting(decline Verdict, why string, breaks RuleRef) Acceptance {
 	return Acceptance{
 		Rules:   []AnswerRule{acceptedRule, brokenAccept, {AnswerDeclined, decline, why}},
 		Session: &Session{Echo: true, Lost: Failed},
 		Control: decline == Failed || decline == NonStrict,
+		Breaks:  breaks,
 	}
 }
+
+// The rules a section-15 answer can break, beyond the §4.1 checks of a
+// 101 (reference/handshake names those).
+var (
+	ruleSameRequestRefused    = RuleRef{"handshake-same-request-refused", "RFC 6455 §4.2.1"}
+	ruleUnknownFieldRefused   = RuleRef{"handshake-unknown-field-refused", "RFC 6455 §4.2.1"}
+	ruleExtensionOfferRefused = RuleRef{"handshake-extension-offer-refused", "RFC 6455 §9.1"}
+	ruleInvalidRequestAnswer  = RuleRef{"handshake-invalid-request-not-refused", "RFC 6455 §4.2.1"}
+	ruleVersionRefusal        = RuleRef{"handshake-unsupported-version-not-refused", "RFC 6455 §4.4"}
+	ruleUpgradeUnasked        = RuleRef{"handshake-upgrade-unasked", "RFC 6455 §4.2.1"}
+	// RuleRequestBrokeServer: a valid request on a new connection was not
+	// accepted after the case's request (the Recheck).
+	RuleRequestBrokeServer = RuleRef{"handshake-request-broke-server", "RFC 6455 §10.4"}
+)
 
 // echoed is a valid request the server should accept, then echo one text
 // message and close normally.
@@ -81,7 +96,7 @@ func echoed(id, title, desc string, clauses []string, level Level, acc Acceptanc
 // sameRequest is the decline rule of a request that means the same as the
 // minimal one: refusing it while accepting that one breaks the rule named.
 func sameRequest(rule string) Acceptance {
-	return accepting(Failed, "It accepts the minimal valid request on a new connection, and "+rule)
+	return accepting(Failed, "It accepts the minimal valid request on a new connection, and "+rule, ruleSameRequestRefused)
 }
 
 func mustAccept() []*Case {
@@ -89,7 +104,7 @@ func mustAccept() []*Case {
 		echoed("15.1.1", "Minimal valid request",
 			"Sends the minimal §4.1 request: GET, HTTP/1.1, Host, Upgrade: websocket, Connection: Upgrade, a fresh Sec-WebSocket-Key and Sec-WebSocket-Version: 13. Tests §4.2.2 (MUST): a server that accepts answers a valid 101. §4.2.2 also lets a server decline any handshake, so a refusal is recorded (INFORMATIONAL).",
 			[]string{rfcServerRequirements, rfcServerResponse}, Must,
-			accepting(Informational, "§4.2.2 lets a server decline a handshake (for example 403 Forbidden); declining the minimal valid request leaves nothing to test (recorded only)"),
+			accepting(Informational, "§4.2.2 lets a server decline a handshake (for example 403 Forbidden); declining the minimal valid request leaves nothing to test (recorded only)", RuleRef{}),
 			"the minimal valid request"),
 		echoed("15.1.2", "Header field names in lower case",
 			"Sends the minimal request with every field name in lower case (\"sec-websocket-key\"). Tests RFC 7230 §3.2 (field names are case-insensitive) with §4.2.1 (MUST): this is the minimal request, so a server that accepts that one and refuses this one FAILS.",
@@ -122,14 +137,14 @@ func mustAccept() []*Case {
 		echoed("15.1.7", "Unknown and ordinary extra fields",
 			"Adds the fields a browser or library sends (User-Agent, Accept-Encoding, Cache-Control, Pragma, Cookie) and an unknown X- field. Tests §4.2.1 (\"unknown header fields are ignored\") and RFC 7230 §3.2.1 (a recipient SHOULD ignore unrecognized fields): refusing it while accepting the minimal request is NON-STRICT (a server may act on a cookie).",
 			[]string{rfcServerRequirements, "RFC 7230 §3.2.1"}, Should,
-			accepting(NonStrict, "It accepts the minimal valid request on a new connection; §4.2.1 says unknown fields are ignored and RFC 7230 §3.2.1 that a recipient SHOULD ignore unrecognized fields"),
+			accepting(NonStrict, "It accepts the minimal valid request on a new connection; §4.2.1 says unknown fields are ignored and RFC 7230 §3.2.1 that a recipient SHOULD ignore unrecognized fields", ruleUnknownFieldRefused),
 			"a valid request with User-Agent, Accept-Encoding, Cache-Control, Pragma, Cookie and an unknown field",
 			editAdd("User-Agent", "wsconform"), editAdd("Accept-Encoding", "gzip, deflate"), editAdd("Cache-Control", "no-cache"),
 			editAdd("Pragma", "no-cache"), editAdd("Cookie", "session=wsconform"), editAdd("X-Wsconform-Unknown", "ignore me")),
 		echoed("15.1.8", "Same-origin Origin field",
 			"Adds Origin: http://<the target's host>, what a browser sends for a page served by the same server. Tests §4.2.2 (MUST): an accepting server answers a valid 101. §4.2.1 item 7 makes Origin optional, and §4.2.2/§10.2 let a server refuse an origin it does not want, so a refusal is recorded (INFORMATIONAL).",
 			[]string{rfcServerRequirements, rfcOrigin}, Must,
-			accepting(Informational, "§4.2.2 and §10.2 let a server refuse an origin it does not want (recorded only)"),
+			accepting(Informational, "§4.2.2 and §10.2 let a server refuse an origin it does not want (recorded only)", RuleRef{}),
 			"a valid request with a same-origin Origin", editAdd("Origin", "http://{host}")),
 		echoed("15.1.9", "Absolute-form request target",
 			"Sends the request target as an absolute URI (GET http://<host>/ HTTP/1.1), as a client talking to a proxy may. Tests §4.2.1 item 1, which accepts \"an absolute HTTP/HTTPS URI containing the /resource name/\", and RFC 7230 §5.3.2 (a server MUST accept the absolute-form): refusing it while accepting the minimal request FAILS.",
@@ -180,7 +195,7 @@ func refusing(accepted string) Acceptance {
 		{Answer5xx, NonStrict, "No WebSocket was opened, but a 5xx blames the server, not the request; " + mustRefuse},
 		{AnswerNotError, NonStrict, "No WebSocket was opened, but this is not an error status; " + mustRefuse},
 		{AnswerNone, Failed, "Closing the connection or staying silent is not an HTTP response; " + mustRefuse},
-	}}
+	}, Breaks: ruleInvalidRequestAnswer}
 }
 
 // refused is a handshake-only case the server must not accept.
@@ -248,7 +263,7 @@ func versionTable(accepted AnswerRule) Acceptance {
 		{Answer5xx, Failed, "Refused, but without a Sec-WebSocket-Version field listing 13. " + versionRule},
 		{AnswerNotError, Failed, "This is not an error status. " + versionRule},
 		{AnswerNone, Failed, "No HTTP response at all. " + versionRule},
-	}}
+	}, Breaks: ruleVersionRefusal}
 }
 
 // versionDescription is what every version case tests.
@@ -286,7 +301,7 @@ func versionCases() []*Case {
 func subprotocolCases() []*Case {
 	const rule = " Tests §4.2.2 item 5.4 and §4.1 (MUST): an accepting server selects at most one of the offered subprotocols, echoed as sent, or none; selecting another FAILS. §4.2.2 lets a server refuse the handshake, so a refusal is recorded (INFORMATIONAL)."
 	clauses := []string{rfcServerResponse, rfcProtocolField, rfcClientRequirements}
-	acc := accepting(Informational, "§4.2.2 lets a server decline a handshake; one that supports none of the offered subprotocols may also accept without selecting one (§4.2.2 item 5.4), which clients expect (recorded only)")
+	acc := accepting(Informational, "§4.2.2 lets a server decline a handshake; one that supports none of the offered subprotocols may also accept without selecting one (§4.2.2 item 5.4), which clients expect (recorded only)", RuleRef{})
 	offer := func(id, title, desc, sent string, values ...string) *Case {
 		edits := make([]RequestEdit, len(values))
 		for i, v := range values {
@@ -317,7 +332,7 @@ func extensionCases() []*Case {
 	const checked = " If the server accepts permessage-deflate, its parameters must be valid and answer one of the valid offers (RFC 7692 §7.1, MUST; FAILED otherwise). The connection is then closed normally (no message is echoed: it could be compressed). Refusing the whole handshake instead of declining the offer is NON-STRICT."
 	labels := []string{"handshake", "handshake-extensions"}
 	pmd := func(id, title, desc, sent, value string) *Case {
-		acc := accepting(NonStrict, declineOffer)
+		acc := accepting(NonStrict, declineOffer, ruleExtensionOfferRefused)
 		acc.Session, acc.CheckDeflate = &Session{Echo: false, Lost: Failed}, true
 		return &Case{
 			ID: id, Title: title, Description: desc + checked + responseChecked,
@@ -330,7 +345,7 @@ func extensionCases() []*Case {
 	}
 	unknown := echoed("15.5.1", "Unknown extension offered",
 		"Offers Sec-WebSocket-Extensions: x-wsconform-unknown; level=1. Tests §9.1 and §4.1 (MUST): a server answers only with extensions it supports, so accepting with this one FAILS; it should ignore the offer and accept. Refusing the whole handshake is NON-STRICT.",
-		[]string{rfcExtensionList, rfcClientRequirements}, Must, accepting(NonStrict, declineOffer),
+		[]string{rfcExtensionList, rfcClientRequirements}, Must, accepting(NonStrict, declineOffer, ruleExtensionOfferRefused),
 		"a valid request offering x-wsconform-unknown; level=1", editSet("Sec-WebSocket-Extensions", "x-wsconform-unknown; level=1"))
 	unknown.Labels = append(unknown.Labels, "handshake-extensions")
 	return []*Case{
@@ -389,7 +404,7 @@ func legacyCases() []*Case {
 					{AnswerValid101, Failed, switchedUnasked},
 					{AnswerBroken101, Failed, switchedUnasked},
 					{AnswerDeclined, Informational, "RFC 6455 leaves non-WebSocket requests on the same path to the server (recorded only)"},
-				}}},
+				}, Breaks: ruleUpgradeUnasked}},
 			Timeout: handshakeTimeout,
 			Labels:  []string{"handshake", "handshake-legacy"},
 		},

@@ -2,7 +2,6 @@ package cases
 
 import (
 	"strings"
-	"time"
 
 	"github.com/wsconform/wsconform/reference/frame"
 )
@@ -73,9 +72,6 @@ type APIOutcome struct {
 	Verdict Verdict
 	Seen    []string
 }
-
-// apiTimeout bounds one check in the page (the driver adds its own margin).
-const apiTimeout = 10 * time.Second
 
 // Clauses the browser API cases cite: the WHATWG standards by anchor,
 // which stay stable while section numbers move.

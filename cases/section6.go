@@ -174,7 +174,7 @@ func failFastCases() []*Case {
 			Close:  invalidUTF8Close(),
 			Labels: []string{"utf8", "invalid-utf8", "fail-fast", "autobahn"},
 		}
-		c.FailFastAt = firstInvalidOctet(c.Steps)
+		c.FailFastAt = firstInvalidOctet(c.Steps, false)
 		out = append(out, c)
 	}
 	return out
@@ -194,7 +194,8 @@ func wireHeaderSize(f *frame.Frame, unmasked bool) int {
 // firstInvalidOctet is the 1-based position, among the octets the steps
 // write after the handshake, of the octet that makes the text invalid
 // (0 if the text stays valid).
-func firstInvalidOctet(steps []Step) int64 {
+// asServer: the frames go unmasked, as a server sends them.
+func firstInvalidOctet(steps []Step, asServer bool) int64 {
 	var v utf8stream.Validator
 	var wire int64
 	for _, s := range steps {
@@ -202,7 +203,7 @@ func firstInvalidOctet(steps []Step) int64 {
 			wire += int64(len(s.Raw) + len(s.Close))
 			continue
 		}
-		head := int64(wireHeaderSize(s.Frame, s.Unmasked))
+		head := int64(wireHeaderSize(s.Frame, s.Unmasked || asServer && !s.Frame.Header.Masked))
 		if s.Frame.Opcode == frame.OpText || s.Frame.Opcode == frame.OpContinuation {
 			before := v.Offset()
 			if bad := v.Write(s.Frame.Payload); bad >= 0 {

@@ -92,10 +92,14 @@ func closeCases() []*Case {
 
 	valid := []frame.CloseCode{1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 3000, 3999, 4000, 4999}
 	for i, code := range valid {
-		out = append(out, closeCase(fmt.Sprintf("7.7.%d", i+1), fmt.Sprintf("Close with valid code %d", code),
+		c := closeCase(fmt.Sprintf("7.7.%d", i+1), fmt.Sprintf("Close with valid code %d", code),
 			fmt.Sprintf("Sends close %d (%s) without a reason. The code may be sent (§7.4.1, §7.4.2); the target must answer with 1000 or echo %d, and close cleanly.%s", code, code, code, validCodeNote(code)),
 			[]Step{sendClose(code, "")},
-			CloseExpect{ClosedByMe: true, Codes: codes(1000, code), RequireClean: true}))
+			CloseExpect{ClosedByMe: true, Codes: codes(1000, code), RequireClean: true})
+		if code == frame.CloseMandatoryExtension {
+			c.Clients = serverSends1010()
+		}
+		out = append(out, c)
 	}
 	invalid := []frame.CloseCode{0, 999, 1004, 1005, 1006, 1016, 1100, 2000, 2999}
 	for i, code := range invalid {
@@ -136,6 +140,16 @@ func validCodeNote(code frame.CloseCode) string {
 		return " (§7.4.1 defines 1010 as sent by a client, which is what the probe is.)"
 	}
 	return ""
+}
+
+// serverSends1010 is 7.7.8 played against a client, where it departs from
+// Autobahn (its issue 123): we are the server, and 1010 is a client's code.
+func serverSends1010() *ClientPlay {
+	return &ClientPlay{
+		Note: "Against a client this case follows RFC 6455 rather than Autobahn (Autobahn issue 123): §7.4.1 defines 1010 as the code a client sends when the server did not negotiate an extension the client needs, so here the server sends a code only a client has reason to send. " +
+			"The client may treat it as any close and answer 1000 or 1010, or as a protocol error and answer 1002; each, with a clean close, is OK.",
+		Close: &CloseExpect{ClosedByMe: true, Codes: codes(1000, frame.CloseMandatoryExtension, frame.CloseProtocolError), RequireClean: true, WrongCodeFails: true},
+	}
 }
 
 func invalidCodeRule(code frame.CloseCode) string {

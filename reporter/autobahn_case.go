@@ -95,7 +95,7 @@ func autobahnCaseOf(agent string, n int, r cases.Result) autobahnCase {
 	}
 	if c := r.Close; c != nil {
 		a.ClosedByMe, a.FailedByMe, a.DroppedByMe, a.WasClean = c.ClosedByMe, c.FailedByMe, c.DroppedByMe, c.Clean
-		a.DropTimeout, a.CloseHandshakeTimeout = c.DropTimeout, c.CloseTimeout
+		a.DropTimeout, a.CloseHandshakeTimeout, a.IsServer = c.DropTimeout, c.CloseTimeout, c.IsServer
 		if !c.Clean {
 			a.WasNotCleanReason = &c.NotCleanReason
 		}

@@ -25,6 +25,7 @@ type CloseState struct {
 	// rule's id.
 	RemoteCloseViolation string `json:"remoteCloseViolation,omitempty"`
 	RemoteCloseRule      string `json:"remoteCloseRule,omitempty"`
+	RemoteCloseSection   string `json:"remoteCloseRuleSection,omitempty"`
 	// DataAfterClose is set when the peer sent a data frame after its own
 	// close frame (RFC 6455 §5.5.1 forbids it): the first such frame, as a
 	// broken rule.
@@ -36,6 +37,7 @@ type CloseState struct {
 	// timer of ours did, or we did not fail it).
 	PeerViolation string `json:"peerViolation,omitempty"`
 	PeerRule      string `json:"peerRule,omitempty"`
+	PeerSection   string `json:"peerRuleSection,omitempty"`
 	FailedOn      string `json:"failedOnViolation,omitempty"`
 	TCPError      string `json:"tcpError,omitempty"`
 	// Abandoned says what was still outstanding when we gave up on the
@@ -44,6 +46,10 @@ type CloseState struct {
 	NotCleanReason string        `json:"wasNotCleanReason,omitempty"`
 	Clean          bool          `json:"wasClean"`
 	ClosedAt       time.Duration `json:"closedAt_ns,omitempty"` // when TCP ended, since start
+	// IsServer: we played the server (the peer under test is a client);
+	// closing TCP first after the closing handshake is then our job
+	// (§7.1.1), and the client closing it first is allowed too.
+	IsServer bool `json:"isServer,omitempty"`
 }
 
 // Code is a present close code, for CloseState's code fields.

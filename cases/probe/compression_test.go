@@ -27,7 +27,11 @@ func TestCompressionSectionsReference(t *testing.T) {
 }
 
 func checkCompressionReference(t *testing.T, sel []*cases.Case) {
-	url := startReference(t, server.Config{})
+	checkCompressionAgainst(t, server.Config{}, sel)
+}
+
+func checkCompressionAgainst(t *testing.T, cfg server.Config, sel []*cases.Case) {
+	url := startReference(t, cfg)
 	start := time.Now()
 	results := runCases(t, url, sel)
 	t.Logf("%d compression cases in %v", len(sel), time.Since(start).Round(time.Millisecond))
@@ -49,6 +53,13 @@ func checkCompressionReference(t *testing.T, sel []*cases.Case) {
 // fragmented variant once (12.1.11: 8 KiB messages in 256-octet frames).
 func TestCompressionSmokeReference(t *testing.T) {
 	checkCompressionReference(t, selectCases(t, []string{"12.*.1", "13.*.1", "12.1.11"}, nil))
+}
+
+// TestCompressionSmokeEmbedded: the server `wsconform run` starts (stored
+// echoes) passes a text, a binary, a fragmented and a window-bits-9
+// subsection's cases too.
+func TestCompressionSmokeEmbedded(t *testing.T) {
+	checkCompressionAgainst(t, server.Embedded(), selectCases(t, []string{"12.1.1", "12.2.1", "12.1.11", "13.5.1"}, nil))
 }
 
 // TestCompressionNodeWSAgreesWithAutobahn runs 12.1.x and 13.1.x against

@@ -126,8 +126,11 @@ const MaxMessage = 64 << 20
 
 // Conn is one connection to the target.
 type Conn struct {
-	nc       net.Conn
-	br       *bufio.Reader
+	nc net.Conn
+	br *bufio.Reader
+	// server: we play the server (Accept): frames go unmasked, the peer's
+	// must be masked (§5.1), and we close TCP after the closing handshake.
+	server   bool
 	Log      *WireLog
 	timeouts Timeouts
 	stopCtx  func() bool
@@ -226,6 +229,13 @@ func Dial(ctx context.Context, t Target, to Timeouts, log *WireLog) (*Conn, erro
 		}
 		nc, tlsx = tc, x
 	}
+	c := newConn(ctx, nc, to, log)
+	log.Note("TCP connected to " + nc.RemoteAddr().String())
+	return c, nil
+}
+
+// newConn wraps an open TCP (or TLS) connection; its deadline follows ctx.
+func newConn(ctx context.Context, nc net.Conn, to Timeouts, log *WireLog) *Conn {
 	c := &Conn{
 		nc:       nc,
 		Log:      log,
@@ -238,8 +248,7 @@ func Dial(ctx context.Context, t Target, to Timeouts, log *WireLog) (*Conn, erro
 	}
 	c.br = bufio.NewReaderSize(loggingReader{c}, 64<<10)
 	c.stopCtx = context.AfterFunc(ctx, func() { nc.SetDeadline(time.Now()) })
-	log.Note("TCP connected to " + nc.RemoteAddr().String())
-	return c, nil
+	return c
 }
 
 // WriteRaw writes octets as they are, in chops of chop octets (0: one write).
@@ -299,8 +308,14 @@ func (c *Conn) Uncork() error {
 	}
 	c.sent(b)
 	_, err := c.nc.Write(b)
+	if cap(b) <= keepCorkLimit {
+		c.cork = b[:0] // a bulk sender corks every message: reuse the buffer
+	}
 	return err
 }
+
+// keepCorkLimit is the largest cork buffer kept for the next Cork.
+const keepCorkLimit = 256 << 10
 
 // Abandon gives up on the connection at our own deadline: outstanding says
 // what we were still doing or waiting for, for the report.

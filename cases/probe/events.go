@@ -19,7 +19,11 @@ func (c *Conn) Start(ext frame.Extensions) {
 	c.mu.Lock()
 	c.txBase = c.txOctets
 	c.mu.Unlock()
-	go c.readLoop(receive.New(receive.Config{From: frame.FromServer, Extensions: ext, MaxMessage: MaxMessage}))
+	from := frame.FromServer
+	if c.server {
+		from = frame.FromClient
+	}
+	go c.readLoop(receive.New(receive.Config{From: from, Extensions: ext, MaxMessage: MaxMessage}))
 	go c.pongLoop()
 }
 
@@ -144,7 +148,7 @@ func (c *Conn) failedByMe() bool {
 func (c *Conn) peerBroke(v frame.Violation) {
 	c.mu.Lock()
 	if c.state.PeerViolation == "" {
-		c.state.PeerViolation, c.state.PeerRule = violationText(v), v.Rule
+		c.state.PeerViolation, c.state.PeerRule, c.state.PeerSection = violationText(v), v.Rule, v.Section
 		c.wakeLocked()
 	}
 	fail := !c.state.SentClose && !c.state.FailedByMe
@@ -196,16 +200,20 @@ func (c *Conn) closeReceived(rc *receive.Receiver, payload []byte, headerViolati
 	}
 	c.state.RemoteReason = string(body.Reason)
 	if v != nil {
-		c.state.RemoteCloseViolation, c.state.RemoteCloseRule = violationText(*v), v.Rule
+		c.state.RemoteCloseViolation, c.state.RemoteCloseRule, c.state.RemoteCloseSection = violationText(*v), v.Rule, v.Section
 	}
 	if c.closeT != nil {
 		c.closeT.Stop()
 	}
 	reply := !c.state.SentClose && !c.state.FailedByMe
+	answer := c.state.SentClose // this close answers ours: the handshake is done
 	midFrame := c.inFrame
 	c.dropT = time.AfterFunc(c.timeouts.DropWait+c.timeouts.CloseWait, c.dropWaitExpired)
 	c.wakeLocked()
 	c.mu.Unlock()
+	if answer && c.server {
+		c.closeTCPAsServer()
+	}
 	switch {
 	case v != nil:
 		// Whoever closed first, a malformed close frame is a rule broken:
@@ -293,6 +301,10 @@ func (c *Conn) finish() {
 		s.NotCleanReason = "the target never answered our close frame"
 	case !s.SentClose:
 		s.NotCleanReason = "we did not send a close frame (peer closed while our frame was in flight)"
+	case s.IsServer && s.TCPError == "":
+		// Our TCP close after the handshake (or the client's, which
+		// §7.1.1 allows) ends it cleanly.
+		s.Clean = true
 	case s.DropTimeout:
 		s.NotCleanReason = "the target did not close TCP after the closing handshake"
 	case s.DroppedByMe:

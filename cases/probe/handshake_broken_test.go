@@ -161,6 +161,8 @@ func TestHandshakeSectionCatchesBrokenServers(t *testing.T) {
 		fails []string // the cases that do not pass in strict mode
 		// verdicts pins the main verdict of some cases.
 		verdicts map[string]cases.Verdict
+		// rules pins the rule (Result.Rule) some failing cases name.
+		rules map[string]string
 	}{
 		{name: "conformant", fault: fault{}, fails: nil},
 		{
@@ -184,6 +186,7 @@ func TestHandshakeSectionCatchesBrokenServers(t *testing.T) {
 			}},
 			fails:    []string{"15.3.1", "15.3.3", "15.3.4", "15.3.5", "15.3.6"},
 			verdicts: map[string]cases.Verdict{"15.3.1": cases.Failed, "15.3.2": cases.Informational},
+			rules:    map[string]string{"15.3.1": "handshake-unsupported-version-not-refused"},
 		},
 		{
 			name: "400 with the version field on a bad version",
@@ -232,6 +235,7 @@ func TestHandshakeSectionCatchesBrokenServers(t *testing.T) {
 			// every case that sees a 101: the accepting ones, the negotiations,
 			// the cross-site Origin, and 15.7.1's second handshake.
 			fails: append(append(append(ids("15.1", 1, 11), ids("15.4", 1, 5)...), ids("15.5", 1, 6)...), "15.6.4", "15.7.1"),
+			rules: map[string]string{"15.1.1": "response-accept-mismatch", "15.7.1": "handshake-request-broke-server"},
 		},
 		{
 			name: "picks a subprotocol that was not offered",
@@ -265,6 +269,7 @@ func TestHandshakeSectionCatchesBrokenServers(t *testing.T) {
 				return st, f
 			}},
 			fails: []string{"15.2.1"},
+			rules: map[string]string{"15.2.1": "handshake-invalid-request-not-refused"},
 		},
 		{
 			name: "accepts HTTP/1.0 and a duplicated key",
@@ -309,6 +314,7 @@ func TestHandshakeSectionCatchesBrokenServers(t *testing.T) {
 			}),
 			// it accepts the same request spelled canonically: RFC 7230 §3.2
 			fails: []string{"15.1.2"},
+			rules: map[string]string{"15.1.2": "handshake-same-request-refused"},
 		},
 		{
 			name:  "refuses subprotocol offers",
@@ -322,6 +328,7 @@ func TestHandshakeSectionCatchesBrokenServers(t *testing.T) {
 			// RFC 7692 §5 / §9.1: decline the offer, not the connection
 			fails:    ids("15.5", 1, 6),
 			verdicts: map[string]cases.Verdict{"15.5.1": cases.NonStrict, "15.5.2": cases.NonStrict},
+			rules:    map[string]string{"15.5.1": "handshake-extension-offer-refused"},
 		},
 		{
 			name:  "declines every handshake",
@@ -331,7 +338,8 @@ func TestHandshakeSectionCatchesBrokenServers(t *testing.T) {
 			fails:    []string{"15.7.1"},
 			verdicts: map[string]cases.Verdict{"15.1.1": cases.Informational, "15.1.2": cases.Informational, "15.1.9": cases.Informational, "15.5.2": cases.Informational},
 		},
-		{name: "dies on a huge header block", fault: fault{dieOnHugeHeader: true}, fails: []string{"15.7.1"}},
+		{name: "dies on a huge header block", fault: fault{dieOnHugeHeader: true}, fails: []string{"15.7.1"},
+			rules: map[string]string{"15.7.1": "handshake-request-broke-server"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -355,7 +363,24 @@ func TestHandshakeSectionCatchesBrokenServers(t *testing.T) {
 					t.Errorf("%s: %s (%s), want %s", id, r.Behavior, r.Reason, want)
 				}
 			}
+			for id, want := range tc.rules {
+				if r := results[id]; r.Rule != want {
+					t.Errorf("%s: rule %q (%s), want %q", id, r.Rule, r.RuleSection, want)
+				}
+			}
 			got := failing(results)
+			// Like every other section, a case whose answer FAILS or is
+			// NON-STRICT names the rule broken: its stable id and the RFC
+			// section.
+			for _, id := range got {
+				r := results[id]
+				if r.Behavior != cases.Failed && r.Behavior != cases.NonStrict {
+					continue
+				}
+				if r.Rule == "" || !strings.HasPrefix(r.RuleSection, "RFC ") {
+					t.Errorf("%s %s: rule %q, section %q: %s", id, r.Behavior, r.Rule, r.RuleSection, r.Reason)
+				}
+			}
 			if !reflect.DeepEqual(got, tc.fails) {
 				t.Errorf("failing cases %v, want %v", got, tc.fails)
 				for _, id := range got {

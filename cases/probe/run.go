@@ -66,7 +66,15 @@ func runScript(ctx context.Context, c *cases.Case, env Env, start time.Time) cas
 		openFailed(&r, err, hs, log)
 		return r
 	}
+	return driveScript(ctx, c, env, conn, hs, log, start)
+}
 
+// driveScript runs c's steps on an open connection (either role), arms its
+// timer, waits for the connection to end and judges what happened.
+func driveScript(ctx context.Context, c *cases.Case, env Env, conn *Conn, hs *observed.Handshake, log *WireLog, start time.Time) cases.Result {
+	r := cases.NewResult(c)
+	r.FailFastOffset = -1
+	r.Handshake = hs
 	if c.Echoes != nil {
 		conn.Quiet(true) // bulk transfer: keep the notes, not megabytes of previews
 	}
@@ -218,7 +226,14 @@ func runStep(ctx context.Context, conn *Conn, s cases.Step) bool {
 	case s.Frame != nil:
 		p := Piece{Chop: s.Chop, Unmasked: s.Unmasked, Force: true, Raw: true}
 		for _, cut := range s.Cuts {
-			p.Cuts = append(p.Cuts, cut.At)
+			at := cut.At
+			if conn.server && !s.Frame.Header.Masked {
+				// Cuts count the header as a client sends it; a server's
+				// carries no 4-octet masking key, and the cut must fall
+				// at the same payload octet.
+				at -= 4
+			}
+			p.Cuts = append(p.Cuts, at)
 		}
 		p.Between = func(i int) bool { return pause(ctx, conn, s.Cuts[i].Pause, s.Cuts[i].Marker) }
 		base := conn.MessageCount()

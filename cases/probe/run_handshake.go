@@ -47,7 +47,7 @@ func runHandshake(ctx context.Context, c *cases.Case, env Env) (r cases.Result) 
 		r.Observed = append(r.Observed, "then, on a new connection, the minimal valid request: "+ctl.Observed)
 		ex.log.Note("control handshake on a new connection: " + ctl.Observed)
 	}
-	r.Behavior, r.Reason = cases.JudgeHandshakeAnswer(x, ans, ctl)
+	cases.JudgeHandshake(&r, x, ans, ctl)
 	if x.StopAfter != "" {
 		cases.JudgeHeld(&r, ex.hs.Duration)
 	}

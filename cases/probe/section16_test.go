@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"crypto/rand"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -15,8 +14,6 @@ import (
 	"time"
 
 	"context"
-
-	"github.com/gorilla/websocket"
 
 	"github.com/wsconform/wsconform/cases"
 	"github.com/wsconform/wsconform/reference/frame"
@@ -192,33 +189,10 @@ func (m mini) dial(url string) {
 	}
 }
 
-// gorillaDial is an Autobahn-style harness on gorilla/websocket's client.
-func gorillaDial(url string) {
-	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second, Subprotocols: []string{"wsc.a"}}
-	c, _, err := d.Dial(url, nil)
-	if err != nil {
-		return
-	}
-	defer c.Close()
-	c.SetReadDeadline(time.Now().Add(15 * time.Second))
-	for {
-		mt, p, err := c.ReadMessage()
-		if err != nil {
-			var ce *websocket.CloseError
-			if errors.As(err, &ce) {
-				return // gorilla answered the close itself
-			}
-			return
-		}
-		if c.WriteMessage(mt, p) != nil {
-			return
-		}
-	}
-}
-
 // TestClientRulesBrokenClients plays section 16 against a conformant
-// hand-written client, against copies of it each broken in one way, and
-// against gorilla/websocket; each must fail exactly the cases meant for it.
+// hand-written client, and against copies of it each broken in one way;
+// each must fail exactly the cases meant for it (the client libraries are
+// played through the control protocol in suite/clients).
 func TestClientRulesBrokenClients(t *testing.T) {
 	if testing.Short() {
 		t.Skip("plays section 16 against seven clients")
@@ -236,8 +210,6 @@ func TestClientRulesBrokenClients(t *testing.T) {
 		{"fixed mask key", mini{fixedMask: true}.dial, []string{"16.1.9", "16.3.1"}},
 		{"counter mask key", mini{counterMask: true}.dial, []string{"16.1.9", "16.3.1"}},
 		{"fixed Sec-WebSocket-Key", mini{fixedKey: true}.dial, []string{"16.1.9", "16.2.2"}},
-		// gorilla/websocket v1.5.3: see the notes for each finding.
-		{"gorilla", gorillaDial, []string{"16.1.7", "16.1.8", "16.1.9", "16.1.10"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -53,7 +53,7 @@ func (c *Conn) SendFrame(f frame.Frame, p Piece) error {
 	c.mu.Unlock()
 	defer func() { c.mu.Lock(); c.inFrame = false; c.mu.Unlock() }()
 
-	if !p.Unmasked && !f.Header.Masked {
+	if !p.Unmasked && !f.Header.Masked && !c.server {
 		f = f.Masked(NewMaskKey())
 	}
 	h := f.Header
@@ -139,10 +139,14 @@ func (c *Conn) SendCloseRaw(payload []byte) error {
 		c.state.LocalCode = &body.Code
 	}
 	c.state.LocalReason = string(body.Reason)
-	if !c.state.ReceivedClose {
+	answered := c.state.ReceivedClose
+	if !answered {
 		c.closeT = time.AfterFunc(c.timeouts.CloseWait, c.closeWaitExpired)
 	}
 	c.mu.Unlock()
+	if answered && c.server {
+		c.closeTCPAsServer()
+	}
 	return nil
 }
 

@@ -111,7 +111,18 @@ func (l *WireLog) Octets(dir observed.Direction, b []byte) {
 	if l == nil {
 		return
 	}
-	l.add(observed.Entry{Dir: dir, Octets: len(b), Hex: hexPreview(b)}, false)
+	hex := ""
+	if !l.dropsOctets(dir) { // no hex preview of megabytes nobody logs
+		hex = hexPreview(b)
+	}
+	l.add(observed.Entry{Dir: dir, Octets: len(b), Hex: hex}, false)
+}
+
+// dropsOctets reports whether add would only count raw octets from dir.
+func (l *WireLog) dropsOctets(dir observed.Direction) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.off || dir == observed.Received && l.counting
 }
 
 // Frame logs a decoded frame.

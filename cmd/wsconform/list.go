@@ -18,12 +18,19 @@ func listCommand() *cobra.Command {
 	var format string
 	var include, exclude []string
 	var labelFilter string
+	var forClients bool
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the catalogue: ids, titles, RFC clauses, labels",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			sel, err := cases.Select(include, exclude)
+			if forClients {
+				// What `wsconform clients` plays, then the API checks only
+				// --browser runs.
+				sel, err = cases.SelectClients(include, exclude)
+				sel = append(sel, cases.SelectAPI(include, exclude)...)
+			}
 			if err != nil {
 				return usageError{err}
 			}
@@ -55,6 +62,7 @@ func listCommand() *cobra.Command {
 	cmd.Flags().StringSliceVar(&include, "cases", nil, "case id globs to list (e.g. 5.*,6.4.1)")
 	cmd.Flags().StringSliceVar(&exclude, "exclude", nil, "case id globs to leave out")
 	cmd.Flags().StringVar(&labelFilter, "label-filter", "", "Ginkgo label filter, e.g. 'section:5 && !serial'")
+	cmd.Flags().BoolVar(&forClients, "clients", false, "list the cases that test clients (wsconform clients; 16.10-16.16 with --browser) instead of those that test servers")
 	return cmd
 }
 

@@ -69,7 +69,8 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(runCommand(), listCommand(), serveCommand(), fuzzCommand(), reportCommand(), diffCommand(), versionCommand())
+	memoryLimitFlag(root)
+	root.AddCommand(runCommand(), clientsCommand(), listCommand(), serveCommand(), fuzzCommand(), reportCommand(), diffCommand(), versionCommand())
 	err := root.Execute()
 	switch {
 	case err == nil:

@@ -187,3 +187,21 @@ func TestConfigRunProgressHeartbeat(t *testing.T) {
 		t.Errorf("no heartbeat line from the config run:\n%s", r.stderr)
 	}
 }
+
+// A bad --memory-limit is one line and exit 2 before anything runs.
+func TestMemoryLimitFlagChecked(t *testing.T) {
+	for _, args := range [][]string{
+		{"run", "--memory-limit", "lots", "--cases", "1.1.1", "--out", ""},
+		{"--memory-limit", "1KiB", "run", "--cases", "1.1.1", "--out", ""},
+		{"fuzz", "ws://127.0.0.1:9/", "--memory-limit", "-5MiB"},
+	} {
+		r := wsconform(t, args...)
+		lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+		if r.code != 2 || len(lines) != 1 || !strings.Contains(lines[0], "--memory-limit") || r.stdout != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q: want exit 2, one line naming --memory-limit, nothing run", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	if r := wsconform(t, "version", "--memory-limit", "64MiB"); r.code != 0 {
+		t.Errorf("version --memory-limit 64MiB: exit %d, stderr %q", r.code, r.stderr)
+	}
+}

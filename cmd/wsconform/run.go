@@ -128,7 +128,7 @@ func runSuite(f runFlags, rawURL string) error {
 
 	target := cases.TargetInfo{URL: rawURL, Agent: f.agent}
 	if rawURL == "" {
-		srv, url, err := server.Start("127.0.0.1:0", server.Config{})
+		srv, url, err := server.Start("127.0.0.1:0", server.Embedded())
 		if err != nil {
 			return fmt.Errorf("starting the embedded reference server: %v", err)
 		}

@@ -143,50 +143,52 @@ func (m *minimizer) fields(s Session) Session {
 	return s
 }
 
-// shrink cuts the octets at(s) points to: empty, then halves, then shorter
-// tails, while the symptom stays.
+// shrink cuts the octets at(s) points to while the symptom stays: empty,
+// else the shortest prefix, then the shortest suffix of that, each found by
+// bisection (to within a 32nd of the length, so that a finding whose
+// symptom needs a length past some limit does not crawl there octet by
+// octet, a restart of the target each time).
 func (m *minimizer) shrink(s Session, at func(*Session) *[]byte) Session {
-	if len(*at(&s)) == 0 {
+	p := *at(&s)
+	if len(p) == 0 {
 		return s
 	}
-	c := s.clone()
-	*at(&c) = nil
-	if m.test(c) {
+	with := func(q []byte) Session {
+		c := s.clone()
+		*at(&c) = slices.Clone(q)
 		return c
 	}
-	for progress := true; progress; {
-		progress = false
-		p := *at(&s)
-		for _, cand := range [][]byte{p[:len(p)/2], p[len(p)/2:], p[:len(p)*3/4], p[len(p)/4:], p[:len(p)*7/8], p[:max(0, len(p)-1)]} {
-			if len(cand) == len(p) {
-				continue
-			}
-			c := s.clone()
-			*at(&c) = slices.Clone(cand)
-			if m.test(c) {
-				s, progress = c, true
-				break
-			}
-		}
+	if c := with(nil); m.test(c) {
+		return c
 	}
-	return s
+	n := bisect(len(p), func(k int) bool { return m.test(with(p[:k])) })
+	p = p[:n]
+	k := bisect(len(p), func(k int) bool { return m.test(with(p[len(p)-k:])) })
+	return with(p[len(p)-k:])
 }
 
 func (m *minimizer) shrinkString(s Session, at func(*Session) *string) Session {
-	for progress := true; progress; {
-		progress = false
-		v := *at(&s)
-		for _, n := range []int{len(v) / 2, len(v) * 3 / 4, len(v) * 7 / 8, len(v) - 1} {
-			if n >= len(v) || n < 1 {
-				continue
-			}
-			c := s.clone()
-			*at(&c) = strings.Clone(v[:n])
-			if m.test(c) {
-				s, progress = c, true
-				break
-			}
+	v := *at(&s)
+	with := func(k int) Session {
+		c := s.clone()
+		*at(&c) = strings.Clone(v[:k])
+		return c
+	}
+	return with(bisect(len(v), func(k int) bool { return m.test(with(k)) }))
+}
+
+// bisect returns the smallest k in (0, n] for which ok(k) holds, to within
+// n/32, given that ok(n) holds (and assuming ok is monotone, as a length
+// limit is; if it is not, the k returned still satisfies ok).
+func bisect(n int, ok func(k int) bool) int {
+	lo, hi := 0, n
+	for hi-lo > max(1, n/32) {
+		mid := (lo + hi) / 2
+		if ok(mid) {
+			hi = mid
+		} else {
+			lo = mid
 		}
 	}
-	return s
+	return hi
 }

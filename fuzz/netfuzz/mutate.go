@@ -269,6 +269,9 @@ var mutators = []mutator{
 		})
 	}},
 	{"bomb", func(m *mutation) string {
+		if m.rng.IntN(2) == 0 {
+			return "" // half the weight of the others: a bomb is expensive
+		}
 		if !m.s.offersDeflate() {
 			m.s.Request.Set("Sec-WebSocket-Extensions", "permessage-deflate")
 		}
@@ -418,10 +421,10 @@ func (m *mutation) closePayload() string {
 	var p []byte
 	var what string
 	code := closeCodes[m.rng.IntN(len(closeCodes))]
-	switch m.rng.IntN(6) {
-	case 0:
+	switch m.rng.IntN(8) {
+	case 0, 6:
 		p, what = []byte{byte(m.rng.IntN(256))}, "one-octet close payload"
-	case 1:
+	case 1, 7:
 		p, what = nil, "empty close payload"
 	case 2:
 		p, what = frame.ClosePayload(code, strings.Repeat("r", 123)), fmt.Sprintf("close %d with a 123-octet reason", code)

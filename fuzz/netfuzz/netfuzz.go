@@ -210,6 +210,9 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	f.seeds = Seeds(cs, t.NewRequest())
 	rand.New(rand.NewPCG(uint64(cfg.Seed), 0)).Shuffle(len(f.seeds), func(i, j int) { f.seeds[i], f.seeds[j] = f.seeds[j], f.seeds[i] })
 	f.rep.Seeds = len(f.seeds)
+	if len(f.seeds) == 0 {
+		return Report{}, fmt.Errorf("the cases %v send nothing a server receives (client rules only)", cfg.Cases)
+	}
 	f.start = time.Now()
 
 	// timed ends with the run's Duration, cutting the sessions in flight
@@ -280,10 +283,13 @@ func (f *fuzzer) pick(ctx context.Context) (i int, s Session, seed bool, ok bool
 	if len(f.corpus) == 0 {
 		return i, Session{Request: f.target.NewRequest(), Origin: "empty session"}, false, true
 	}
-	// Of two corpus sessions, the smaller: small sessions run fast and
-	// minimize fast, as AFL favours fast inputs.
+	// Of two corpus sessions, the cheaper (AFL favours fast inputs): a
+	// decompression bomb or a compressed echo costs the target a hundred
+	// times what a plain session does, and its descendants would cost as
+	// much. The cost is estimated from the session, not timed, so that a
+	// run repeats.
 	parent := f.corpus[rng.IntN(len(f.corpus))]
-	if other := f.corpus[rng.IntN(len(f.corpus))]; other.Size() < parent.Size() {
+	if other := f.corpus[rng.IntN(len(f.corpus))]; other.cost() < parent.cost() {
 		parent = other
 	}
 	corpus := f.corpus // append-only: a snapshot stays valid

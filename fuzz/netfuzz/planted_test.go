@@ -56,12 +56,15 @@ var plantNames = map[plant]string{clean: "clean", panicOnOneOctetClose: "panic o
 // Limits of the planted server: the memory its process may use (a real
 // allocation or inflation past it is an out-of-memory kill, simulated so
 // that the test allocates nothing), its message limit (as the reference
-// server's), and how long a crashed process takes to be restarted.
+// server's), and how long a crashed process takes to be restarted: long
+// enough that the fuzzer's liveness check sees it down even on a loaded
+// machine (a server back before that check looks like one that only
+// dropped the connection).
 const (
 	plantedMemory     = 3 << 20
-	plantedMaxMessage = 64 << 20
+	plantedMaxMessage = 4 << 20
 	plantedLineBuffer = 4096
-	restartAfter      = 500 * time.Millisecond
+	restartAfter      = time.Second
 )
 
 // plantedServer is a small conforming server (handshake with
@@ -169,7 +172,7 @@ func (s *plantedServer) serve(c net.Conn) {
 		delete(s.conns, c)
 		s.mu.Unlock()
 	}()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
+	c.SetDeadline(time.Now().Add(time.Minute))
 	br := bufio.NewReader(c)
 	head, ok := s.readHead(c, br)
 	if !ok {

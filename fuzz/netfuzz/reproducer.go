@@ -59,8 +59,16 @@ type Size struct {
 
 func sizeOf(s Session) Size { return Size{Octets: s.Size(), Steps: len(s.Steps)} }
 
-// Symptom is what findings are de-duplicated by: the kind and the rule.
-func (f Finding) Symptom() string { return string(f.Kind) + " " + f.Rule }
+// Symptom is what findings are de-duplicated (and minimized) by: the kind
+// and the rule, except for a hang, where the rule is only what happened to
+// be owed when the server stopped answering (an empty final continuation
+// hangs a server whatever comes after it).
+func (f Finding) Symptom() string {
+	if f.Kind == KindHang {
+		return string(f.Kind)
+	}
+	return string(f.Kind) + " " + f.Rule
+}
 
 // StepRecord is a Step as octets: the frame exactly as sent (masked, length
 // field as written), decoded for people alongside.

@@ -24,10 +24,15 @@ const (
 // steps become frames (pauses and waits dropped, generated messages cut to
 // seedMaxBulk), a compression plan becomes its offers plus a few
 // compressed messages, and a handshake case becomes its request. base is
-// the valid request for the target the sessions will be sent to.
+// the valid request for the target the sessions will be sent to. Cases
+// that test clients (section 16) have no traffic for a server and give
+// none.
 func Seeds(cs []*cases.Case, base *handshake.Request) []Session {
 	var out []Session
 	for i, c := range cs {
+		if !forServers(c) {
+			continue
+		}
 		rng := rand.New(rand.NewPCG(uint64(i), 0x5eed))
 		s := Session{Request: base.Clone(), Origin: "case " + c.ID}
 		switch {
@@ -49,6 +54,10 @@ func Seeds(cs []*cases.Case, base *handshake.Request) []Session {
 	}
 	return out
 }
+
+// forServers reports whether c sends traffic to a server (section 16's
+// client rules and browser API checks do not).
+func forServers(c *cases.Case) bool { return c.ClientRule == nil && c.API == nil }
 
 func offerHeader(offers []deflate.Params) string {
 	exts := make([]handshake.Extension, len(offers))

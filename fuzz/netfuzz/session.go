@@ -77,14 +77,28 @@ const (
 
 // slack is how much longer than the deadline a conforming server may take
 // to answer s: a decompression bomb of 80 MiB is a lot of honest work.
-func (s Session) slack() time.Duration {
+func (s Session) slack() time.Duration { return time.Duration(s.work()>>20) * slackPerMiB }
+
+// work is the octets the target may have to handle for s: those sent, and
+// at most what its compressed frames inflate to.
+func (s Session) work() int64 {
 	work := int64(s.Size())
 	for _, st := range s.Steps {
 		if st.Raw == nil && st.Frame.Rsv&frame.RSV1 != 0 {
 			work += deflateBestRatio * int64(len(st.Frame.Payload))
 		}
 	}
-	return time.Duration(work>>20) * slackPerMiB
+	return work
+}
+
+// cost estimates what running s costs, in octets handled: its work, plus
+// the compression contexts both ends set up when it offers deflate.
+func (s Session) cost() int64 {
+	c := s.work()
+	if s.offersDeflate() {
+		c += 256 << 10
+	}
+	return c
 }
 
 // withClose is s followed by a normal close frame (masked with a fixed

@@ -28,13 +28,14 @@ type Codec struct {
 // that close, so the codec compresses with flate.HuffmanOnly: no LZ77
 // back-references at all, which any window size allows, at the cost of
 // ratio. Accept relies on this to honour a client's server_max_window_bits.
+// flate.NoCompression (stored blocks) is kept as it is.
 func NewCodec(p Params, role Role, level int, limit int64) (*Codec, error) {
 	outNoCtx, inNoCtx, outBits := p.ServerNoContextTakeover, p.ClientNoContextTakeover, p.ServerMaxWindowBits
 	if role == ClientRole {
 		outNoCtx, inNoCtx, outBits = p.ClientNoContextTakeover, p.ServerNoContextTakeover, p.ClientMaxWindowBits
 	}
-	if outBits > 0 && outBits < MaxWindowBits {
-		level = flate.HuffmanOnly
+	if outBits > 0 && outBits < MaxWindowBits && level != flate.NoCompression {
+		level = flate.HuffmanOnly // stored blocks refer to nothing either: kept
 	}
 	out, err := NewCompressor(level, outNoCtx)
 	if err != nil {

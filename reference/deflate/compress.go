@@ -2,6 +2,7 @@ package deflate
 
 import (
 	"bytes"
+	"fmt"
 
 	"github.com/klauspost/compress/flate"
 )
@@ -22,7 +23,8 @@ var tail = []byte{0x00, 0x00, 0xff, 0xff}
 // server_max_window_bits), never promised and then broken: the peer's
 // decompressor may keep only 2^bits octets of history.
 type Compressor struct {
-	w                 *flate.Writer
+	level             int
+	w                 *flate.Writer // nil until the first message
 	buf               bytes.Buffer
 	noContextTakeover bool
 }
@@ -33,19 +35,26 @@ type Compressor struct {
 // sender then "MUST start compressing each new message with an empty LZ77
 // sliding window"); otherwise later messages may refer to earlier ones.
 func NewCompressor(level int, noContextTakeover bool) (*Compressor, error) {
-	c := &Compressor{noContextTakeover: noContextTakeover}
-	w, err := flate.NewWriter(&c.buf, level)
-	if err != nil {
-		return nil, err
+	if level < flate.HuffmanOnly || level > flate.BestCompression {
+		return nil, fmt.Errorf("deflate: invalid compression level %d", level)
 	}
-	c.w = w
-	return c, nil
+	return &Compressor{level: level, noContextTakeover: noContextTakeover}, nil
 }
 
 // Compress appends the compressed form of msg to dst: the DEFLATE blocks of
 // §7.2.1, sync-flushed, without the trailing 0x00 0x00 0xff 0xff. An empty
 // msg compresses to the single octet 0x00 (§7.2.3.6 allows it).
 func (c *Compressor) Compress(dst, msg []byte) ([]byte, error) {
+	if c.w == nil {
+		// Made at the first message: its tables cost more than most
+		// messages, and a connection that never compresses (the network
+		// fuzzer sends ready-made payloads) never pays for them.
+		w, err := flate.NewWriter(&c.buf, c.level)
+		if err != nil {
+			return dst, err
+		}
+		c.w = w
+	}
 	c.buf.Reset()
 	if _, err := c.w.Write(msg); err != nil {
 		return dst, err

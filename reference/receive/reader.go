@@ -1,12 +1,16 @@
 package receive
 
 import (
+	"errors"
 	"io"
 	"slices"
 
 	"github.com/wsconform/wsconform/reference/deflate"
 	"github.com/wsconform/wsconform/reference/frame"
 )
+
+// minGrow is the least a message buffer grows by.
+const minGrow = 1 << 20
 
 // keepBufferLimit is the largest message buffer a Reader keeps between
 // messages; a larger one is released so idle connections stay small.
@@ -32,10 +36,19 @@ type Reader struct {
 	frames   int
 	hdr      frame.Header
 
-	msg      []byte
-	inflated []byte // spare buffer for inflating msg
-	control  [frame.MaxControlPayload]byte
+	msg       []byte
+	inflated  []byte // spare buffer for inflating msg
+	control   [frame.MaxControlPayload]byte
+	onControl func(Item) error
 }
+
+// HandleControl hands every control frame to f as it arrives, instead of
+// returning it from Next; an error from f ends Next with that error. Then a
+// compressed message is inflated as its frames stream in (a ping between
+// its fragments is answered while it is being inflated), so neither the
+// compressed message nor more than the inflater's limit of output is ever
+// held, and compressed text is judged as UTF-8 as it is inflated.
+func (r *Reader) HandleControl(f func(Item) error) { r.onControl = f }
 
 // NewReader returns a Reader of the frames fr decodes. inflater inflates
 // compressed messages; nil when permessage-deflate was not agreed, and then
@@ -55,11 +68,14 @@ func (r *Reader) Header() frame.Header { return r.hdr }
 
 // Next returns the next message or control frame. Its error is a
 // *frame.Violation when the peer broke a rule (the first one), else what
-// the frame.Reader returned (io.EOF between frames, io.ErrUnexpectedEOF
+// the frame.Reader returned (io.EOF between messages, io.ErrUnexpectedEOF
 // inside one).
 func (r *Reader) Next() (Item, error) {
 	for {
 		h, err := r.fr.Next()
+		if err == io.EOF && r.rc.seq.InMessage() {
+			err = io.ErrUnexpectedEOF
+		}
 		if err != nil {
 			return Item{}, err
 		}
@@ -72,12 +88,22 @@ func (r *Reader) Next() (Item, error) {
 		case kind == Skip:
 			continue // its payload is discarded by the next Next
 		case kind == Control:
-			return r.controlFrame(h)
+			it, err := r.controlFrame(h)
+			if err != nil || r.onControl == nil {
+				return it, err
+			}
+			if err := r.onControl(it); err != nil {
+				return Item{}, err
+			}
+			continue
 		}
 		if h.Opcode != frame.OpContinuation {
 			r.msg = r.msg[:0]
+			if r.onControl != nil && r.rc.Compressed() {
+				return r.inflateStream()
+			}
 		}
-		if err := r.readPayload(h.Length); err != nil {
+		if err := r.readPayload(); err != nil {
 			return Item{}, err
 		}
 		if !h.Fin {
@@ -108,11 +134,14 @@ func (r *Reader) controlFrame(h frame.Header) (Item, error) {
 
 // readPayload appends the current frame's payload to msg, judging text as
 // it arrives (compressed text is judged once inflated).
-func (r *Reader) readPayload(n uint64) error {
-	// Frame bounded n (and the whole message) by MaxMessage, so the buffer
-	// is sized once for the frame rather than grown as it arrives.
-	r.msg = slices.Grow(r.msg, int(n))
+func (r *Reader) readPayload() error {
 	for r.fr.Remaining() > 0 {
+		if len(r.msg) == cap(r.msg) {
+			// Grown as octets arrive (fourfold, up to the frame's end), not
+			// sized by the header: a header announcing MaxMessage octets
+			// that never come costs at most minGrow.
+			r.msg = slices.Grow(r.msg, int(min(r.fr.Remaining(), uint64(max(3*cap(r.msg), minGrow)))))
+		}
 		start := len(r.msg)
 		k, err := r.fr.Read(r.msg[start:cap(r.msg)])
 		r.msg = r.msg[:start+k]
@@ -140,6 +169,11 @@ func (r *Reader) message() (Item, error) {
 			return Item{}, v
 		}
 	}
+	return r.end()
+}
+
+// end judges the end of the message in msg and returns it.
+func (r *Reader) end() (Item, error) {
 	if v := r.rc.End(); v != nil {
 		return Item{}, v
 	}
@@ -151,4 +185,91 @@ func (r *Reader) message() (Item, error) {
 		r.inflated = nil
 	}
 	return it, nil
+}
+
+// inflateStream inflates the compressed message whose first frame Next
+// has just read, pulling its payload frame by frame (messageFrames) and
+// judging the output as it comes (inflatedSink), into msg.
+func (r *Reader) inflateStream() (Item, error) {
+	_, err := r.inflater.DecompressTo((*inflatedSink)(r), (*messageFrames)(r))
+	var de *deflate.Error
+	switch {
+	case errors.As(err, &de):
+		return Item{}, InflateViolation(err)
+	case err != nil:
+		return Item{}, err // the connection's, or a violation found in the frames or the text
+	}
+	// The DEFLATE data may end (a final block) before the message does;
+	// what follows is ignored, as Decompressor.Decompress ignores it.
+	if _, err := io.Copy(io.Discard, (*messageFrames)(r)); err != nil {
+		return Item{}, err
+	}
+	return r.end()
+}
+
+// messageFrames reads the payload of the current message across its
+// frames: the next frame header is read when flate wants more, judged,
+// and a control frame in between goes to the handler.
+type messageFrames Reader
+
+func (m *messageFrames) Read(p []byte) (int, error) {
+	r := (*Reader)(m)
+	for r.fr.Remaining() == 0 {
+		if r.rc.Final() {
+			return 0, io.EOF
+		}
+		if err := r.nextFragment(); err != nil {
+			return 0, err
+		}
+	}
+	n, err := r.fr.Read(p)
+	if err == io.EOF { // the end of this frame, not of the message
+		err = nil
+	}
+	return n, err
+}
+
+// nextFragment reads frames up to the next data frame of the current
+// message, handing control frames to the handler.
+func (r *Reader) nextFragment() error {
+	for {
+		h, err := r.fr.Next()
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF // inside a message: flate must not take it for the end
+		}
+		if err != nil {
+			return err
+		}
+		r.frames++
+		r.hdr = h
+		kind, v := r.rc.Frame(h)
+		switch {
+		case v != nil:
+			return v
+		case kind == Skip:
+			continue
+		case kind == Control:
+			it, err := r.controlFrame(h)
+			if err == nil {
+				err = r.onControl(it)
+			}
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		return nil
+	}
+}
+
+// inflatedSink appends inflated octets to the message and judges them.
+type inflatedSink Reader
+
+func (s *inflatedSink) Write(p []byte) (int, error) {
+	r := (*Reader)(s)
+	if v := r.rc.Data(p); v != nil {
+		return 0, v
+	}
+	r.msg = append(r.msg, p...)
+	return len(p), nil
 }

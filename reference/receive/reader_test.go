@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -43,6 +44,22 @@ func wire(fs ...frame.Frame) []byte {
 // "close:1000:reason", and the error that ended it: a rule id, "EOF" or
 // "unexpected EOF".
 func items(r *Reader) (got []string, end string) {
+	end = collect(r, &got)
+	return got, end
+}
+
+// handled is items with the control frames going to a handler
+// (HandleControl), listed as the handler sees them.
+func handled(r *Reader) (got []string, end string) {
+	r.HandleControl(func(it Item) error {
+		got = append(got, itemString(it))
+		return nil
+	})
+	end = collect(r, &got)
+	return got, end
+}
+
+func collect(r *Reader, got *[]string) string {
 	for {
 		it, err := r.Next()
 		if err != nil {
@@ -50,27 +67,29 @@ func items(r *Reader) (got []string, end string) {
 			switch {
 			case errors.As(err, &v):
 				if v.Section == "" || v.Code == 0 || v.Detail == "" {
-					return got, "incomplete violation " + v.Error()
+					return "incomplete violation " + v.Error()
 				}
-				return got, v.Rule + "/" + fmt.Sprint(int(v.Code))
+				return v.Rule + "/" + fmt.Sprint(int(v.Code))
 			case err == io.ErrUnexpectedEOF:
-				return got, "unexpected EOF"
+				return "unexpected EOF"
 			case err == io.EOF:
-				return got, "EOF"
+				return "EOF"
 			}
-			return got, err.Error()
+			return err.Error()
 		}
-		switch it.Opcode {
-		case frame.OpClose:
-			s := "close"
-			if it.Close.HasCode {
-				s += fmt.Sprintf(":%d:%s", it.Close.Code, it.Close.Reason)
-			}
-			got = append(got, s)
-		default:
-			got = append(got, strings.Fields(it.Opcode.String())[0]+":"+string(it.Payload))
-		}
+		*got = append(*got, itemString(it))
 	}
+}
+
+func itemString(it Item) string {
+	if it.Opcode == frame.OpClose {
+		s := "close"
+		if it.Close.HasCode {
+			s += fmt.Sprintf(":%d:%s", it.Close.Code, it.Close.Reason)
+		}
+		return s
+	}
+	return strings.Fields(it.Opcode.String())[0] + ":" + string(it.Payload)
 }
 
 func waive(rules ...string) func(string) bool {
@@ -203,6 +222,12 @@ func TestCompressed(t *testing.T) {
 	}
 	hello := compress("hello, hello, hello")
 	bad := compress("a\xffb")
+	bomb := compress(strings.Repeat("\x00", 8<<20))
+	var early bytes.Buffer // DEFLATE data that ends (a final block) before the message does
+	fw, _ := flate.NewWriter(&early, flate.BestSpeed)
+	fw.Write([]byte("abc"))
+	fw.Close()
+	early.WriteString("ignored")
 	cfg := Config{From: frame.FromClient, MaxMessage: Unlimited, Extensions: frame.PerMessageDeflate}
 	tests := []struct {
 		name     string
@@ -216,6 +241,18 @@ func TestCompressed(t *testing.T) {
 			wire(rsv(client(frame.OpText, hello[:3], false), frame.RSV1), client(frame.OpContinuation, hello[3:], true), client(frame.OpText, "plain", true)),
 			[]string{"text:hello, hello, hello", "text:plain"}, "EOF"},
 		{"inflated text not UTF-8", cfg, true, wire(rsv(client(frame.OpText, bad, true), frame.RSV1)), nil, frame.RuleTextInvalidUTF8 + "/1007"},
+		{"pings between compressed fragments", cfg, true,
+			wire(rsv(client(frame.OpText, hello[:3], false), frame.RSV1), client(frame.OpPing, "p", true), client(frame.OpContinuation, hello[3:6], false),
+				client(frame.OpPong, "q", true), client(frame.OpContinuation, "", false), client(frame.OpContinuation, hello[6:], true)),
+			[]string{"ping:p", "pong:q", "text:hello, hello, hello"}, "EOF"},
+		{"compressed fragment after a close frame", cfg, true,
+			wire(rsv(client(frame.OpText, hello[:3], false), frame.RSV1), closeFrame(frame.CloseNormal, "bye"), client(frame.OpContinuation, hello[3:], true)),
+			[]string{"close:1000:bye"}, frame.RuleDataAfterClose + "/1002"},
+		{"inflates past the limit", cfg, true, wire(rsv(client(frame.OpBinary, bomb, true), frame.RSV1)), nil, deflate.RuleInflatedTooBig + "/1009"},
+		{"DEFLATE data ends before the message", cfg, true,
+			wire(rsv(client(frame.OpText, early.String()[:4], false), frame.RSV1), client(frame.OpContinuation, early.String()[4:], true), client(frame.OpText, "plain", true)),
+			[]string{"text:abc", "text:plain"}, "EOF"},
+		{"stream ends inside a compressed message", cfg, true, wire(rsv(client(frame.OpText, hello[:3], false), frame.RSV1)), nil, "unexpected EOF"},
 		{"not DEFLATE data", cfg, true, wire(rsv(client(frame.OpBinary, "\xff\xff\xff", true), frame.RSV1)), nil, deflate.RuleInvalidData + "/1007"},
 		{"RSV1 on a continuation", cfg, true,
 			wire(rsv(client(frame.OpText, hello[:3], false), frame.RSV1), rsv(client(frame.OpContinuation, hello[3:], true), frame.RSV1)),
@@ -223,21 +260,52 @@ func TestCompressed(t *testing.T) {
 		{"RSV1 on a ping", cfg, true, wire(rsv(client(frame.OpPing, "", true), frame.RSV1)), nil, frame.RuleCompressedControl + "/1002"},
 		{"no inflater: RSV1 means nothing", cfg, false, wire(rsv(client(frame.OpText, hello, true), frame.RSV1)), nil, frame.RuleRSVWithoutExtension + "/1002"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var in *deflate.Decompressor
-			if tt.inflater {
-				receiver, err := deflate.NewCodec(params, deflate.ServerRole, flate.BestSpeed, 1<<20)
-				if err != nil {
-					t.Fatal(err)
+	// Whole: control frames come out of Next, a compressed message is
+	// inflated once complete. Streamed (HandleControl): inflated as its
+	// frames arrive. Both must read the same.
+	for _, mode := range []struct {
+		name string
+		read func(*Reader) ([]string, string)
+	}{{"whole", items}, {"streamed", handled}} {
+		for _, tt := range tests {
+			t.Run(mode.name+"/"+tt.name, func(t *testing.T) {
+				var in *deflate.Decompressor
+				if tt.inflater {
+					receiver, err := deflate.NewCodec(params, deflate.ServerRole, flate.BestSpeed, 1<<20)
+					if err != nil {
+						t.Fatal(err)
+					}
+					in = receiver.In
 				}
-				in = receiver.In
-			}
-			got, end := items(NewReader(frame.NewReader(bytes.NewReader(tt.wire)), tt.cfg, in))
-			if fmt.Sprint(got) != fmt.Sprint(tt.want) || end != tt.end {
-				t.Errorf("got %q then %s, want %q then %s", got, end, tt.want, tt.end)
-			}
-		})
+				got, end := mode.read(NewReader(frame.NewReader(iotest.HalfReader(bytes.NewReader(tt.wire))), tt.cfg, in))
+				if fmt.Sprint(got) != fmt.Sprint(tt.want) || end != tt.end {
+					t.Errorf("got %q then %s, want %q then %s", got, end, tt.want, tt.end)
+				}
+			})
+		}
+	}
+}
+
+// TestStreamedInflationFailsFast: streamed, compressed text that is not
+// UTF-8 fails as soon as it is inflated (RFC 6455 §8.1 allows failing
+// once the octets seen cannot be UTF-8), before the rest of the message
+// arrives; inflated whole, the reader is still waiting for it when the
+// stream ends.
+func TestStreamedInflationFailsFast(t *testing.T) {
+	sender, _ := deflate.NewCodec(deflate.Params{}, deflate.ClientRole, flate.BestSpeed, 0)
+	bad, _ := sender.Out.Compress(nil, []byte("a\xffb"))
+	cut := wire(rsv(client(frame.OpText, string(bad), false), frame.RSV1)) // the rest never comes
+	cfg := Config{From: frame.FromClient, MaxMessage: Unlimited, Extensions: frame.PerMessageDeflate}
+	for _, tt := range []struct {
+		name string
+		read func(*Reader) ([]string, string)
+		end  string
+	}{{"whole", items, "unexpected EOF"}, {"streamed", handled, frame.RuleTextInvalidUTF8 + "/1007"}} {
+		receiver, _ := deflate.NewCodec(deflate.Params{}, deflate.ServerRole, flate.BestSpeed, 1<<20)
+		got, end := tt.read(NewReader(frame.NewReader(bytes.NewReader(cut)), cfg, receiver.In))
+		if len(got) != 0 || end != tt.end {
+			t.Errorf("%s: got %q then %s, want %s", tt.name, got, end, tt.end)
+		}
 	}
 }
 
@@ -290,5 +358,23 @@ func TestWaiveIsAskedOnlyAboutBrokenRules(t *testing.T) {
 	wantAsked := []string{frame.RuleTextInvalidUTF8, frame.RuleClientFrameUnmasked, frame.RuleCloseCodeInvalid}
 	if fmt.Sprint(asked) != fmt.Sprint(wantAsked) {
 		t.Errorf("Waive asked about %q, want %q", asked, wantAsked)
+	}
+}
+
+// TestAnnouncedSizeCostsNothing: a header announcing a large frame whose
+// octets never come does not make the reader allocate for it.
+func TestAnnouncedSizeCostsNothing(t *testing.T) {
+	h := frame.Header{Fin: true, Opcode: frame.OpBinary, Masked: true, Mask: key, Length: 48 << 20}
+	in := append(frame.AppendHeader(nil, h), "only a few octets"...)
+	cfg := Config{From: frame.FromClient, MaxMessage: 64 << 20}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	got, end := items(NewReader(frame.NewReader(bytes.NewReader(in)), cfg, nil))
+	runtime.ReadMemStats(&after)
+	if len(got) != 0 || end != "unexpected EOF" {
+		t.Errorf("got %q then %s, want unexpected EOF", got, end)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 4<<20 {
+		t.Errorf("allocated %d octets for 17 octets of a frame announcing 48 MiB", alloc)
 	}
 }

@@ -36,9 +36,37 @@ type Config struct {
 	// DisableDeflate declines every permessage-deflate offer (RFC 7692), as
 	// a server without compression does.
 	DisableDeflate bool
+	// EchoDeflate is how echoes are compressed once permessage-deflate is
+	// agreed (what the server receives is inflated whatever the client's
+	// method).
+	EchoDeflate EchoDeflate
 	// Faults disables single checks, for tests only.
 	Faults Faults
 }
+
+// EchoDeflate is a way to compress echoes. Each is valid DEFLATE (RFC
+// 7692 §7.2.1 names no method; §7.2.3.3 shows a stored block).
+type EchoDeflate uint8
+
+const (
+	// EchoLZ77: LZ77 back-references and Huffman codes (flate.BestSpeed),
+	// what clients meet in the wild. The default.
+	EchoLZ77 EchoDeflate = iota
+	// EchoHuffmanOnly: Huffman codes only (flate.HuffmanOnly), cheaper to
+	// make but slower to inflate than LZ77 output.
+	EchoHuffmanOnly
+	// EchoStored: stored blocks (flate.NoCompression), the octets as they
+	// are: echoes are still inflated and compared by the client, but cost
+	// neither end a compression pass (a third of the CPU of sections 12 and
+	// 13 otherwise). See Embedded.
+	EchoStored
+)
+
+// Embedded is the configuration of the reference server `wsconform run`
+// starts when given no target: the strict defaults, with stored echoes.
+// The client's messages are still compressed with LZ77 and inflated and
+// judged by the server, so its receiving side is certified in full.
+func Embedded() Config { return Config{EchoDeflate: EchoStored} }
 
 // Faults turns the strict server into a subtly broken one, one check at a
 // time, so that a test can show which conformance cases catch which bug.

@@ -10,8 +10,17 @@ import (
 	"github.com/wsconform/wsconform/reference/handshake"
 )
 
-// deflateLevel favours speed: the server echoes, it does not archive.
-const deflateLevel = flate.BestSpeed
+// echoLevel is the flate level of the echoes. Faults.DeflateKeepContext
+// needs LZ77: without back-references there is no context to keep.
+func echoLevel(cfg Config) int {
+	switch {
+	case cfg.Faults.DeflateKeepContext || cfg.EchoDeflate == EchoLZ77:
+		return flate.BestSpeed
+	case cfg.EchoDeflate == EchoHuffmanOnly:
+		return flate.HuffmanOnly
+	}
+	return flate.NoCompression
+}
 
 // negotiateExtensions picks the extensions to use and the response fields
 // that announce them. The only extension the server knows is
@@ -54,7 +63,7 @@ func (s *session) startDeflate(p *deflate.Params) error {
 	if s.cfg.Faults.DeflateKeepContext {
 		agreed.ServerNoContextTakeover = false
 	}
-	codec, err := deflate.NewCodec(agreed, deflate.ServerRole, deflateLevel, s.cfg.MaxMessageSize)
+	codec, err := deflate.NewCodec(agreed, deflate.ServerRole, echoLevel(s.cfg), s.cfg.MaxMessageSize)
 	if err != nil {
 		return err
 	}

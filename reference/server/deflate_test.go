@@ -253,3 +253,58 @@ func TestDeflateKeepContextFault(t *testing.T) {
 		}
 	}
 }
+
+// TestEchoDeflate: each way of compressing echoes inflates to the message,
+// with and without context takeover, and is the method it says: LZ77
+// output is much shorter than a repetitive message, Huffman-only output
+// is shorter but refers to nothing (equal messages compress equally with
+// context takeover), stored output holds the message's octets as they are.
+func TestEchoDeflate(t *testing.T) {
+	msg := strings.Repeat("echo, echo, echo; ", 200)
+	for _, tt := range []struct {
+		name  string
+		echo  EchoDeflate
+		check func(first, second []byte, takeover bool) string
+	}{
+		{"LZ77", EchoLZ77, func(first, second []byte, takeover bool) string {
+			if len(first) > len(msg)/10 || takeover && len(second) >= len(first) {
+				return "want back-references: a short first echo, and a shorter second one with context takeover"
+			}
+			return ""
+		}},
+		{"Huffman only", EchoHuffmanOnly, func(first, second []byte, _ bool) string {
+			if len(first) >= len(msg) || len(first) < len(msg)/4 || string(first) != string(second) {
+				return "want Huffman codes (shorter than the message) and no reference to the first message"
+			}
+			return ""
+		}},
+		{"stored", EchoStored, func(first, second []byte, _ bool) string {
+			if !strings.Contains(string(first), msg) || first[0]&0x07 != 0 {
+				return "want a non-final stored block holding the message"
+			}
+			return ""
+		}},
+	} {
+		for _, offer := range []string{"permessage-deflate", "permessage-deflate; server_no_context_takeover"} {
+			t.Run(tt.name+"/"+offer, func(t *testing.T) {
+				c := dialDeflate(t, Config{EchoDeflate: tt.echo}, offer)
+				c.send(c.compressed(frame.OpText, msg), c.compressed(frame.OpText, msg))
+				var echoes [][]byte
+				for range 2 {
+					f, err := frame.ReadFrame(c.fr, 1<<20)
+					if err != nil {
+						t.Fatal(err)
+					}
+					got, err := c.codec.In.Decompress(nil, f.Payload)
+					if err != nil || string(got) != msg || f.Rsv != frame.RSV1 {
+						t.Fatalf("echo: RSV %d, inflated %d octets (%v), want RSV1 and the message", f.Rsv, len(got), err)
+					}
+					echoes = append(echoes, f.Payload)
+				}
+				if why := tt.check(echoes[0], echoes[1], offer == "permessage-deflate"); why != "" {
+					t.Errorf("echoes of %d and %d octets for a %d-octet message: %s", len(echoes[0]), len(echoes[1]), len(msg), why)
+				}
+			})
+		}
+	}
+}

@@ -69,18 +69,15 @@ var errClosed = errors.New("server: closing handshake done")
 // its code.
 func (s *session) serveFrames() error {
 	s.rd = receive.NewReader(s.fr, s.receiveConfig(), s.inflater())
+	// Control frames are answered as they arrive, also between the
+	// fragments of a compressed message that is being inflated.
+	s.rd.HandleControl(s.controlFrame)
 	for {
 		it, err := s.rd.Next()
 		if err != nil {
 			return err
 		}
-		switch it.Opcode {
-		case frame.OpText, frame.OpBinary:
-			err = s.writeMessage(it.Opcode, it.Payload)
-		default:
-			err = s.controlFrame(it)
-		}
-		if err != nil {
+		if err := s.writeMessage(it.Opcode, it.Payload); err != nil {
 			return err
 		}
 	}

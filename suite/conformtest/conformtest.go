@@ -7,7 +7,7 @@
 //	func TestConformance(t *testing.T) {
 //		conformtest.Server(t, myHandler,
 //			conformtest.Departures(map[string]string{
-//				"6.4.*": "UTF-8 is checked once the message is complete",
+//				"15.2.3": "we upgrade HTTP/1.0 requests too",
 //			}))
 //	}
 //
@@ -18,12 +18,9 @@
 // index.html, junit.xml) are written only when asked, with ReportDir or
 // the -wsconform.out flag.
 //
-// Certifying a client is not here yet. It belongs beside Server and URL as
-// Client(t, dial, opts...), dial being a func(ctx, url) error that connects
-// the client under test to url and echoes until closed: one loopback
-// listener, one subtest per case of cases.SelectClients, each accepting
-// the dial and playing the case from the server side (client testing,
-// issue 11), judged and gated exactly as below.
+// Client(t, dial) certifies a client the same way: the catalogue's cases
+// that can test a client (cases.SelectClients) are played from the server
+// side against whatever dial connects, one subtest each.
 //
 // The package brings no CLI, terminal or progress-bar package into the
 // importing test binary, nor Ginkgo's runtime or flags.

@@ -38,9 +38,11 @@ const timeoutScale = 3
 var inProcessScale = conformtest.TimeoutScale(timeoutScale)
 
 type childPlan struct {
-	Handler    string            `json:"handler"`
+	Handler    string            `json:"handler,omitempty"`
+	Client     string            `json:"client,omitempty"` // certify this client instead`
 	Cases      []string          `json:"cases"`
 	Departures map[string]string `json:"departures,omitempty"`
+	Scale      float64           `json:"scale,omitempty"` // timeoutScale if 0
 }
 
 // handlers are the servers a child can certify, by name.
@@ -61,9 +63,17 @@ func TestCertifyChild(t *testing.T) {
 	if err := json.Unmarshal([]byte(raw), &plan); err != nil {
 		t.Fatal(err)
 	}
-	opts := []conformtest.Option{conformtest.Cases(plan.Cases...), conformtest.Parallel(16), inProcessScale}
+	scale := plan.Scale
+	if scale == 0 {
+		scale = timeoutScale
+	}
+	opts := []conformtest.Option{conformtest.Cases(plan.Cases...), conformtest.Parallel(16), conformtest.TimeoutScale(scale)}
 	if plan.Departures != nil {
 		opts = append(opts, conformtest.Departures(plan.Departures))
+	}
+	if plan.Client != "" {
+		conformtest.Client(t, clients[plan.Client], opts...)
+		return
 	}
 	conformtest.Server(t, handlers[plan.Handler](), opts...)
 }
