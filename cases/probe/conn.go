@@ -230,6 +230,7 @@ func Dial(ctx context.Context, t Target, to Timeouts, log *WireLog) (*Conn, erro
 		nc, tlsx = tc, x
 	}
 	c := newConn(ctx, nc, to, log)
+	c.tlsx = tlsx
 	log.Note("TCP connected to " + nc.RemoteAddr().String())
 	return c, nil
 }
@@ -242,7 +243,6 @@ func newConn(ctx context.Context, nc net.Conn, to Timeouts, log *WireLog) *Conn 
 		timeouts: to,
 		pongs:    make(chan []byte, 64),
 		done:     make(chan struct{}),
-		tlsx:     tlsx,
 
 		txAtRemoteClose: -1,
 	}
