@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/wsconform/wsconform/cases/observed"
+	"github.com/wsconform/wsconform/reference/deflate"
 	"github.com/wsconform/wsconform/reference/frame"
 )
 
@@ -35,6 +36,15 @@ type Case struct {
 	// 15): one request and a table that judges the answer, instead of Steps.
 	// Expect and Close then judge the session on an accepted connection.
 	Handshake *HandshakeExchange
+	// Deflate, when set, runs Steps on a connection whose opening handshake
+	// offered permessage-deflate (section 17): the script's RSV1 frames are
+	// then compressed messages, and the target's are inflated before they
+	// become events.
+	Deflate *DeflateOffer
+	// Resource, when set, makes this a resource-limit case (sections 17
+	// and 18): the plan says what is sent and how long we wait; it
+	// replaces Steps and Expect.
+	Resource *ResourcePlan
 	// ClientRule, when set, makes this a section 16 case that tests a rule
 	// only clients have (PlayClientRule). Only `wsconform clients` plays it.
 	ClientRule *ClientRule
@@ -145,9 +155,21 @@ func (c *Case) Group() string {
 	return c.ID
 }
 
+// WaitsOnTarget reports whether the case spends most of its time waiting
+// for the target to give up on a slow client (a stalled or dripping
+// handshake, a connection that never reads): a scheduler starts these
+// first, so that their waits overlap the rest of the run.
+func (c *Case) WaitsOnTarget() bool {
+	return c.Handshake != nil && (c.Handshake.StopAfter != "" || c.Handshake.Drip > 0) ||
+		c.Resource != nil && c.Resource.Kind == NeverRead
+}
+
 // Deadline is how long the case may run before it is abandoned.
 func (c *Case) Deadline(scale float64) time.Duration {
 	d := c.Timeout
+	if d == 0 && c.Resource != nil {
+		d = c.Resource.deadline()
+	}
 	if d == 0 {
 		d = c.Timer.After + 10*time.Second
 		if c.Compression != nil {
@@ -163,6 +185,14 @@ func (c *Case) Deadline(scale float64) time.Duration {
 		}
 	}
 	return time.Duration(float64(d) * scale)
+}
+
+// DeflateOffer is what a scripted case offers before its script runs.
+type DeflateOffer struct {
+	Offers []deflate.Params // in order of preference (RFC 7692 §5.1)
+	// Declined is the verdict when the target accepts none: UNIMPLEMENTED,
+	// as RFC 7692 is optional.
+	Declined Verdict
 }
 
 // Step is one action of a script: send a frame (optionally chopped, with

@@ -41,6 +41,12 @@ type CompressionPlan struct {
 	// Declined is the verdict when the target accepts no offer:
 	// UNIMPLEMENTED, as RFC 7692 is optional.
 	Declined Verdict
+	// CheckReach has every back-reference of the target's messages checked
+	// against what it agreed (deflate.CheckReach): its server_max_window_bits
+	// window, and no reference into earlier messages after
+	// server_no_context_takeover. Section 17 only: it decodes every message
+	// twice.
+	CheckReach bool
 }
 
 // compressionVariant is one of the 18 size/fragmentation variants every
@@ -333,6 +339,7 @@ func JudgeCompression(r *Result, c *Case, run CompressionRun) {
 	if st.FailedOn != "" {
 		broke = ", and the target broke " + st.FailedOn + " so we failed the connection"
 	}
+	r.ReasonIsClose = false // the echoes decide the main verdict
 	switch {
 	case run.Agreed == nil:
 		r.Behavior = p.Declined
@@ -372,14 +379,41 @@ func JudgeRefusedDeflateAnswer(r *Result, c *Case, hs *observed.Handshake) bool 
 	if resp == nil || resp.Status != 101 {
 		return false
 	}
-	v := judgeAnswer(c.Compression.Offers, resp.Values("Sec-WebSocket-Extensions"))
+	v := judgeAnswer(c.DeflateOffers(), resp.Values("Sec-WebSocket-Extensions"))
 	if v.invalid == nil {
 		return false
 	}
 	r.Behavior, r.BehaviorClose = Failed, CloseFailed
 	r.Reason = v.reason
 	r.CloseReason = "the opening handshake did not complete: we failed the connection over the target's permessage-deflate answer"
+	r.Rule, r.RuleSection = v.invalid.Rule, v.invalid.Section
 	return true
+}
+
+// DeflateOffers are the permessage-deflate offers the case makes before
+// anything else (nil: none).
+func (c *Case) DeflateOffers() []deflate.Params {
+	switch {
+	case c.Compression != nil:
+		return c.Compression.Offers
+	case c.Deflate != nil:
+		return c.Deflate.Offers
+	case c.Resource != nil && c.Resource.Compressed:
+		return []deflate.Params{{}}
+	}
+	return nil
+}
+
+// JudgeDeflateDeclined fills r for a case whose offers the target declined
+// (RFC 7692 is optional): verdict, then the normal close we started.
+func JudgeDeflateDeclined(r *Result, c *Case, verdict Verdict, st observed.CloseState) {
+	r.Close = &st
+	r.Behavior = verdict
+	r.Reason = "We offered " + offersText(c.DeflateOffers()) + "; the target declined permessage-deflate, which RFC 7692 allows (the extension is optional), so the case does not apply"
+	r.BehaviorClose, r.CloseReason = CloseOK, "nothing of the case was sent; we closed normally"
+	if !st.HandshakeDone() {
+		r.BehaviorClose, r.CloseReason = CloseInformational, "nothing of the case was sent; our normal close did not complete (recorded only)"
+	}
 }
 
 func compressionStats(s observed.DeflateStats, echoed int, took time.Duration) *PerfStats {

@@ -18,7 +18,7 @@ import (
 
 // payloadKind is one of the five documents of section 12.
 type payloadKind struct {
-	name     string // what Autobahn sends
+	name     string // what Autobahn sends ("" for a document of our own)
 	standIn  string // what we send instead
 	size     int    // octets, as Autobahn's file
 	text     bool   // sent as text (sliced in characters) or binary
@@ -37,14 +37,22 @@ var payloadCache sync.Map // kind name -> func() []byte (sync.OnceValue)
 
 // data is the kind's document, generated on first use and shared (read-only).
 func (k payloadKind) data() []byte {
-	f, _ := payloadCache.LoadOrStore(k.name, sync.OnceValue(func() []byte {
+	f, _ := payloadCache.LoadOrStore(k.key(), sync.OnceValue(func() []byte {
 		b := k.generate(k.size)
 		if len(b) != k.size {
-			panic(fmt.Sprintf("cases: %s generated %d octets, want %d", k.name, len(b), k.size))
+			panic(fmt.Sprintf("cases: %s generated %d octets, want %d", k.key(), len(b), k.size))
 		}
 		return b
 	}))
 	return f.(func() []byte)()
+}
+
+// key names the document uniquely.
+func (k payloadKind) key() string {
+	if k.name != "" {
+		return k.name
+	}
+	return k.standIn
 }
 
 func seeded(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x77736366)) }

@@ -33,6 +33,10 @@ type Entry struct {
 	// Handshake is an opening-handshake case's request as written and its
 	// status-to-verdict table.
 	Handshake *HandshakeView `json:"handshake,omitempty"`
+	// Deflate: the offers a scripted case makes before its script.
+	Deflate []string `json:"offersFirst,omitempty"`
+	// Resource is a resource-limit case's plan.
+	Resource *ResourceView `json:"resource,omitempty"`
 	// API is a browser API check: the page's scenario and what the
 	// scenario server does (Expect then lists what the page must see).
 	API *APIView `json:"api,omitempty"`
@@ -128,6 +132,14 @@ func Describe(cs []*Case) []Entry {
 		if c.Compression != nil {
 			e.Compression = describeCompression(c.Compression)
 			e.Expect = c.Compression.expected()
+		}
+		if c.Deflate != nil {
+			for _, o := range c.Deflate.Offers {
+				e.Deflate = append(e.Deflate, o.String())
+			}
+		}
+		if c.Resource != nil {
+			e.Resource = c.Resource.View()
 		}
 		out = append(out, e)
 	}

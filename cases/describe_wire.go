@@ -88,12 +88,15 @@ type CompressionView struct {
 	Fragment int         `json:"fragment,omitempty"` // octets per frame of the compressed payload
 	Count    int         `json:"count"`
 	Declined Verdict     `json:"declined"`
+	// CheckReach: every back-reference of the target's messages is checked
+	// against the agreed window and context takeover.
+	CheckReach bool `json:"checkBackReferences,omitempty"`
 }
 
 // PayloadView is the document compression cases slice their messages from.
 type PayloadView struct {
 	Sends    string `json:"sends"`
-	Autobahn string `json:"autobahnSends"`
+	Autobahn string `json:"autobahnSends,omitempty"`
 	Text     bool   `json:"text"`
 	Octets   Octets `json:"octets"`
 }
@@ -186,11 +189,11 @@ func fragmentCount(size, fragment int) int {
 var documentOctets sync.Map
 
 func describeCompression(p *CompressionPlan) *CompressionView {
-	doc, ok := documentOctets.Load(p.Payload.name)
+	doc, ok := documentOctets.Load(p.Payload.key())
 	if !ok {
-		doc, _ = documentOctets.LoadOrStore(p.Payload.name, octets(p.Payload.data()))
+		doc, _ = documentOctets.LoadOrStore(p.Payload.key(), octets(p.Payload.data()))
 	}
-	v := &CompressionView{Size: p.Size, Unit: "octets", Fragment: p.Fragment, Count: p.Count, Declined: p.Declined,
+	v := &CompressionView{Size: p.Size, Unit: "octets", Fragment: p.Fragment, Count: p.Count, Declined: p.Declined, CheckReach: p.CheckReach,
 		Payload: PayloadView{Sends: p.Payload.standIn, Autobahn: p.Payload.name, Text: p.Payload.text, Octets: doc.(Octets)}}
 	if p.Payload.text {
 		v.Unit = "characters"

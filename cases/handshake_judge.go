@@ -16,6 +16,9 @@ type HandshakeAnswer struct {
 	Violations []handshake.Violation
 	NoResponse string // why no response head came, in words
 	TimedOut   bool   // none came because our deadline passed with the connection open
+	// DeflateOffered: the request offered permessage-deflate, so a valid
+	// 101 is also classed by whether it accepted it.
+	DeflateOffered bool
 }
 
 // Control is what the control handshake (the minimal valid request on a
@@ -24,6 +27,10 @@ type Control struct {
 	Ran      bool
 	Accepted bool
 	Observed string // its answer in words
+	// DeflateRan and DeflateAccepted are the deflate control's (see
+	// Acceptance.DeflateControl): a plain "permessage-deflate" offer on a
+	// new connection, and whether a valid 101 accepted it.
+	DeflateRan, DeflateAccepted bool
 }
 
 // describe says what came back, for a verdict text.
@@ -69,6 +76,10 @@ func AnswerClasses(a HandshakeAnswer) []Answer {
 		return []Answer{AnswerClosed, AnswerNone, AnswerDeclined}
 	case resp.Status == 101 && len(a.Violations) > 0:
 		return []Answer{AnswerBroken101}
+	case resp.Status == 101 && a.DeflateOffered && OfferedDeflateAccepted(resp):
+		return []Answer{AnswerDeflateAccepted, AnswerValid101}
+	case resp.Status == 101 && a.DeflateOffered:
+		return []Answer{AnswerDeflateDeclined, AnswerValid101}
 	case resp.Status == 101:
 		return []Answer{AnswerValid101}
 	}
@@ -121,6 +132,20 @@ func (acc Acceptance) NeedsControl(a HandshakeAnswer) bool {
 	return ok && acc.Control && declines[r.Answer] && (r.Verdict == Failed || r.Verdict == NonStrict)
 }
 
+// Valid101 reports whether a is a valid 101 (whatever it did with the
+// extensions offered).
+func (a HandshakeAnswer) Valid101() bool {
+	return a.Response != nil && a.Response.Status == 101 && len(a.Violations) == 0
+}
+
+// NeedsDeflateControl says whether the answer, a valid 101 without
+// permessage-deflate, must be compared with a plain offer on a new
+// connection before its rule applies.
+func (acc Acceptance) NeedsDeflateControl(a HandshakeAnswer) bool {
+	r, ok := acc.Rule(a)
+	return ok && acc.DeflateControl && r.Answer == AnswerDeflateDeclined
+}
+
 // JudgeHandshakeAnswer is the verdict on the answer to x's request, and why in one
 // sentence: what we sent, what came back, what the RFC requires. A valid
 // 101 that the rules call OK is judged further by the session, if any.
@@ -133,6 +158,10 @@ func JudgeHandshakeAnswer(x *HandshakeExchange, a HandshakeAnswer, c Control) (V
 	if x.Accept.NeedsControl(a) && c.Ran && !c.Accepted {
 		return Informational, fmt.Sprintf("We sent %s; %s, but the minimal valid request on a new connection was declined too (%s), "+
 			"so the refusal says nothing about this request; §4.2.2 lets a server refuse a handshake (recorded only)", x.Sent, got, c.Observed)
+	}
+	if x.Accept.NeedsDeflateControl(a) && c.DeflateRan && !c.DeflateAccepted {
+		return Unimplemented, fmt.Sprintf("We sent %s; %s, and a plain permessage-deflate offer on a new connection was declined too (%s): "+
+			"the target does not implement RFC 7692, which is optional, so the case does not apply", x.Sent, got, c.Observed)
 	}
 	return r.Verdict, fmt.Sprintf("We sent %s; %s. %s", x.Sent, got, r.Rule)
 }

@@ -19,6 +19,9 @@ type HandshakeExchange struct {
 	Edits []RequestEdit // applied in order to a valid request
 	// Chop writes the request this many octets per TCP write (0: one write).
 	Chop int
+	// Drip pauses this long between those writes (a slow client); the
+	// answer is read meanwhile, so a server that gives up ends the drip.
+	Drip time.Duration
 	// Pipelined puts a masked text frame (HandshakeHello) in the same TCP write,
 	// right behind the request's empty line.
 	Pipelined bool
@@ -53,6 +56,11 @@ type Acceptance struct {
 	// Recheck: after the exchange, a valid request on a new connection must
 	// still be accepted, or the case FAILS (the request broke the server).
 	Recheck bool
+	// DeflateControl: a valid 101 without permessage-deflate earns its
+	// rule's verdict only if a plain "permessage-deflate" offer is accepted
+	// on a new connection right after; a server that declines that too does
+	// not implement RFC 7692 (optional), and the case is UNIMPLEMENTED.
+	DeflateControl bool
 	// Breaks is the rule an answer that FAILS or is NON-STRICT by Rules
 	// breaks (a 101 a client must reject names the rule it broke instead).
 	Breaks RuleRef
@@ -85,17 +93,21 @@ type AnswerRule struct {
 type Answer string
 
 const (
-	AnswerValid101     Answer = "a valid 101"
-	AnswerBroken101    Answer = "a 101 a client must reject (§4.1)"
-	Answer426Version   Answer = "426 with Sec-WebSocket-Version listing 13"
-	AnswerErrorVersion Answer = "an error status with Sec-WebSocket-Version listing 13"
-	Answer4xx          Answer = "a 4xx status"
-	Answer5xx          Answer = "a 5xx status"
-	AnswerNotError     Answer = "a 1xx-3xx status other than 101"
-	AnswerClosed       Answer = "the connection closed or reset without an HTTP response"
-	AnswerSilent       Answer = "no HTTP response before our deadline, connection held open"
-	AnswerNone         Answer = "no HTTP response"
-	AnswerDeclined     Answer = "anything but a 101"
+	AnswerValid101 Answer = "a valid 101"
+	// The two kinds of valid 101 to a request that offered
+	// permessage-deflate (more specific than AnswerValid101).
+	AnswerDeflateAccepted Answer = "a valid 101 accepting permessage-deflate"
+	AnswerDeflateDeclined Answer = "a valid 101 without permessage-deflate"
+	AnswerBroken101       Answer = "a 101 a client must reject (§4.1)"
+	Answer426Version      Answer = "426 with Sec-WebSocket-Version listing 13"
+	AnswerErrorVersion    Answer = "an error status with Sec-WebSocket-Version listing 13"
+	Answer4xx             Answer = "a 4xx status"
+	Answer5xx             Answer = "a 5xx status"
+	AnswerNotError        Answer = "a 1xx-3xx status other than 101"
+	AnswerClosed          Answer = "the connection closed or reset without an HTTP response"
+	AnswerSilent          Answer = "no HTTP response before our deadline, connection held open"
+	AnswerNone            Answer = "no HTTP response"
+	AnswerDeclined        Answer = "anything but a 101"
 )
 
 // declines are the classes a refusal (no WebSocket) can match.
@@ -239,6 +251,9 @@ type HandshakeView struct {
 	Deflate   bool             `json:"checkPermessageDeflate,omitempty"`
 	Control   bool             `json:"controlOnDecline,omitempty"`
 	Recheck   bool             `json:"recheckAfter,omitempty"`
+	// DeflateControl: see Acceptance.DeflateControl.
+	DeflateControl bool   `json:"deflateControlOnDecline,omitempty"`
+	Drip           string `json:"pauseBetweenWrites,omitempty"`
 	// Breaks is the rule a FAILED or NON-STRICT answer breaks.
 	Breaks *RuleRef `json:"breaks,omitempty"`
 }
@@ -257,7 +272,7 @@ func (x *HandshakeExchange) View() *HandshakeView {
 	unpadded.PadTo = 0 // the padding is shown as a number, not 64 KiB of filler
 	req := unpadded.Request(handshake.NewClientRequest(u, renderKey), func() string { return renderSecondKey })
 	v := &HandshakeView{Request: string(x.Wire(req)), Chop: x.Chop, PadTo: x.PadTo, StopAfter: x.StopAfter,
-		Deflate: x.Accept.CheckDeflate, Control: x.Accept.Control, Recheck: x.Accept.Recheck}
+		Deflate: x.Accept.CheckDeflate, Control: x.Accept.Control, Recheck: x.Accept.Recheck, DeflateControl: x.Accept.DeflateControl}
 	if x.Accept.Breaks != (RuleRef{}) {
 		breaks := x.Accept.Breaks
 		v.Breaks = &breaks
@@ -270,6 +285,9 @@ func (x *HandshakeExchange) View() *HandshakeView {
 	}
 	if x.Wait > 0 {
 		v.Wait = x.Wait.String()
+	}
+	if x.Drip > 0 {
+		v.Drip = x.Drip.String()
 	}
 	for _, r := range x.Accept.Rules {
 		v.Answers = append(v.Answers, AnswerRuleView(r))

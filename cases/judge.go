@@ -163,6 +163,7 @@ func judge(r *Result, c *Case, events []observed.Event, st observed.CloseState) 
 		r.Behavior = matched.Verdict
 	}
 	r.Reason = mainReason(c, events, st, matched)
+	r.ReasonIsClose = false
 
 	want := c.Close
 	nonStrictCode := st.RemoteCode != nil && codeIn(*st.RemoteCode, want.NonStrictCodes)
@@ -209,7 +210,7 @@ func judge(r *Result, c *Case, events []observed.Event, st observed.CloseState) 
 		r.BehaviorClose = CloseOK
 		r.CloseReason = sentence(fmt.Sprintf("%sthe target accepted it and answered with close code %s; RFC 6455 §7.4.1 only reserves %s without forbidding it, so this passes, though Autobahn expects %s", weSent(c), st.RemoteCode, codeText(st.LocalCode), codesText(want.Codes)))
 		if r.Behavior == OK {
-			r.Behavior, r.Reason = NonStrict, r.CloseReason
+			r.Behavior, r.Reason, r.ReasonIsClose = NonStrict, r.CloseReason, true
 		}
 	case st.RemoteCode != nil && !codeIn(*st.RemoteCode, want.Codes):
 		r.BehaviorClose, r.CloseReason = CloseWrongCode, wrongCodeText(c, st)
@@ -228,15 +229,15 @@ func judge(r *Result, c *Case, events []observed.Event, st observed.CloseState) 
 	}
 
 	if want.WrongEndpointFatal && st.ClosedByMe && !want.ClosedByMe {
-		r.Behavior, r.Reason = Failed, r.CloseReason
+		r.Behavior, r.Reason, r.ReasonIsClose = Failed, r.CloseReason, true
 	}
 	if want.WrongCodeFails && (r.BehaviorClose == CloseWrongCode || badClose) {
-		r.Behavior, r.Reason = Failed, r.CloseReason
+		r.Behavior, r.Reason, r.ReasonIsClose = Failed, r.CloseReason, true
 	}
 	if want.Informational {
 		r.Behavior, r.BehaviorClose = Informational, CloseInformational
 		r.Reason = sentence(fmt.Sprintf("%s%s; %s leave%s this behaviour to the implementation, so it is recorded only", weSent(c), describeEvents(events, st), clausesText(c.Clauses), plural(c.Clauses)))
-		r.CloseReason = r.Reason
+		r.CloseReason, r.ReasonIsClose = r.Reason, true
 	}
 	judgeDataAfterClose(r, c, st)
 }
@@ -253,7 +254,7 @@ func judgeDataAfterClose(r *Result, c *Case, st observed.CloseState) {
 	r.Behavior, r.BehaviorClose = Failed, CloseFailed
 	r.Reason = sentence(weSent(c) + "the target broke " + st.DataAfterClose +
 		"; RFC 6455 §5.5.1 requires that an endpoint send no data frame after its close frame")
-	r.CloseReason = r.Reason
+	r.CloseReason, r.ReasonIsClose = r.Reason, true
 }
 
 // closedAsRequired describes a close that passed.
@@ -313,6 +314,7 @@ func lastEchoAt(events []observed.Event, want *EchoCheck) time.Duration {
 // judgeEchoes replaces the main verdict of a performance-style case: OK
 // when every echo came back with the right type and length in time.
 func judgeEchoes(r *Result, c *Case, events []observed.Event, took time.Duration) {
+	r.ReasonIsClose = false
 	want := c.Echoes
 	var got int
 	var octets int64

@@ -97,6 +97,9 @@ type Result struct {
 	BehaviorClose CloseVerdict `json:"behaviorClose"`
 	Reason        string       `json:"result"`      // why the main verdict
 	CloseReason   string       `json:"resultClose"` // why the close verdict
+	// ReasonIsClose: the close decided the main verdict too, so Reason
+	// says what CloseReason says (readers show it once).
+	ReasonIsClose bool `json:"reasonIsClose,omitempty"`
 	// Rule is the stable id of the rule the target broke (the rule its
 	// close frame broke when that decided the close verdict), as the
 	// receiver named it (reference/frame, reference/deflate); empty when
@@ -122,8 +125,12 @@ type Result struct {
 	Error string `json:"error,omitempty"`
 	// Unreachable is set when the case could not even connect: the engine
 	// then checks whether the target went down. Not written out.
-	Unreachable bool   `json:"-"`
-	Reproduce   string `json:"reproduce,omitempty"`
+	Unreachable bool `json:"-"`
+	// EndedAtOurTimer is set when the case ended because one of our timers
+	// or its deadline ran out while we waited for the target (not on
+	// something the target sent, nor on an interrupt). Not written out.
+	EndedAtOurTimer bool   `json:"-"`
+	Reproduce       string `json:"reproduce,omitempty"`
 }
 
 // ExpectedOutcome is an Outcome rendered for reports.

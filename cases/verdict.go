@@ -40,6 +40,10 @@ const (
 	Should Level = "SHOULD"
 	May    Level = "MAY"
 	Info   Level = "INFO" // nothing is required; behaviour is recorded
+	// Hardening: no RFC requirement; a server that lacks the protection
+	// can be exhausted (slow clients). Findings are NON-STRICT, so only
+	// --strict fails them.
+	Hardening Level = "HARDENING"
 )
 
 // Passes says whether a main verdict lets CI pass. NON-STRICT fails only

@@ -39,7 +39,7 @@ func Summary(w io.Writer, run *cases.Run, g Gate) {
 			}
 			fmt.Fprintf(w, "%s %-8s %-13s close %-16s %s\n", mark, r.ID, r.Behavior, r.BehaviorClose, r.Reason)
 			if r.BehaviorClose != cases.CloseOK && r.BehaviorClose != cases.CloseInformational && r.BehaviorClose != cases.CloseNotRun &&
-				!strings.Contains(r.Reason, r.CloseReason) {
+				!r.ReasonIsClose {
 				fmt.Fprintf(w, "  %-8s %-13s       %-16s %s\n", "", "", "", r.CloseReason)
 			}
 			if g.Fails(r) && r.Behavior != cases.NotRun {

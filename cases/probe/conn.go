@@ -374,5 +374,5 @@ var errClosing = errors.New("probe: connection closing")
 // connection was already going down (not a tool failure).
 func IsClosing(err error) bool {
 	return errors.Is(err, errClosing) || errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF) ||
-		(err != nil && (strings.Contains(err.Error(), "broken pipe") || strings.Contains(err.Error(), "connection reset")))
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)
 }

@@ -35,7 +35,15 @@ type deflateState struct {
 // before they become events; accepted is then the response's parameters,
 // else nil (the target declined, which RFC 7692 lets it do).
 func OpenDeflate(ctx context.Context, t Target, to Timeouts, log *WireLog, offers []deflate.Params) (*Conn, *observed.Handshake, *deflate.Params, error) {
-	return open(ctx, t, to, log, nil, offers)
+	return open(ctx, t, to, log, nil, offers, false)
+}
+
+// OpenDeflateChecked is OpenDeflate that also checks every back-reference
+// of the target's compressed messages against what it agreed
+// (deflate.CheckReach): a message that breaks its window or its no context
+// takeover fails the connection like invalid data.
+func OpenDeflateChecked(ctx context.Context, t Target, to Timeouts, log *WireLog, offers []deflate.Params) (*Conn, *observed.Handshake, *deflate.Params, error) {
+	return open(ctx, t, to, log, nil, offers, true)
 }
 
 // acceptedDeflate reads the target's answer to the offers

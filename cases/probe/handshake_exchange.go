@@ -40,11 +40,13 @@ const requestPreviewLimit = 4 << 10
 // all within the handshake timeout and ctx. A failed write does not stop
 // the read: a server may answer, then reset the connection.
 func roundTrip(ctx context.Context, env Env, req *handshake.Request, wire []byte, chop int) *exchange {
-	return roundTripWait(ctx, env, req, wire, chop, env.timeouts().Handshake)
+	return roundTripWait(ctx, env, req, wire, chop, 0, env.timeouts().Handshake)
 }
 
-// roundTripWait is roundTrip waiting up to wait for the response head.
-func roundTripWait(ctx context.Context, env Env, req *handshake.Request, wire []byte, chop int, wait time.Duration) *exchange {
+// roundTripWait is roundTrip waiting up to wait for the response head; with
+// drip, the writes are that far apart, and the response is read meanwhile
+// (a server that gives up ends the drip).
+func roundTripWait(ctx context.Context, env Env, req *handshake.Request, wire []byte, chop int, drip, wait time.Duration) *exchange {
 	x := &exchange{start: time.Now()}
 	x.log = NewWireLog(x.start)
 	to := env.timeouts()
@@ -56,10 +58,15 @@ func roundTripWait(ctx context.Context, env Env, req *handshake.Request, wire []
 	}
 	x.conn = conn
 	conn.nc.SetDeadline(time.Now().Add(wait))
-	if err := conn.WriteRaw(wire, chop); err != nil {
-		x.log.Note("request write failed: " + err.Error())
+	var resp *handshake.Response
+	if drip > 0 {
+		resp, err = x.dripRequest(ctx, wire, chop, drip)
+	} else {
+		if err := conn.WriteRaw(wire, chop); err != nil {
+			x.log.Note("request write failed: " + err.Error())
+		}
+		resp, err = handshake.ReadResponse(conn.br)
 	}
-	resp, err := handshake.ReadResponse(conn.br)
 	x.hs.Duration = time.Since(x.start)
 	if err != nil {
 		x.noResponse = err
@@ -73,6 +80,39 @@ func roundTripWait(ctx context.Context, env Env, req *handshake.Request, wire []
 		x.hs.Violations = handshake.ValidateResponse(req, resp)
 	}
 	return x
+}
+
+// dripRequest writes wire chop octets at a time, drip apart, while reading
+// the response head; the writes stop as soon as the read ends (an answer,
+// the server gave up, or our deadline).
+func (x *exchange) dripRequest(ctx context.Context, wire []byte, chop int, drip time.Duration) (*handshake.Response, error) {
+	stop := make(chan struct{})
+	wrote := make(chan struct{})
+	go func() {
+		defer close(wrote)
+		t := time.NewTicker(drip)
+		defer t.Stop()
+		for len(wire) > 0 {
+			n := min(max(chop, 1), len(wire))
+			if err := x.conn.WriteRaw(wire[:n], 0); err != nil {
+				x.log.Note("request write failed: " + err.Error())
+				return
+			}
+			wire = wire[n:]
+			select {
+			case <-t.C:
+			case <-stop:
+				return
+			case <-ctx.Done():
+				x.conn.nc.SetDeadline(time.Now())
+				return
+			}
+		}
+	}()
+	resp, err := handshake.ReadResponse(x.conn.br)
+	close(stop)
+	<-wrote
+	return resp, err
 }
 
 // sendWhole is roundTrip for a request written whole, in one TCP write.

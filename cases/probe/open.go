@@ -18,13 +18,13 @@ import (
 // handshake the client must reject (§4.1) is an error, with the handshake
 // returned for the report.
 func Open(ctx context.Context, t Target, to Timeouts, log *WireLog, edit func(*handshake.Request)) (*Conn, *observed.Handshake, error) {
-	c, hs, _, err := open(ctx, t, to, log, edit, nil)
+	c, hs, _, err := open(ctx, t, to, log, edit, nil, false)
 	return c, hs, err
 }
 
 // open is Open and OpenDeflate: the request carries the deflate offers (if
 // any), then edit changes it; the answer to the offers sets up the codec.
-func open(ctx context.Context, t Target, to Timeouts, log *WireLog, edit func(*handshake.Request), offers []deflate.Params) (*Conn, *observed.Handshake, *deflate.Params, error) {
+func open(ctx context.Context, t Target, to Timeouts, log *WireLog, edit func(*handshake.Request), offers []deflate.Params, checkReach bool) (*Conn, *observed.Handshake, *deflate.Params, error) {
 	c, err := Dial(ctx, t, to, log)
 	if err != nil {
 		return nil, nil, nil, err
@@ -49,6 +49,9 @@ func open(ctx context.Context, t Target, to Timeouts, log *WireLog, edit func(*h
 	if err == nil && accepted != nil {
 		var codec *deflate.Codec
 		if codec, err = deflate.NewCodec(*accepted, deflate.ClientRole, deflateLevel, MaxMessage); err == nil {
+			if checkReach {
+				codec.In.CheckReach(accepted.ServerMaxWindowBits)
+			}
 			c.deflate = &deflateState{params: *accepted, codec: codec}
 			ext = frame.PerMessageDeflate
 			log.Note("permessage-deflate accepted: " + accepted.String())
@@ -103,5 +106,5 @@ func (c *Conn) finishNoReader() <-chan struct{} {
 // offers are in it: the network fuzzer sends requests of its own and still
 // needs the codec set up when the target accepts one of its offers.
 func OpenDeflateEdit(ctx context.Context, t Target, to Timeouts, log *WireLog, offers []deflate.Params, edit func(*handshake.Request)) (*Conn, *observed.Handshake, *deflate.Params, error) {
-	return open(ctx, t, to, log, edit, offers)
+	return open(ctx, t, to, log, edit, offers, false)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/wsconform/wsconform/cases"
 	"github.com/wsconform/wsconform/cases/observed"
+	"github.com/wsconform/wsconform/reference/deflate"
 )
 
 // Env is where and how cases run.
@@ -47,6 +48,8 @@ func Run(ctx context.Context, c *cases.Case, env Env) cases.Result {
 		r = runHandshake(ctx, c, env)
 	case c.Compression != nil:
 		r = runCompression(ctx, c, env, start)
+	case c.Resource != nil:
+		r = runResource(ctx, c, env, start)
 	default:
 		r = runScript(ctx, c, env, start)
 	}
@@ -60,10 +63,28 @@ func runScript(ctx context.Context, c *cases.Case, env Env, start time.Time) cas
 	r := cases.NewResult(c)
 	r.FailFastOffset = -1
 	log := NewWireLog(start)
-	conn, hs, err := Open(ctx, env.Target, env.timeouts(), log, nil)
+	var conn *Conn
+	var hs *observed.Handshake
+	var err error
+	if c.Deflate != nil {
+		var agreed *deflate.Params
+		conn, hs, agreed, err = OpenDeflate(ctx, env.Target, env.timeouts(), log, c.Deflate.Offers)
+		if err == nil && agreed == nil {
+			r.Handshake = hs
+			closeNormally(ctx, conn, &r)
+			cases.JudgeDeflateDeclined(&r, c, c.Deflate.Declined, conn.State())
+			r.WireLog = log.Entries()
+			return r
+		}
+	} else {
+		conn, hs, err = Open(ctx, env.Target, env.timeouts(), log, nil)
+	}
 	r.Handshake = hs
 	if err != nil {
-		openFailed(&r, err, hs, log)
+		if c.Deflate == nil || !cases.JudgeRefusedDeflateAnswer(&r, c, hs) {
+			openFailed(&r, err, hs, log)
+		}
+		r.WireLog = log.Entries()
 		return r
 	}
 	return driveScript(ctx, c, env, conn, hs, log, start)
@@ -117,6 +138,7 @@ func driveScript(ctx context.Context, c *cases.Case, env Env, conn *Conn, hs *ob
 				continue
 			}
 			log.Note("timer fired: " + c.Timer.Kind.String())
+			r.EndedAtOurTimer = true
 			if c.Timer.Kind == cases.KillAfter {
 				conn.Fail(1001, "Going Away")
 			} else {
@@ -129,7 +151,7 @@ func driveScript(ctx context.Context, c *cases.Case, env Env, conn *Conn, hs *ob
 			conn.Abandon(outstanding(c.Deadline(env.Scale), steps != nil, conn.State()))
 			<-conn.Done()
 			done = true
-			r.Error = "case deadline exceeded"
+			stopped(ctx, &r)
 		}
 	}
 	<-stepsDone
@@ -166,8 +188,18 @@ func closeNormally(ctx context.Context, conn *Conn, r *cases.Result) {
 	case <-ctx.Done():
 		conn.Abandon(outstanding(0, false, conn.State()))
 		<-conn.Done()
-		r.Error = "case deadline exceeded"
+		stopped(ctx, r)
 	}
+}
+
+// stopped records why ctx ended a case: its deadline (ours, so the case
+// ended at our timer) or the run being interrupted.
+func stopped(ctx context.Context, r *cases.Result) {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		r.Error, r.EndedAtOurTimer = "case deadline exceeded", true
+		return
+	}
+	r.Error = "run interrupted"
 }
 
 // outstanding says what we were still doing or waiting for when our case

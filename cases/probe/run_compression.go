@@ -2,6 +2,7 @@ package probe
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -17,7 +18,11 @@ func runCompression(ctx context.Context, c *cases.Case, env Env, start time.Time
 	r := cases.NewResult(c)
 	r.FailFastOffset = -1
 	log := NewWireLog(start)
-	conn, hs, _, err := OpenDeflate(ctx, env.Target, env.timeouts(), log, p.Offers)
+	openDeflate := OpenDeflate
+	if p.CheckReach {
+		openDeflate = OpenDeflateChecked
+	}
+	conn, hs, _, err := openDeflate(ctx, env.Target, env.timeouts(), log, p.Offers)
 	r.Handshake = hs
 	if err != nil {
 		if !cases.JudgeRefusedDeflateAnswer(&r, c, hs) {
@@ -42,7 +47,9 @@ func driveCompression(ctx context.Context, c *cases.Case, env Env, conn *Conn, h
 	if agreed != nil {
 		conn.Quiet(true) // megabytes of compressed previews tell nobody anything
 		begin := time.Now()
-		run.Echoed, run.Failure = exchangeEchoes(ctx, conn, p, run.Deadline)
+		var err error
+		run.Echoed, run.Failure, err = exchangeEchoes(ctx, conn, p, run.Deadline)
+		r.EndedAtOurTimer = errors.Is(err, errEchoDeadline)
 		run.Took = time.Since(begin)
 		conn.Quiet(false)
 		run.Stats = conn.DeflateStats()
@@ -56,30 +63,38 @@ func driveCompression(ctx context.Context, c *cases.Case, env Env, conn *Conn, h
 
 // exchangeEchoes sends the messages one at a time and checks each echo as it
 // arrives (holding one at a time); it returns how many matched and, if
-// not all, what went wrong.
-func exchangeEchoes(ctx context.Context, conn *Conn, p *cases.CompressionPlan, deadline time.Duration) (int, string) {
+// not all, what went wrong (with the error that stopped the wait for an
+// echo, if one did).
+func exchangeEchoes(ctx context.Context, conn *Conn, p *cases.CompressionPlan, deadline time.Duration) (int, string, error) {
 	clock := newTargetClock(deadline)
 	var z []byte
 	for i, msg := range p.Messages() {
 		var err error
 		if z, err = conn.Compress(z[:0], msg); err != nil {
-			return i, fmt.Sprintf("compressing message %d: %v", i+1, err)
+			return i, fmt.Sprintf("compressing message %d: %v", i+1, err), nil
 		}
 		if err := sendCompressed(conn, p.Frames(z)); err != nil {
-			return i, fmt.Sprintf("%d of %d echoes matched; sending message %d failed: %v", i, p.Count, i+1, err)
+			return i, fmt.Sprintf("%d of %d echoes matched; sending message %d failed: %v", i, p.Count, i+1, err), nil
 		}
-		why := awaitEcho(ctx, conn, i+1, clock.run())
+		err = awaitEcho(ctx, conn, i+1, clock.run())
 		clock.pause()
-		if why != "" {
-			return i, fmt.Sprintf("%d of %d echoes arrived: %s", i, p.Count, why)
+		if err != nil {
+			return i, fmt.Sprintf("%d of %d echoes arrived: %v", i, p.Count, err), err
 		}
 		e, _ := conn.TakeMessage(i)
 		if why := p.EchoMismatch(e, msg); why != "" {
-			return i, fmt.Sprintf("echo %d of %d is wrong: %s", i+1, p.Count, why)
+			return i, fmt.Sprintf("echo %d of %d is wrong: %s", i+1, p.Count, why), nil
 		}
 	}
-	return p.Count, ""
+	return p.Count, "", nil
 }
+
+// Why awaitEcho stopped waiting.
+var (
+	errEchoDeadline  = errors.New("the deadline passed")
+	errCaseAbandoned = errors.New("the case was abandoned")
+	errConnEnded     = errors.New("the connection ended")
+)
 
 // sendCompressed sends one compressed message as its frames, in one TCP
 // write: the octets are the same, and a message cut into 256-octet frames
@@ -100,24 +115,24 @@ func sendCompressed(conn *Conn, frames []frame.Frame) error {
 
 // awaitEcho waits until n messages have come back; it says why not
 // otherwise.
-func awaitEcho(ctx context.Context, conn *Conn, n int, deadline <-chan time.Time) string {
+func awaitEcho(ctx context.Context, conn *Conn, n int, deadline <-chan time.Time) error {
 	for {
 		wake := conn.Wake()
 		if conn.MessageCount() >= n {
-			return ""
+			return nil
 		}
 		select {
 		case <-wake:
 		case <-deadline:
 			conn.Log.Note(fmt.Sprintf("timer fired: %d of %d echoes had arrived", conn.MessageCount(), n))
-			return "the deadline passed"
+			return errEchoDeadline
 		case <-ctx.Done():
-			return "the case was abandoned"
+			return errCaseAbandoned
 		case <-conn.Done():
 			if conn.MessageCount() >= n {
-				return ""
+				return nil
 			}
-			return "the connection ended"
+			return errConnEnded
 		}
 	}
 }

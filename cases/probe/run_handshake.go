@@ -26,7 +26,7 @@ func runHandshake(ctx context.Context, c *cases.Case, env Env) (r cases.Result) 
 	if x.Wait > 0 {
 		wait = env.scaled(x.Wait)
 	}
-	ex := roundTripWait(ctx, env, req, wire, x.Chop, wait)
+	ex := roundTripWait(ctx, env, req, wire, x.Chop, env.scaled(x.Drip), wait)
 	defer ex.done(&r) // r is the named result: done sees its final value
 	if ex.dialErr != nil {
 		cases.JudgeCouldNotConnect(&r, ex.dialErr)
@@ -36,6 +36,7 @@ func runHandshake(ctx context.Context, c *cases.Case, env Env) (r cases.Result) 
 		ex.hs.Violations = append(ex.hs.Violations, cases.CheckDeflateResponse(req, ex.resp)...)
 	}
 	ans := ex.answer()
+	ans.DeflateOffered = x.Accept.CheckDeflate
 	var ctl cases.Control
 	if x.Accept.NeedsControl(ans) {
 		ex.conn.Abort()
@@ -47,14 +48,19 @@ func runHandshake(ctx context.Context, c *cases.Case, env Env) (r cases.Result) 
 		r.Observed = append(r.Observed, "then, on a new connection, the minimal valid request: "+ctl.Observed)
 		ex.log.Note("control handshake on a new connection: " + ctl.Observed)
 	}
+	if x.Accept.NeedsDeflateControl(ans) {
+		ctl.DeflateRan, ctl.DeflateAccepted, ctl.Observed = deflateControl(ctx, env)
+		r.Observed = append(r.Observed, "then, on a new connection, a plain permessage-deflate offer: "+ctl.Observed)
+		ex.log.Note("deflate control on a new connection: " + ctl.Observed)
+	}
 	cases.JudgeHandshake(&r, x, ans, ctl)
-	if x.StopAfter != "" {
+	if x.StopAfter != "" || x.Drip > 0 {
 		cases.JudgeHeld(&r, ex.hs.Duration)
 	}
 
 	s := x.Accept.Session
 	switch {
-	case s != nil && cases.AnswerClasses(ans)[0] == cases.AnswerValid101 && r.Behavior == cases.OK:
+	case s != nil && ans.Valid101() && r.Behavior == cases.OK:
 		ex.log.Note(fmt.Sprintf("opening handshake done in %v", ex.hs.Duration.Round(time.Microsecond)))
 		runSession(ctx, env, c, ex, &r)
 	case s != nil && r.Behavior == cases.Failed:
@@ -86,6 +92,23 @@ func controlHandshake(ctx context.Context, env Env) (cases.Control, error) {
 	}
 	accepted := after.resp != nil && after.resp.Status == 101 && len(after.hs.Violations) == 0
 	return cases.Control{Ran: true, Accepted: accepted, Observed: after.observed()}, after.dialErr
+}
+
+// deflateControl offers a plain permessage-deflate on a new connection: does
+// the target implement RFC 7692 at all?
+func deflateControl(ctx context.Context, env Env) (ran, accepted bool, observed string) {
+	req := env.Target.NewRequest()
+	req.Set("Sec-WebSocket-Extensions", "permessage-deflate")
+	after := sendWhole(ctx, env, req)
+	if after.conn != nil {
+		after.conn.Abort()
+	}
+	accepted = after.resp != nil && after.resp.Status == 101 && len(after.hs.Violations) == 0 && cases.OfferedDeflateAccepted(after.resp)
+	observed = after.observed()
+	if after.resp != nil && after.resp.Status == 101 {
+		observed += fmt.Sprintf(", Sec-WebSocket-Extensions %q", after.resp.Values("Sec-WebSocket-Extensions"))
+	}
+	return after.dialErr == nil, accepted, observed
 }
 
 // recheck: after a request that may have hurt the server, a valid request

@@ -20,7 +20,9 @@ import (
 // reference server, except that the process exits (as a server that
 // allocates a frame's announced length and panics would) when a frame
 // announces a 64-bit payload length with the most significant bit set,
-// which case 14.2.1 sends.
+// which case 14.2.1 sends; with the value "announced", when a frame
+// announces more than 256 MiB (18.1.1 and 18.1.2), as a server that
+// believes the header and runs out of memory would.
 const crashServerEnv = "WSCONFORM_TEST_CRASH_SERVER"
 
 func serveUntilCrash() {
@@ -99,7 +101,7 @@ func (w *frameWatcher) scan() {
 				size = uint64(be.BigEndian.Uint16(w.buf[2:4]))
 			case 127:
 				size = be.BigEndian.Uint64(w.buf[2:10])
-				if size>>63 == 1 {
+				if size>>63 == 1 || os.Getenv(crashServerEnv) == "announced" && size > 256<<20 {
 					os.Exit(3) // the crash: the whole process goes, every connection with it
 				}
 			}
@@ -108,10 +110,11 @@ func (w *frameWatcher) scan() {
 	}
 }
 
-// startCrashServer runs serveUntilCrash in its own process.
-func startCrashServer(t *testing.T) string {
+// startCrashServer runs serveUntilCrash in its own process; how is the
+// crashServerEnv value.
+func startCrashServer(t *testing.T, how string) string {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), crashServerEnv+"=1")
+	cmd.Env = append(os.Environ(), crashServerEnv+"="+how)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -132,7 +135,7 @@ func startCrashServer(t *testing.T) string {
 // case FAILED with the crash as its reason; the cases after it are NOT
 // RUN; no case is FAILED for a refused connection.
 func TestTargetCrashNamesTheKiller(t *testing.T) {
-	url := startCrashServer(t)
+	url := startCrashServer(t, "1")
 	out := t.TempDir()
 	r := wsconform(t, "run", url, "--cases", "14.*", "--parallel", "16", "--out", out)
 	if r.code != 1 {
@@ -164,5 +167,30 @@ func TestTargetCrashNamesTheKiller(t *testing.T) {
 	}
 	if notRun == 0 {
 		t.Error("no case is NOT RUN after the crash")
+	}
+}
+
+// TestAnnouncedLengthCrashNamesTheKiller: a server that dies of a frame
+// header announcing 4 GiB is reported as crashed by 18.1.1 (FAILED), and
+// 18.1.2 after it is NOT RUN.
+func TestAnnouncedLengthCrashNamesTheKiller(t *testing.T) {
+	url := startCrashServer(t, "announced")
+	out := t.TempDir()
+	r := wsconform(t, "run", url, "--cases", "18.1.*", "--out", out)
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	run := readRun(t, out)
+	if run.TargetDown == nil || strings.Join(run.TargetDown.KilledBy, " ") != "18.1.1" {
+		t.Fatalf("targetDown = %+v, want it killed by 18.1.1\n%s", run.TargetDown, r.stdout)
+	}
+	for _, res := range run.Results {
+		want := cases.NotRun
+		if res.ID == "18.1.1" {
+			want = cases.Failed
+		}
+		if res.Behavior != want || !strings.Contains(res.Reason, "stopped accepting connections") {
+			t.Errorf("%s: %s %q, want %s naming the crash", res.ID, res.Behavior, res.Reason, want)
+		}
 	}
 }

@@ -3,10 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/wsconform/wsconform/cases"
-	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/reporter"
 )
 
@@ -14,15 +12,7 @@ import (
 // or its deadline ran out while we waited for the target, rather than on
 // something the target sent.
 func endedAtOurTimer(r cases.Result) bool {
-	if r.Error == "case deadline exceeded" || r.Close != nil && r.Close.CloseTimeout {
-		return true
-	}
-	for _, e := range r.WireLog {
-		if e.Dir == observed.Note && (strings.HasPrefix(e.Text, "timer fired") || strings.HasPrefix(e.Text, "case deadline reached")) {
-			return true
-		}
-	}
-	return false
+	return r.EndedAtOurTimer || r.Close != nil && r.Close.CloseTimeout
 }
 
 // timeoutHint prints a hint about --timeout-scale when most of the cases

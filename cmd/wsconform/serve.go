@@ -46,7 +46,7 @@ func serveCommand() *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringVar(&f.addr, "addr", "127.0.0.1:9001", "address to listen on")
 	fl.StringVar(&f.unix, "unix", "", "listen on this Unix socket instead of --addr (reach it as ws+unix:///path/to.sock:/)")
-	fl.Int64Var(&f.maxMessage, "max-message", 64<<20, "largest message accepted, in octets (bigger: close 1009)")
+	fl.Int64Var(&f.maxMessage, "max-message", server.DefaultMaxMessageSize, "largest message accepted, in octets (bigger: close 1009)")
 	fl.StringVar(&f.tlsCert, "tls-cert", "", "serve wss:// with this certificate chain (PEM file; with --tls-key)")
 	fl.StringVar(&f.tlsKey, "tls-key", "", "the private key of --tls-cert (PEM file)")
 	fl.BoolVar(&f.selfSigned, "self-signed", false, "serve wss:// with a fresh in-memory self-signed certificate (for demos); its fingerprint is printed and the certificate written for --ca")

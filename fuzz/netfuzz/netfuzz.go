@@ -172,15 +172,14 @@ type fuzzer struct {
 	// finding holds it alone, so its sessions meet a quiet target.
 	gate sync.RWMutex
 
-	mu       sync.Mutex
-	next     int       // sessions handed out
-	seeds    []Session // not yet run
-	corpus   []Session
-	answers  map[string]int
-	rep      Report
-	seen     map[string]bool
-	stop     string
-	stopOnce sync.Once
+	mu      sync.Mutex
+	next    int       // sessions handed out
+	seeds   []Session // not yet run
+	corpus  []Session
+	answers map[string]int
+	rep     Report
+	seen    map[string]bool
+	stop    string
 }
 
 // Run fuzzes cfg.Target until the session or time limit, ctx is done, or

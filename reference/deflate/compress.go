@@ -70,8 +70,15 @@ func (c *Compressor) Compress(dst, msg []byte) ([]byte, error) {
 		panic("deflate: sync flush did not end with 00 00 ff ff")
 	}
 	dst = append(dst, out[:len(out)-len(tail)]...)
+	if c.buf.Cap() > keepBufferLimit {
+		c.buf = bytes.Buffer{} // the writer keeps &c.buf; one big message is not kept for the connection's life
+	}
 	if c.noContextTakeover {
 		c.w.Reset(&c.buf)
 	}
 	return dst, nil
 }
+
+// keepBufferLimit is the largest output buffer a Compressor keeps between
+// messages.
+const keepBufferLimit = 1 << 20

@@ -45,6 +45,29 @@ type Decompressor struct {
 	history           []byte // the last windowSize octets inflated (context takeover)
 	noContextTakeover bool
 	limit             int64
+	// reachBits, when set, has every message's back-references checked
+	// against the peer's promises (CheckReach); captured holds the payload
+	// of a streamed message for that, up to reachCaptureLimit octets.
+	reachBits int
+	captured  []byte
+}
+
+// reachCaptureLimit bounds the compressed octets of one streamed message
+// kept for CheckReach; a longer message is not checked.
+const reachCaptureLimit = 16 << 20
+
+// CheckReach makes the decompressor check each message's back-references
+// against what the peer agreed (CheckReach): its window of windowBits (8-15;
+// 0: none agreed)
+// and, if it promised no context takeover, no reference into earlier
+// messages. A message that breaks them fails with a RuleWindowExceeded or
+// RuleContextKept *Error. It costs a second decoding of each message, so a
+// client asks for it when the window or the context is what it tests.
+func (d *Decompressor) CheckReach(windowBits int) {
+	if windowBits < MinWindowBits || windowBits > MaxWindowBits {
+		windowBits = MaxWindowBits // none agreed: DEFLATE's own
+	}
+	d.reachBits = windowBits
 }
 
 // NewDecompressor returns a decompressor whose messages inflate to at most
@@ -75,6 +98,11 @@ func (d *Decompressor) Decompress(dst, payload []byte) ([]byte, error) {
 	d.buf.Reset(&d.src)
 	if err := d.fr.(flate.Resetter).Reset(d.buf, dict); err != nil {
 		return dst, err
+	}
+	if d.reachBits > 0 {
+		if err := CheckReach(payload, d.reachBits, d.noContextTakeover); err != nil {
+			return dst, err
+		}
 	}
 	start := len(dst)
 	for {
@@ -110,7 +138,27 @@ func (d *Decompressor) Decompress(dst, payload []byte) ([]byte, error) {
 // RuleInflatedTooBig *Error. An error from src is returned as it is; an
 // error from w ends inflation and is returned as it is too.
 func (d *Decompressor) DecompressTo(w io.Writer, src io.Reader) (int64, error) {
+	n, err := d.decompressTo(w, src)
+	if d.reachBits > 0 && len(d.captured) <= reachCaptureLimit {
+		var inflateErr *Error
+		if err == nil || (errors.As(err, &inflateErr) && inflateErr.Rule == RuleInvalidData) {
+			// A reference before the message start is also why a fresh
+			// window cannot inflate it: say so rather than "invalid data".
+			if rerr := CheckReach(d.captured, d.reachBits, d.noContextTakeover); rerr != nil {
+				err = rerr
+			}
+		}
+	}
+	return n, err
+}
+
+func (d *Decompressor) decompressTo(w io.Writer, src io.Reader) (int64, error) {
 	d.stream.reset(src)
+	d.stream.capture = nil
+	if d.reachBits > 0 {
+		d.captured = d.captured[:0]
+		d.stream.capture = &d.captured
+	}
 	var dict []byte
 	if !d.noContextTakeover {
 		dict = d.history
@@ -206,11 +254,12 @@ func (s *source) ReadByte() (byte, error) {
 // io.ByteReader), then the appended tails. An error other than io.EOF from
 // src is kept, so DecompressTo can return it rather than a flate error.
 type streamSource struct {
-	src  io.Reader
-	buf  [4096]byte
-	r, w int
-	tail source
-	err  error
+	src     io.Reader
+	capture *[]byte // if set, what src yields is appended to it (up to reachCaptureLimit+1)
+	buf     [4096]byte
+	r, w    int
+	tail    source
+	err     error
 }
 
 func (s *streamSource) reset(src io.Reader) {
@@ -223,6 +272,9 @@ func (s *streamSource) fill() bool {
 	for s.r == s.w && s.src != nil {
 		n, err := s.src.Read(s.buf[:])
 		s.r, s.w = 0, n
+		if s.capture != nil && len(*s.capture) <= reachCaptureLimit {
+			*s.capture = append(*s.capture, s.buf[:n]...)
+		}
 		if err == io.EOF {
 			s.src = nil
 		} else if err != nil {

@@ -28,6 +28,9 @@ type Config struct {
 	// violation. A compressed message's inflated size is bounded by its
 	// Decompressor's limit.
 	MaxMessage uint64
+	// MaxFrame, when set, bounds each data frame's payload as sent (a 1009
+	// violation too); MaxMessage still bounds the message.
+	MaxFrame uint64
 	// Waive, when set, lists the rules not enforced; it is asked only about
 	// a rule actually broken. A frame that breaks only waived rules is received as if it did not, or skipped when it
 	// has no meaning (a reserved opcode, a stray continuation). Test
@@ -102,6 +105,11 @@ func (r *Receiver) Frame(h frame.Header) (Kind, *frame.Violation) {
 	}
 	if v := r.tooBig(r.seq.MessageSize()); v != nil {
 		return kind, v
+	}
+	if r.cfg.MaxFrame > 0 {
+		if v := frame.CheckMessageSize(h.Length, r.cfg.MaxFrame); v != nil && !r.cfg.waived(v.Rule) {
+			return kind, v
+		}
 	}
 	if h.Opcode != frame.OpContinuation {
 		r.text = h.Opcode == frame.OpText

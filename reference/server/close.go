@@ -2,7 +2,6 @@ package server
 
 import (
 	"io"
-	"net"
 	"time"
 
 	"github.com/wsconform/wsconform/reference/frame"
@@ -46,17 +45,33 @@ func (s *session) writeFrame(op frame.Opcode, payload []byte) error {
 
 // writeFrameRSV is writeFrame with RSV bits (RSV1 on a compressed message).
 func (s *session) writeFrameRSV(op frame.Opcode, rsv uint8, payload []byte) error {
-	s.conn.SetWriteDeadline(time.Now().Add(s.cfg.IdleTimeout))
 	s.out = frame.AppendHeader(s.out[:0], frame.Header{Fin: true, Rsv: rsv, Opcode: op, Length: uint64(len(payload))})
-	var err error
 	if len(payload) <= smallFrame {
 		s.out = append(s.out, payload...)
-		_, err = s.conn.Write(s.out)
-	} else {
-		bufs := net.Buffers{s.out, payload}
-		_, err = bufs.WriteTo(s.conn)
+		return s.write(s.out)
 	}
-	if err != nil {
+	if err := s.write(s.out); err != nil {
+		return err
+	}
+	// Each piece gets WriteTimeout: a slow reader is fine, one that has
+	// stopped reading is dropped.
+	for len(payload) > 0 {
+		n := min(len(payload), writePiece)
+		if err := s.write(payload[:n]); err != nil {
+			return err
+		}
+		payload = payload[n:]
+	}
+	return nil
+}
+
+// writePiece is how much of a large frame is written under one deadline.
+const writePiece = 256 << 10
+
+// write writes b within WriteTimeout.
+func (s *session) write(b []byte) error {
+	s.conn.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+	if _, err := s.conn.Write(b); err != nil {
 		return writeError{err}
 	}
 	return nil

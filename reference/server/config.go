@@ -8,9 +8,10 @@ import (
 
 // Defaults for zero Config fields.
 const (
-	DefaultMaxMessageSize   = 64 << 20 // Autobahn 9.x sends up to 16 MiB
+	DefaultMaxMessageSize   = 32 << 20 // Autobahn 9.x sends up to 16 MiB
 	DefaultHandshakeTimeout = 5 * time.Second
 	DefaultIdleTimeout      = 60 * time.Second
+	DefaultWriteTimeout     = 10 * time.Second
 	DefaultCloseTimeout     = 2 * time.Second
 )
 
@@ -23,10 +24,13 @@ type Config struct {
 	MaxMessageSize int64
 	// HandshakeTimeout bounds the whole opening handshake.
 	HandshakeTimeout time.Duration
-	// IdleTimeout bounds any wait for the peer: for the next octet while
-	// reading, and for each write. When it expires while reading, the
-	// server closes with 1001 (Going Away).
+	// IdleTimeout bounds the wait for the peer's next octet while reading;
+	// when it expires, the server closes with 1001 (Going Away).
 	IdleTimeout time.Duration
+	// WriteTimeout bounds a write that makes no progress: a client that
+	// reads nothing of what the server sends for this long is dropped
+	// (a connection that never reads would hold the server forever).
+	WriteTimeout time.Duration
 	// CloseTimeout bounds how long, after sending its close frame and
 	// shutting its side of TCP, the server keeps reading (and discarding)
 	// until the client closes too.
@@ -83,7 +87,17 @@ type Faults struct {
 	AcceptLongControl         bool // control frames over 125 octets are accepted (2.5)
 	AcceptNonMinimalLength    bool // a length field wider than needed is accepted (§5.2)
 	SkipFragmentationCheck    bool // stray continuations / data frames inside a message are dropped (5.x)
-	DeflateKeepContext        bool // server_no_context_takeover is agreed but not honoured (13.2, 13.5-13.7)
+	DeflateKeepContext        bool // server_no_context_takeover is agreed but not honoured (13.2, 13.5-13.7, 17.2.1)
+	// Section 17 and 18's planted bugs.
+	DeflateResetInflate        bool // the client's messages are inflated from an empty window, though it kept its context (17.2.2)
+	DeflateIgnoreWindow        bool // server_max_window_bits is agreed but the server compresses with its full window (17.3.x)
+	DeflateAcceptInvalidOffers bool // an offer that must be declined is accepted as a plain permessage-deflate (17.1.x)
+	DeflateUnaskedClientBits   bool // client_max_window_bits=15 is answered to offers that did not carry it (§7.1.2.2)
+	AcceptRSV1Continuation     bool // RSV1 on a continuation frame is ignored (17.4.1)
+	AcceptRSV1Control          bool // RSV1 on a control frame is ignored (17.4.2-3)
+	LimitFramesOnly            bool // MaxMessageSize bounds each frame, not the reassembled message (18.2.2-3)
+	InflateUnlimited           bool // inflated messages are not bounded (17.5.1, 18.2.4)
+	HandshakeDeadlinePerRead   bool // the handshake timeout restarts with every octet read (18.3.2)
 }
 
 // waived reports whether a fault switches off the rule a violation names.
@@ -107,6 +121,10 @@ func (f Faults) waived(rule string) bool {
 		return f.SkipCloseCodeValidation
 	case frame.RuleCloseReasonUTF8, frame.RuleTextInvalidUTF8:
 		return f.SkipUTF8Validation
+	case frame.RuleCompressedContinued:
+		return f.AcceptRSV1Continuation
+	case frame.RuleCompressedControl:
+		return f.AcceptRSV1Control
 	}
 	return false
 }
@@ -120,6 +138,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.IdleTimeout <= 0 {
 		c.IdleTimeout = DefaultIdleTimeout
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = DefaultWriteTimeout
 	}
 	if c.CloseTimeout <= 0 {
 		c.CloseTimeout = DefaultCloseTimeout

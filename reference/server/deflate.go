@@ -43,12 +43,24 @@ func negotiateExtensions(req *handshake.Request, cfg Config) (frame.Extensions, 
 	if err != nil {
 		return frame.Extensions{}, nil, nil
 	}
-	offers, _ := deflate.Offers(exts)
+	offers, errs := deflate.Offers(exts)
+	if cfg.Faults.DeflateAcceptInvalidOffers && len(offers) == 0 && len(errs) > 0 {
+		offers = []deflate.Params{{}}
+	}
 	p, ok := deflate.Accept(offers)
 	if !ok {
 		return frame.Extensions{}, nil, nil
 	}
+	if cfg.Faults.DeflateUnaskedClientBits && !offersClientBits(offers) {
+		p.ClientMaxWindowBits = deflate.MaxWindowBits
+	}
 	return frame.PerMessageDeflate, []handshake.Field{{Name: "Sec-WebSocket-Extensions", Value: p.String()}}, &p
+}
+
+// offersClientBits reports whether the offer Accept answers (the first)
+// carries client_max_window_bits.
+func offersClientBits(offers []deflate.Params) bool {
+	return len(offers) > 0 && offers[0].ClientMaxWindowBits != 0
 }
 
 // startDeflate sets up compression once permessage-deflate is agreed.
@@ -63,7 +75,17 @@ func (s *session) startDeflate(p *deflate.Params) error {
 	if s.cfg.Faults.DeflateKeepContext {
 		agreed.ServerNoContextTakeover = false
 	}
-	codec, err := deflate.NewCodec(agreed, deflate.ServerRole, echoLevel(s.cfg), s.cfg.MaxMessageSize)
+	if s.cfg.Faults.DeflateResetInflate {
+		agreed.ClientNoContextTakeover = true
+	}
+	if s.cfg.Faults.DeflateIgnoreWindow {
+		agreed.ServerMaxWindowBits = 0
+	}
+	limit := s.cfg.MaxMessageSize
+	if s.cfg.Faults.InflateUnlimited {
+		limit = 1 << 40 // a terabyte: no limit a test reaches
+	}
+	codec, err := deflate.NewCodec(agreed, deflate.ServerRole, echoLevel(s.cfg), limit)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,11 @@ import (
 // answers it. It reports whether the connection is now a WebSocket.
 func (s *session) openingHandshake() bool {
 	s.conn.SetDeadline(time.Now().Add(s.cfg.HandshakeTimeout))
+	if s.cfg.Faults.HandshakeDeadlinePerRead {
+		s.in.idle = s.cfg.HandshakeTimeout
+	}
 	req, err := handshake.ReadRequest(s.br)
+	s.in.idle = 0
 	if err != nil {
 		switch {
 		case errors.Is(err, handshake.ErrHeaderTooLarge):

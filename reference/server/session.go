@@ -87,13 +87,17 @@ func (s *session) serveFrames() error {
 // masked client frames, the negotiated extensions, MaxMessageSize, less
 // the rules Config.Faults waives.
 func (s *session) receiveConfig() receive.Config {
-	return receive.Config{
+	cfg := receive.Config{
 		From:       frame.FromClient,
 		Extensions: s.ext,
 		MaxMessage: uint64(s.cfg.MaxMessageSize),
 		Waive:      s.cfg.Faults.waived,
 		TextAtEnd:  s.cfg.Faults.NoFailFastUTF8,
 	}
+	if s.cfg.Faults.LimitFramesOnly {
+		cfg.MaxMessage, cfg.MaxFrame = receive.Unlimited, uint64(s.cfg.MaxMessageSize)
+	}
+	return cfg
 }
 
 func (s *session) inflater() *deflate.Decompressor {

@@ -14,7 +14,8 @@
 // Each case is a subtest named by its id, so `go test -run
 // 'Conformance/^6\.4\.'` selects cases as Go users already do. Under `go test
 // -short` the selection leaves out the slow sections (9 performance, 12
-// and 13 compression) unless Cases names some. Reports (wsconform.json,
+// and 13 compression, 18.2 and 18.3 limits: up to 64 MiB messages and
+// 30 s waits for slow clients) unless Cases names some. Reports (wsconform.json,
 // index.html, junit.xml) are written only when asked, with ReportDir or
 // the -wsconform.out flag.
 //
@@ -50,7 +51,7 @@ import (
 var outFlag = flag.String("wsconform.out", "", "write wsconform reports (wsconform.json, index.html, junit.xml) under this directory, one folder per test")
 
 // slowSections are left out of `go test -short` unless Cases names cases.
-var slowSections = []string{"9.*", "12.*", "13.*"}
+var slowSections = []string{"9.*", "12.*", "13.*", "18.2.*", "18.3.*"}
 
 // Server certifies the WebSocket server h. It serves h over HTTP/1.1 on a
 // loopback httptest server for the duration of the test (at Path, "/" by

@@ -188,6 +188,9 @@ var gorillaReasons = map[string]string{
 	"15.2.3":  "gorilla/websocket upgrades an HTTP/1.0 request (RFC 6455 §4.2.1 asks for HTTP/1.1)",
 	"15.2.12": "gorilla/websocket accepts a request with two Sec-WebSocket-Key fields",
 	"15.5.":   "gorilla/websocket accepts permessage-deflate offers with parameters it does not know or values out of range (RFC 7692 §5)",
+	"17.1.":   "gorilla/websocket accepts permessage-deflate offers whatever their parameters, and answers server_max_window_bits with none (RFC 7692 §7, §7.1.2.1)",
+	"17.3.":   "gorilla/websocket accepts server_max_window_bits offers without answering server_max_window_bits (RFC 7692 §7.1.2.1)",
+	"17.4.":   "gorilla/websocket ignores RSV1 on continuation and control frames (RFC 7692 §6)",
 }
 
 func reasonFor(id string) string {
@@ -343,11 +346,11 @@ func TestBrokenHandlerFailsOnlyItsBug(t *testing.T) {
 }
 
 // slowForMakeTest are left out of the in-process certifications below:
-// sections 9, 12 and 13 (the -short profile's cut), the two stall cases
+// sections 9, 12, 13, 18.2 and 18.3 (the -short profile's cut), the two stall cases
 // that wait for the server's own timeout (10 s and 5 s), and 6.4.x, four
 // 2 s fail-fast cases that run one at a time (the engine runs cases a
 // server must reject alone, to name the one that crashes it).
-var slowForMakeTest = []string{"9.*", "12.*", "13.*", "14.4.1", "15.7.2", "6.4.*"}
+var slowForMakeTest = []string{"9.*", "12.*", "13.*", "18.2.*", "18.3.*", "14.4.1", "15.7.2", "6.4.*"}
 
 // gorilla/websocket's echo handler with the UTF-8 check its own Autobahn
 // server adds, certified in process as a library author would; its
@@ -382,6 +385,12 @@ func TestGorillaValidatedHandler(t *testing.T) {
 			"15.2.12": gorillaReasons["15.2.12"],
 			"15.5.4":  gorillaReasons["15.5."],
 			"15.5.5":  gorillaReasons["15.5."],
+			"17.1.1":  gorillaReasons["17.1."], "17.1.3": gorillaReasons["17.1."], "17.1.4": gorillaReasons["17.1."],
+			"17.1.5": gorillaReasons["17.1."], "17.1.6": gorillaReasons["17.1."], "17.1.7": gorillaReasons["17.1."],
+			"17.1.8": gorillaReasons["17.1."], "17.1.9": gorillaReasons["17.1."], "17.1.10": gorillaReasons["17.1."],
+			"17.1.11": gorillaReasons["17.1."],
+			"17.3.*":  gorillaReasons["17.3."],
+			"17.4.1":  gorillaReasons["17.4."], "17.4.2": gorillaReasons["17.4."], "17.4.3": gorillaReasons["17.4."],
 		}))
 }
 
@@ -394,6 +403,8 @@ func TestCoderHandler(t *testing.T) {
 			"6.3.*": utf8, "6.6.*": utf8, "6.8.*": utf8, "6.10.*": utf8, "6.11.*": utf8,
 			"6.12.*": utf8, "6.13.*": utf8, "6.14.*": utf8, "6.15.*": utf8, "6.16.*": utf8, "6.17.*": utf8,
 			"6.18.*": utf8, "6.19.*": utf8, "6.20.*": utf8, "6.21.*": utf8,
-			"7.5.1": "coder/websocket does not check that a close reason is UTF-8",
+			"7.5.1":  "coder/websocket does not check that a close reason is UTF-8",
+			"17.1.3": "coder/websocket accepts a permessage-deflate offer with a parameter given twice (RFC 7692 §7)",
+			"17.1.8": "coder/websocket accepts client_max_window_bits=09, a value with a leading zero (RFC 7692 §7.1.2.2)",
 		}))
 }

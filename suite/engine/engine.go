@@ -80,11 +80,18 @@ func (e *Engine) slot(c *cases.Case) *slot {
 	return s
 }
 
-// Prefetch queues the cases (in this order) and starts as many as the
-// scheduler admits.
+// Prefetch queues the cases (in this order, those that wait on the target
+// first) and starts as many as the scheduler admits.
 func (e *Engine) Prefetch(cs []*cases.Case) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	// Cases that wait on the target (slow clients, up to 30 s each) go
+	// first, so that their waits overlap the run instead of ending it.
+	for _, c := range cs {
+		if c.WaitsOnTarget() {
+			e.slot(c)
+		}
+	}
 	for _, c := range cs {
 		e.slot(c)
 	}

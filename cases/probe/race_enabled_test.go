@@ -1,0 +1,6 @@
+//go:build race
+
+package probe_test
+
+// raceEnabled: the race detector slows compression tenfold and more.
+const raceEnabled = true
