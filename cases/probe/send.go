@@ -43,11 +43,18 @@ func (c *Conn) SendFrame(f frame.Frame, p Piece) error {
 		c.mu.Unlock()
 		return errClosing
 	}
-	if f.Opcode == frame.OpClose && !p.Raw {
+	if f.Opcode == frame.OpClose && !p.Raw && !c.state.SentClose {
 		c.state.SentClose = true
 		if !c.state.ReceivedClose {
 			c.state.ClosedByMe = true
 		}
+		// Recorded before the frame is written: the peer may close TCP as
+		// soon as it reads it, and the state must already say what we sent.
+		body, _ := frame.ParseClosePayload(f.Payload)
+		if body.HasCode {
+			c.state.LocalCode = &body.Code
+		}
+		c.state.LocalReason = string(body.Reason)
 	}
 	c.inFrame = true
 	c.mu.Unlock()
@@ -124,7 +131,7 @@ func (c *Conn) SendClose(code frame.CloseCode, reason string) error {
 func (c *Conn) SendEmptyClose() error { return c.SendCloseRaw(nil) }
 
 // SendCloseRaw sends a close frame with any payload (cases send invalid
-// ones on purpose); the code and reason recorded are read back from it.
+// ones on purpose); SendFrame records the code and reason read back from it.
 func (c *Conn) SendCloseRaw(payload []byte) error {
 	c.mu.Lock()
 	first := !c.state.SentClose
@@ -133,12 +140,7 @@ func (c *Conn) SendCloseRaw(payload []byte) error {
 	if err != nil || !first {
 		return err
 	}
-	body, _ := frame.ParseClosePayload(payload)
 	c.mu.Lock()
-	if body.HasCode {
-		c.state.LocalCode = &body.Code
-	}
-	c.state.LocalReason = string(body.Reason)
 	answered := c.state.ReceivedClose
 	if !answered {
 		c.closeT = time.AfterFunc(c.timeouts.CloseWait, c.closeWaitExpired)

@@ -13,7 +13,12 @@ import (
 
 // echoOnce sends one pre-encoded frame and reads the echo's payload.
 func echoOnce(tb testing.TB, c *rawClient, wire []byte, want int) []byte {
-	c.conn.SetDeadline(time.Now().Add(testDeadline))
+	return echoWithin(tb, c, wire, want, testDeadline)
+}
+
+// echoWithin is echoOnce with its own deadline.
+func echoWithin(tb testing.TB, c *rawClient, wire []byte, want int, deadline time.Duration) []byte {
+	c.conn.SetDeadline(time.Now().Add(deadline))
 	if _, err := c.conn.Write(wire); err != nil {
 		tb.Fatal(err)
 	}
@@ -32,23 +37,17 @@ func echoOnce(tb testing.TB, c *rawClient, wire []byte, want int) []byte {
 }
 
 // TestEcho16MiBFrame is Autobahn 9.1.6 / 9.2.6 in miniature: a 16 MiB frame
-// must come back whole and quickly. The bound is loose for -race; the
-// benchmark below gives the real figure.
+// must come back whole. How quickly is BenchmarkEcho's question (a timed
+// test would fail on a loaded machine, not on a slow server); the deadline
+// only keeps a lost echo from hanging the test.
 func TestEcho16MiBFrame(t *testing.T) {
 	u := startServer(t, Config{})
 	for _, op := range []frame.Opcode{frame.OpText, frame.OpBinary} {
 		payload := bytes.Repeat([]byte("*"), 16<<20)
 		c := dialRaw(t, u).handshake(u)
 		wire := masked(op, payload).Bytes()
-		start := time.Now()
-		got := echoOnce(t, c, wire, len(payload))
-		d := time.Since(start)
-		if !bytes.Equal(got, payload) {
+		if got := echoWithin(t, c, wire, len(payload), time.Minute); !bytes.Equal(got, payload) {
 			t.Fatalf("%v: echo differs", op)
-		}
-		t.Logf("%v: 16 MiB echoed in %v", op, d)
-		if d > 5*time.Second {
-			t.Errorf("%v: 16 MiB echo took %v", op, d)
 		}
 	}
 }

@@ -11,10 +11,11 @@ import (
 )
 
 // echoLevel is the flate level of the echoes. Faults.DeflateKeepContext
-// needs LZ77: without back-references there is no context to keep.
+// and DeflateIgnoreWindow need LZ77: without back-references there is no
+// context to keep and no window to exceed.
 func echoLevel(cfg Config) int {
 	switch {
-	case cfg.Faults.DeflateKeepContext || cfg.EchoDeflate == EchoLZ77:
+	case cfg.Faults.DeflateKeepContext || cfg.Faults.DeflateIgnoreWindow || cfg.EchoDeflate == EchoLZ77:
 		return flate.BestSpeed
 	case cfg.EchoDeflate == EchoHuffmanOnly:
 		return flate.HuffmanOnly
