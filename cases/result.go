@@ -33,9 +33,9 @@ type TargetInfo struct {
 	Agent string `json:"agent"`
 	// Embedded is set when the target was the built-in reference server.
 	Embedded bool `json:"embedded,omitempty"`
-	// Options are the command-line options that reach the target (trust,
-	// client certificate, proxy), for reproduce commands; a proxy password
-	// is redacted.
+	// Options are the command-line options of the run that change what is
+	// sent to the target, as arguments (credentials redacted): every
+	// reproduce command carries them.
 	Options []string `json:"options,omitempty"`
 	// TLS is what the pre-flight connection negotiated, for wss:// targets.
 	TLS *TLSInfo `json:"tls,omitempty"`

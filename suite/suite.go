@@ -132,7 +132,7 @@ func registerCase(cfg *Config, t *registered, c *cases.Case, wait time.Duration)
 			}
 			return
 		}
-		ginkgo.Fail(engine.FailureText(res, engine.Reproduce(c.ID, engine.ReproduceURL(t.Info), t.Info.Options...), cfg.Strict))
+		ginkgo.Fail(engine.FailureText(res, engine.Reproduce(c.ID, engine.ReproduceURL(t.Info)), cfg.Strict))
 	})
 	ginkgo.It(SpecText(c), args...)
 }

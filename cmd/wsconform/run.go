@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -148,8 +149,9 @@ func runSuite(f runFlags, rawURL string) error {
 	if target.Agent == "" {
 		target.Agent = agentOf(t, target.URL)
 	}
-	if !target.Embedded {
-		target.Options = f.conn.options()
+	target.Options = f.conn.options()
+	if f.scale != 1 {
+		target.Options = append(target.Options, "--timeout-scale", strconv.FormatFloat(f.scale, 'g', -1, 64))
 	}
 	env := probe.Env{Target: t, Timeouts: probe.DefaultTimeouts(), Scale: f.scale}
 	if target.TLS, err = preflight(env, target.URL); err != nil {

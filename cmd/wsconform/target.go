@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	neturl "net/url"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"golang.org/x/net/http/httpproxy"
@@ -43,6 +42,54 @@ func (c *connection) bind(fl *pflag.FlagSet) {
 	fl.StringVar(&c.clientKey, "client-key", "", "wss: the private key of --client-cert (PEM file)")
 	fl.StringVar(&c.proxy, "proxy", "", "connect through this proxy: http://[user:pass@]host:port (CONNECT) or socks5://[user:pass@]host:port (default: from HTTPS_PROXY/HTTP_PROXY/NO_PROXY)")
 }
+
+// options are the flags that set c, as arguments in a fixed order: what a
+// reproduce command needs to send what the run sent. Credentials are not
+// copied into reports: the value of an Authorization, Proxy-Authorization
+// or Cookie field and a proxy's password read <redacted>.
+func (c connection) options() []string {
+	var out []string
+	if c.insecure {
+		out = append(out, "--insecure")
+	}
+	if c.caFile != "" {
+		out = append(out, "--ca", c.caFile)
+	}
+	if c.sni != "" {
+		out = append(out, "--sni", c.sni)
+	}
+	if c.clientCert != "" {
+		out = append(out, "--client-cert", c.clientCert, "--client-key", c.clientKey)
+	}
+	for _, h := range c.headers {
+		name, _, _ := strings.Cut(h, ":")
+		switch strings.ToLower(strings.TrimSpace(name)) {
+		case "authorization", "proxy-authorization", "cookie":
+			h = strings.TrimSpace(name) + ": " + redacted
+		}
+		out = append(out, "--header", h)
+	}
+	if c.origin != "" {
+		out = append(out, "--origin", c.origin)
+	}
+	if len(c.protocols) > 0 {
+		out = append(out, "--protocol", strings.Join(c.protocols, ","))
+	}
+	if c.proxy != "" {
+		p := c.proxy
+		if u, err := neturl.Parse(p); err == nil && u.User != nil {
+			if _, has := u.User.Password(); has {
+				u.User = neturl.UserPassword(u.User.Username(), redacted)
+				p = strings.Replace(u.String(), neturl.QueryEscape(redacted), redacted, 1)
+			}
+		}
+		out = append(out, "--proxy", p)
+	}
+	return out
+}
+
+// redacted stands for a credential left out of a reproduce command.
+const redacted = "<redacted>"
 
 // apply sets t's TLS config, proxy and extra handshake fields; every
 // problem is bad input.
@@ -115,7 +162,7 @@ func (c connection) applyProxy(t *probe.Target) error {
 	}
 	p, err := neturl.Parse(raw)
 	if err != nil || p.Host == "" || p.Scheme != "http" && p.Scheme != "socks5" && p.Scheme != "socks5h" {
-		return badInput("bad %s %q: want http://[user:pass@]host:port or socks5://[user:pass@]host:port", from, redacted(raw))
+		return badInput("bad %s %q: want http://[user:pass@]host:port or socks5://[user:pass@]host:port", from, redactURL(raw))
 	}
 	t.Proxy = p
 	return nil
@@ -134,45 +181,11 @@ func proxyVariable(scheme string) string {
 	return name
 }
 
-// redacted is a URL with its password hidden, for messages and reports.
-func redacted(raw string) string {
+// redactURL is a URL with its password hidden, for messages.
+func redactURL(raw string) string {
 	if u, err := neturl.Parse(raw); err == nil {
 		return u.Redacted()
 	}
 	return raw
 }
 
-// options are the command-line options that reach the target the way c
-// does, for reproduce commands: files by absolute path, a proxy password
-// redacted, header values left out (they may be secrets).
-func (c connection) options() []string {
-	var opts []string
-	abs := func(p string) string {
-		if a, err := filepath.Abs(p); err == nil {
-			return a
-		}
-		return p
-	}
-	if c.insecure {
-		opts = append(opts, "--insecure")
-	}
-	if c.caFile != "" {
-		opts = append(opts, "--ca", abs(c.caFile))
-	}
-	if c.sni != "" {
-		opts = append(opts, "--sni", c.sni)
-	}
-	if c.clientCert != "" {
-		opts = append(opts, "--client-cert", abs(c.clientCert), "--client-key", abs(c.clientKey))
-	}
-	if c.proxy != "" {
-		opts = append(opts, "--proxy", redacted(c.proxy))
-	}
-	if c.origin != "" {
-		opts = append(opts, "--origin", c.origin)
-	}
-	if len(c.protocols) > 0 {
-		opts = append(opts, "--protocol", strings.Join(c.protocols, ","))
-	}
-	return opts
-}

@@ -23,6 +23,11 @@ import (
 // certificate for 127.0.0.1 and wsconform.test, and returns the URL and a
 // PEM file holding the certificate.
 func startTLSServer(t *testing.T) (url, caFile string) {
+	return startTLSServerWith(t, server.Config{})
+}
+
+// startTLSServerWith is startTLSServer for a reference server with cfg.
+func startTLSServerWith(t *testing.T, cfg server.Config) (url, caFile string) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +55,7 @@ func startTLSServer(t *testing.T) (url, caFile string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(server.Config{})
+	srv := server.New(cfg)
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close(); ln.Close() })
 	return "wss://" + ln.Addr().String() + "/", caFile

@@ -29,7 +29,7 @@ func Collect(eng *Engine, selected []*cases.Case, head cases.Run) *cases.Run {
 			r = cases.NotRunResult(c, "not run: the run was interrupted")
 			run.Interrupted = true
 		}
-		r.Reproduce = Reproduce(c.ID, ReproduceURL(head.Target), head.Target.Options...)
+		r.Reproduce = Reproduce(c.ID, ReproduceURL(head.Target))
 		run.Results = append(run.Results, r)
 	}
 	attributeCrash(run.TargetDown, selected, run.Results)
@@ -109,35 +109,33 @@ func FailureText(r cases.Result, reproduce string, strict bool) string {
 // ReproduceURL is the URL a reproduce command names: none for the
 // embedded server, whose ephemeral port is gone once the run ends (the
 // command without a URL starts a new one).
+//
+// With options (cases.TargetInfo.Options) the target part carries them
+// too, shell-quoted: a reproduce command sends what the run sent.
 func ReproduceURL(t cases.TargetInfo) string {
-	if t.Embedded {
-		return ""
+	var parts []string
+	if !t.Embedded {
+		parts = append(parts, shellQuote(t.URL))
 	}
-	return t.URL
+	for _, o := range t.Options {
+		parts = append(parts, shellQuote(o))
+	}
+	return strings.Join(parts, " ")
 }
 
-// Reproduce is the command that runs one case again; with no url it
-// runs it against a fresh embedded reference server. options are the
-// command-line options that reach the target (TargetInfo.Options).
-func Reproduce(id, url string, options ...string) string {
-	if url == "" {
-		return "wsconform run --cases " + id
-	}
-	cmd := "wsconform run " + shellQuote(url) + " --cases " + id
-	for _, o := range options {
-		cmd += " " + shellQuote(o)
-	}
-	return cmd
-}
-
-// shellQuote quotes s for a POSIX shell when it holds anything but
-// characters every shell takes literally.
+// shellQuote is s as one POSIX shell word.
 func shellQuote(s string) string {
-	safe := s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:@=,+%", r))
-	}) < 0
-	if safe {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:,=@%+") == "" {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// Reproduce is the command that runs one case again; with no url it
+// runs it against a fresh embedded reference server.
+func Reproduce(id, url string) string {
+	if url == "" {
+		return "wsconform run --cases " + id
+	}
+	return "wsconform run " + url + " --cases " + id
 }
