@@ -188,4 +188,3 @@ func redactURL(raw string) string {
 	}
 	return raw
 }
-
