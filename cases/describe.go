@@ -61,6 +61,8 @@ type ClientRuleView struct {
 	Echoes int          `json:"echoes,omitempty"`
 	End    ClientEnd    `json:"end"`
 	Wait   string       `json:"wait"`
+	// CloseCodes are the codes the client's close frame may carry.
+	CloseCodes []int `json:"closeCodes,omitempty"`
 }
 
 // APIView is an APICheck as the catalogue shows it.
@@ -120,6 +122,9 @@ func Describe(cs []*Case) []Entry {
 			v := &ClientRuleView{Answer: r.Answer, Echoes: r.Echoes, End: r.End, Wait: r.Wait.String()}
 			for _, f := range r.Send {
 				v.Send = append(v.Send, fmt.Sprintf("%x", f.Bytes()))
+			}
+			for _, code := range r.CloseCodes {
+				v.CloseCodes = append(v.CloseCodes, int(code))
 			}
 			e.ClientRule = v
 		}

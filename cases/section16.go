@@ -32,8 +32,11 @@ type ClientRule struct {
 	End    ClientEnd
 	// Wait is how long, after the last thing we sent, the client has to
 	// act (close TCP, answer a close) before we stop waiting.
-	Wait  time.Duration
-	Judge func(ClientSeen) (Verdict, string)
+	Wait time.Duration
+	// CloseCodes are the codes the client's close frame may carry (none:
+	// any valid code); another code is WRONG CODE, as for servers.
+	CloseCodes []frame.CloseCode
+	Judge      func(ClientSeen) (Verdict, string)
 }
 
 // ClientAnswer is our answer to the client's opening handshake.
@@ -84,10 +87,13 @@ type ClientSeen struct {
 	KeySeenBefore bool
 	// Frames are the client's frames in order (payloads capped).
 	Frames []ClientFrame
-	// ClosedTCP: the client closed TCP (EOF or reset) before Wait ran out;
-	// After is when, from our last send.
-	ClosedTCP bool
-	After     time.Duration
+	// ClosedTCP: the client closed TCP (EOF or reset) before Wait ran out.
+	// WeClosedTCP: we closed it, as the server does (§7.1.1), once the
+	// client's close frame had ended the closing handshake. After is when
+	// the client closed TCP, or sent that close frame, from our last send.
+	ClosedTCP   bool
+	WeClosedTCP bool
+	After       time.Duration
 }
 
 // ClientFrame is one frame the client sent.
@@ -171,6 +177,11 @@ const (
 
 const clientWait = 5 * time.Second
 
+// closeHoldWait is how long a client that answered our close may wait for
+// us to close TCP before it closes it itself (§7.1.1: a reasonable time;
+// Python's websockets waits its close_timeout, 10 s).
+const closeHoldWait = 15 * time.Second
+
 var clientLabels = []string{"client"}
 
 // clientRuleCases is section 16 (groups 16.1-16.5).
@@ -180,7 +191,7 @@ func clientRuleCases() []*Case {
 		return &Case{
 			ID: id, Title: title,
 			Description: "Answers the client's opening handshake with a " + string(answer) + ", then sends the text message \"Hello\". " + why +
-				" The client must fail the connection: close TCP within 5 s and send nothing back (a close frame is allowed); echoing \"Hello\" shows that it took the connection for open and FAILS, and so does keeping TCP open.",
+				" The client must fail the connection (§7.1.7): deliver nothing, and close TCP or send a close frame within 5 s (we answer a close frame as a server does: close frame back, §5.5.1, then we close TCP first, §7.1.1). Echoing \"Hello\" shows that it took the connection for open and FAILS; so does sending nothing while holding TCP open for 5 s (a hang).",
 			Clauses: clauses, Level: Must, Labels: clientLabels, Timeout: 12 * time.Second,
 			ClientRule: &ClientRule{Answer: answer, Send: []frame.Frame{hello}, End: EndWait, Wait: clientWait,
 				Judge: judgeFailsConnection(clausesText(clauses), false)},
@@ -216,7 +227,7 @@ func clientRuleCases() []*Case {
 			"§4.1: if the response accepts an extension the client did not ask for, the client MUST fail the WebSocket connection."),
 		{
 			ID: "16.1.9", Title: "permessage-deflate parameter the client did not offer",
-			Description: "When the client offers permessage-deflate, answers 101 accepting it with client_max_window_bits=10 (when the offer lacks client_max_window_bits) or with the undefined parameter x_wsconform (when it has it), then sends the text message \"Hello\". RFC 7692 §7.1.2.2 and §7: the client MUST fail the connection on a client_max_window_bits it did not offer and on a parameter not defined for responses. It must close TCP within 5 s and send nothing back; a client that offers no permessage-deflate is UNIMPLEMENTED.",
+			Description: "When the client offers permessage-deflate, answers 101 accepting it with client_max_window_bits=10 (when the offer lacks client_max_window_bits) or with the undefined parameter x_wsconform (when it has it), then sends the text message \"Hello\". RFC 7692 §7.1.2.2 and §7: the client MUST fail the connection on a client_max_window_bits it did not offer and on a parameter not defined for responses. It must deliver nothing, and close TCP or send a close frame (which we answer, then close TCP) within 5 s; a client that offers no permessage-deflate is UNIMPLEMENTED.",
 			Clauses:     []string{rfcPMDClient, rfcClientWindow}, Level: Must, Labels: clientLabels, Timeout: 12 * time.Second,
 			ClientRule: &ClientRule{Answer: AnswerUnofferedParam, Send: []frame.Frame{hello}, End: EndWait, Wait: clientWait,
 				Judge: judgeFailsConnection("RFC 7692 §7 and §7.1.2.2", false)},
@@ -243,16 +254,16 @@ func clientRuleCases() []*Case {
 		},
 		{
 			ID: "16.4.1", Title: "Masked text frame from the server",
-			Description: "Sends the text message \"Hello\" masked. §5.1: a client MUST close a connection if it detects a masked frame (§7.1.7, optionally with close 1002); it must close TCP within 5 s and must not echo the message.",
-			Clauses:     []string{rfcUnmaskedServer, rfcFailing}, Level: Must, Labels: clientLabels, Timeout: 12 * time.Second,
-			ClientRule: &ClientRule{Answer: AnswerValid, Send: []frame.Frame{masked(hello)}, End: EndWait, Wait: clientWait,
+			Description: "Sends the text message \"Hello\" masked. §5.1: a client MUST close a connection if it detects a masked frame. Failing it (§7.1.7), the client SHOULD send a close frame, 1002 for a protocol error (§7.4.1), and SHOULD then wait for the server to close TCP (§7.1.1): we answer its close as a server does (close frame back, §5.5.1, then we close TCP first). OK: a close frame or a TCP close within 5 s, with nothing delivered; a close code other than 1002 is WRONG CODE. Echoing the message FAILS, and so does sending nothing while holding TCP open for 5 s (a hang).",
+			Clauses:     []string{rfcUnmaskedServer, rfcFailing, rfcCloseTCP}, Level: Must, Labels: clientLabels, Timeout: 12 * time.Second,
+			ClientRule: &ClientRule{Answer: AnswerValid, Send: []frame.Frame{masked(hello)}, End: EndWait, Wait: clientWait, CloseCodes: []frame.CloseCode{frame.CloseProtocolError},
 				Judge: judgeFailsConnection("RFC 6455 §5.1", false)},
 		},
 		{
 			ID: "16.4.2", Title: "Masked ping from the server",
-			Description: "Sends a masked ping. §5.1 applies to control frames too: the client MUST close the connection within 5 s and must not answer with a pong.",
-			Clauses:     []string{rfcUnmaskedServer, rfcFailing}, Level: Must, Labels: clientLabels, Timeout: 12 * time.Second,
-			ClientRule: &ClientRule{Answer: AnswerValid, Send: []frame.Frame{masked(frame.New(frame.OpPing, []byte("ping")))}, End: EndWait, Wait: clientWait,
+			Description: "Sends a masked ping. §5.1 applies to control frames too: the client MUST close the connection and must not answer with a pong. As in 16.4.1: a close frame (1002, §7.4.1; another code is WRONG CODE), which we answer and then close TCP (§5.5.1, §7.1.1), or a TCP close within 5 s is OK; a pong FAILS, and so does sending nothing while holding TCP open for 5 s.",
+			Clauses:     []string{rfcUnmaskedServer, rfcFailing, rfcCloseTCP}, Level: Must, Labels: clientLabels, Timeout: 12 * time.Second,
+			ClientRule: &ClientRule{Answer: AnswerValid, Send: []frame.Frame{masked(frame.New(frame.OpPing, []byte("ping")))}, End: EndWait, Wait: clientWait, CloseCodes: []frame.CloseCode{frame.CloseProtocolError},
 				Judge: judgeFailsConnection("RFC 6455 §5.1", false)},
 		},
 		{
@@ -263,9 +274,9 @@ func clientRuleCases() []*Case {
 		},
 		{
 			ID: "16.5.2", Title: "Server sends close and never closes TCP",
-			Description: "Sends close 1000 and keeps TCP open. The client MUST answer with a close frame (§5.5.1) and, having sent and received one, MUST close TCP (§7.1.1) rather than wait for the server forever; it has 5 s.",
-			Clauses:     []string{rfcAnswerClose, rfcCloseTCP}, Level: Must, Labels: clientLabels, Timeout: 12 * time.Second,
-			ClientRule: &ClientRule{Answer: AnswerValid, End: EndCloseHold, Wait: 5 * time.Second, Judge: judgeClosesAfterClose},
+			Description: "Sends close 1000 and keeps TCP open. The client MUST answer with a close frame (§5.5.1); a missing answer FAILS. §7.1.1: the client SHOULD then wait for the server to close TCP, and MAY close it itself after a reasonable time when the server does not; it must not wait forever. OK: the answer and a TCP close within 15 s (Python's websockets waits 10 s); still holding TCP after 15 s FAILS (the client hangs).",
+			Clauses:     []string{rfcAnswerClose, rfcCloseTCP}, Level: Must, Labels: clientLabels, Timeout: 25 * time.Second,
+			ClientRule: &ClientRule{Answer: AnswerValid, End: EndCloseHold, Wait: closeHoldWait, Judge: judgeClosesAfterClose},
 		},
 	}
 }
@@ -280,17 +291,21 @@ func judgeFailsConnection(law string, httpOK bool) func(ClientSeen) (Verdict, st
 		if d := s.dataFrames(); len(d) > 0 {
 			return Failed, fmt.Sprintf("the client answered with %s: it took the connection for open; %s requires it to fail the connection", d[0], law)
 		}
-		if !s.ClosedTCP && httpOK {
+		c := s.closeFrame()
+		if c == nil && !s.ClosedTCP && httpOK {
 			return OK, fmt.Sprintf("the client sent nothing back and kept the HTTP connection open (%v), which HTTP allows; %s only forbids a WebSocket here", s.After.Round(time.Millisecond), law)
 		}
-		if !s.ClosedTCP {
-			return Failed, fmt.Sprintf("the client sent nothing back but kept TCP open for %v; %s requires it to fail the connection, which closes TCP (§7.1.7)", s.After.Round(time.Millisecond), law)
+		if c == nil && !s.ClosedTCP {
+			return Failed, fmt.Sprintf("the client sent nothing back and held TCP open for %v without closing it; %s requires it to fail the connection (§7.1.7), which closes TCP or starts with a close frame", s.After.Round(time.Millisecond), law)
 		}
-		how := "closed TCP"
-		if c := s.closeFrame(); c != nil {
-			how = "sent " + c.String() + " and closed TCP"
+		after := s.After.Round(time.Millisecond)
+		switch {
+		case c != nil && s.ClosedTCP:
+			return OK, fmt.Sprintf("the client delivered nothing, sent %s and closed TCP after %v: it failed the connection, as %s requires", c, after, law)
+		case c != nil:
+			return OK, fmt.Sprintf("the client delivered nothing and sent %s after %v: it failed the connection, as %s requires; we answered its close and closed TCP (§7.1.1)", c, after, law)
 		}
-		return OK, fmt.Sprintf("the client %s after %v without delivering anything, as required by %s", how, s.After.Round(time.Millisecond), law)
+		return OK, fmt.Sprintf("the client delivered nothing and closed TCP after %v: it failed the connection, as %s requires", after, law)
 	}
 }
 
@@ -373,7 +388,7 @@ func judgeClosesAfterClose(s ClientSeen) (Verdict, string) {
 	case c == nil:
 		return Failed, "we sent close 1000 and the client closed TCP without answering with a close frame; §5.5.1 requires one"
 	case !s.ClosedTCP:
-		return Failed, fmt.Sprintf("we sent close 1000, the client answered %s but held TCP open for %v while we did not close it; §7.1.1: having sent and received a close frame, it MUST close TCP", c, s.After.Round(time.Millisecond))
+		return Failed, fmt.Sprintf("we sent close 1000 and kept TCP open; the client answered %s but still held TCP open after %v; §7.1.1 lets a client wait a reasonable time for the server to close TCP, not forever", c, s.After.Round(time.Millisecond))
 	}
 	return OK, fmt.Sprintf("we sent close 1000 and kept TCP open; the client answered %s and closed TCP after %v", c, s.After.Round(time.Millisecond))
 }
@@ -394,11 +409,39 @@ func JudgeClientRule(c *Case, s ClientSeen, started time.Time, took time.Duratio
 	}
 	if s.ClosedTCP {
 		r.Observed = append(r.Observed, fmt.Sprintf("the client closed TCP %v after our last send", s.After.Round(time.Millisecond)))
+	} else if s.WeClosedTCP {
+		r.Observed = append(r.Observed, fmt.Sprintf("we closed TCP after the client's close frame, %v after our last send", s.After.Round(time.Millisecond)))
 	} else {
 		r.Observed = append(r.Observed, fmt.Sprintf("TCP still open %v after our last send", s.After.Round(time.Millisecond)))
 	}
-	// The close is part of what the main verdict judges; a second verdict
-	// would only repeat it.
+	// How the client ends the connection is the main verdict; the close
+	// verdict only judges its close code, as for servers.
 	r.BehaviorClose, r.CloseReason = CloseOK, "Section 16 judges how the client ends the connection in the main verdict."
+	if v, why := judgeClientClose(c.ClientRule.CloseCodes, s.closeFrame()); v != CloseOK {
+		r.BehaviorClose, r.CloseReason = v, why
+	}
 	return r
+}
+
+// judgeClientClose judges the client's close frame as for servers: an
+// unmasked one FAILS (§5.1: its code is noise); a code no endpoint may
+// send (§7.4.1, §7.4.2), or one the case does not accept, is WRONG CODE;
+// no code is always accepted.
+func judgeClientClose(accept []frame.CloseCode, f *ClientFrame) (CloseVerdict, string) {
+	if f == nil {
+		return CloseOK, ""
+	}
+	body, _ := frame.ParseClosePayload(f.Payload)
+	switch {
+	case !f.Masked:
+		return CloseFailed, "The client's close frame is not masked; RFC 6455 §5.1 requires a client to mask every frame it sends."
+
+	case !body.HasCode:
+		return CloseOK, ""
+	case !body.Code.ValidOnWire():
+		return CloseWrongCode, fmt.Sprintf("The client's close frame carried code %s, which no endpoint may send (RFC 6455 §7.4.1, §7.4.2).", body.Code)
+	case len(accept) > 0 && !codeIn(body.Code, accept):
+		return CloseWrongCode, fmt.Sprintf("The client's close frame carried code %s; RFC 6455 §7.4.1 defines %s (or no code) for this failure.", body.Code, codesText(accept))
+	}
+	return CloseOK, ""
 }

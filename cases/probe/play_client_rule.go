@@ -85,7 +85,6 @@ func PlayClientRule(ctx context.Context, c *cases.Case, nc net.Conn, br *bufio.R
 			out = f.Append(out)
 		}
 	}
-	log.Octets(observed.Sent, out)
 	frames, closed := readClientFrames(nc, br, log)
 	var mu sync.Mutex
 	var tcpClosedAt time.Time
@@ -100,6 +99,24 @@ func PlayClientRule(ctx context.Context, c *cases.Case, nc net.Conn, br *bufio.R
 	end := rule.End
 	if !seen.Answered {
 		end = cases.EndClose
+	}
+	var sentClose, dropped bool
+	// answerClose plays the server's part once the client's close frame
+	// has come: answer it unless we started the close (§5.5.1), then close
+	// TCP first (§7.1.1), unless the case holds TCP on purpose (16.5.2)
+	// or our sending side is gone (16.5.1).
+	answerClose := func(f cases.ClientFrame) {
+		if dropped || seen.WeClosedTCP || (sentClose && end == cases.EndCloseHold) {
+			return
+		}
+		after := time.Since(lastSend)
+		if !sentClose {
+			write(frame.New(frame.OpClose, closeReply(f.Payload)).Bytes())
+			sentClose = true
+		}
+		log.Note("the client's close frame ended the closing handshake: we close TCP, as the server does (RFC 6455 §7.1.1)")
+		nc.Close()
+		seen.WeClosedTCP, seen.After = true, after
 	}
 	wait := time.Duration(float64(rule.Wait) * env.Scale)
 	timer := time.NewTimer(wait)
@@ -120,6 +137,9 @@ func PlayClientRule(ctx context.Context, c *cases.Case, nc net.Conn, br *bufio.R
 					continue
 				}
 				record(f)
+				if f.Opcode == frame.OpClose {
+					answerClose(f)
+				}
 				if done != nil && done(f) {
 					return true
 				}
@@ -154,7 +174,7 @@ func PlayClientRule(ctx context.Context, c *cases.Case, nc net.Conn, br *bufio.R
 	}
 
 	if seen.Answered {
-		for i := 1; i <= rule.Echoes && closed != nil; i++ {
+		for i := 1; i <= rule.Echoes && closed != nil && !seen.WeClosedTCP; i++ {
 			write(frame.New(frame.OpText, fmt.Appendf(nil, "mask %d", i)).Bytes())
 			resetTimer()
 			if !await(func(f cases.ClientFrame) bool { return f.Opcode == frame.OpText || f.Opcode == frame.OpClose }) {
@@ -162,24 +182,18 @@ func PlayClientRule(ctx context.Context, c *cases.Case, nc net.Conn, br *bufio.R
 			}
 		}
 	}
-	if closed != nil {
+	if closed != nil && !seen.WeClosedTCP {
 		switch end {
-		case cases.EndClose:
+		case cases.EndClose, cases.EndCloseHold:
 			write(frame.New(frame.OpClose, frame.ClosePayload(1000, "")).Bytes())
-			resetTimer()
-			if await(func(f cases.ClientFrame) bool { return f.Opcode == frame.OpClose }) {
-				// §7.1.1: the server closes TCP first; give the client a
-				// moment to see it.
-				nc.Close()
-			}
-		case cases.EndCloseHold:
-			write(frame.New(frame.OpClose, frame.ClosePayload(1000, "")).Bytes())
+			sentClose = true
 			resetTimer()
 		case cases.EndDrop:
 			log.Note("we close our side of TCP (FIN) without a close frame")
 			if tc, ok := nc.(interface{ CloseWrite() error }); ok {
 				tc.CloseWrite()
 			}
+			dropped = true
 			lastSend = time.Now()
 			resetTimer()
 		case cases.EndWait:
@@ -190,9 +204,11 @@ func PlayClientRule(ctx context.Context, c *cases.Case, nc net.Conn, br *bufio.R
 		}
 	}
 	mu.Lock()
-	if !tcpClosedAt.IsZero() {
+	switch {
+	case seen.WeClosedTCP:
+	case !tcpClosedAt.IsZero():
 		seen.ClosedTCP, seen.After = true, tcpClosedAt.Sub(lastSend)
-	} else {
+	default:
 		seen.After = time.Since(lastSend)
 	}
 	mu.Unlock()
@@ -201,6 +217,19 @@ func PlayClientRule(ctx context.Context, c *cases.Case, nc net.Conn, br *bufio.R
 	r := cases.JudgeClientRule(c, seen, start, time.Since(start))
 	r.WireLog = log.Entries()
 	return r
+}
+
+// closeReply is a server's answer to the client's close payload: its code
+// echoed (§5.5.1), no code for none, 1002 for a code no endpoint may send.
+func closeReply(p []byte) []byte {
+	body, _ := frame.ParseClosePayload(p)
+	switch {
+	case !body.HasCode:
+		return nil
+	case !body.Code.ValidOnWire():
+		return frame.ClosePayload(frame.CloseProtocolError, "")
+	}
+	return frame.ClosePayload(body.Code, "")
 }
 
 // readClientFrames reads the client's frames until the end of the

@@ -22,8 +22,9 @@ import (
 // reference receiver (so it fails the connection when RFC 6455 says so),
 // with one fault switched on at will.
 type refClient struct {
-	mask        func() ([4]byte, bool) // the masking key of the next frame, false: unmasked
-	ignoreClose bool                   // never answer a close frame, never close TCP
+	mask          func() ([4]byte, bool) // the masking key of the next frame, false: unmasked
+	ignoreClose   bool                   // never answer a close frame, never close TCP
+	ignoresMasked bool                   // reads a masked server frame as if it were not masked
 }
 
 func randomKey() ([4]byte, bool) {
@@ -74,6 +75,9 @@ func (rc refClient) echo(ctx context.Context, raw string) error {
 		h, err := r.Next()
 		if err != nil {
 			return nil
+		}
+		if rc.ignoresMasked {
+			h.Masked = false
 		}
 		kind, v := recv.Frame(h)
 		if v != nil && h.Opcode != frame.OpClose {
@@ -128,8 +132,10 @@ func (rc refClient) echo(ctx context.Context, raw string) error {
 // TestBrokenClients: the reference client passes; each fault fails
 // exactly the cases that look at it.
 func TestBrokenClients(t *testing.T) {
-	// A mix of cases we close and cases the client must fail.
-	selection := []string{"1.1.1", "1.2.3", "2.1", "2.10", "3.1", "3.4", "4.1.1", "4.2.3", "5.1", "5.6", "5.19", "6.2.1", "6.3.1", "7.1.1", "7.3.6", "7.7.1", "7.9.1", "7.13.1", "10.1.1", "16.3.1"}
+	// A mix of cases we close and cases the client must fail; 16.4.1: the
+	// reference client fails the connection with close 1002 and waits for
+	// our TCP close (§7.1.1).
+	selection := []string{"1.1.1", "1.2.3", "2.1", "2.10", "3.1", "3.4", "4.1.1", "4.2.3", "5.1", "5.6", "5.19", "6.2.1", "6.3.1", "7.1.1", "7.3.6", "7.7.1", "7.9.1", "7.13.1", "10.1.1", "16.3.1", "16.4.1"}
 	fixed := [4]byte{1, 2, 3, 4}
 	closedByUs := func(c *cases.Case) bool { return c.Close.ClosedByMe && !c.Close.Informational }
 	tests := []struct {
@@ -142,6 +148,10 @@ func TestBrokenClients(t *testing.T) {
 		// Only 16.3.1 judges mask keys.
 		{"one mask key", refClient{mask: func() ([4]byte, bool) { return fixed, true }}, func(c *cases.Case) bool { return c.ID == "16.3.1" }},
 		{"ignores close", refClient{mask: randomKey, ignoreClose: true}, closedByUs}, // 16.3.1 left out: it waits long for a close
+		// Only the cases that send a masked frame look at it.
+		{"ignores masked server frames", refClient{mask: randomKey, ignoresMasked: true}, func(c *cases.Case) bool {
+			return c.ClientRule != nil && slices.ContainsFunc(c.ClientRule.Send, func(f frame.Frame) bool { return f.Header.Masked })
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
