@@ -37,6 +37,28 @@ type TargetInfo struct {
 	// sent to the target, as arguments (credentials redacted): every
 	// reproduce command carries them.
 	Options []string `json:"options,omitempty"`
+	// TLS is what the pre-flight connection negotiated, for wss:// targets.
+	TLS *TLSInfo `json:"tls,omitempty"`
+}
+
+// TLSInfo is the TLS session the pre-flight connection negotiated.
+type TLSInfo struct {
+	Version     string `json:"version"`     // e.g. "TLS 1.3"
+	CipherSuite string `json:"cipherSuite"` // e.g. "TLS_AES_128_GCM_SHA256"
+	ALPN        string `json:"alpn,omitempty"`
+	ServerName  string `json:"serverName,omitempty"` // the name we checked the certificate against
+	Verified    bool   `json:"verified"`             // false with --insecure
+	// Chain is the certificates the server sent, its own first.
+	Chain []CertInfo `json:"chain"`
+}
+
+// CertInfo describes one certificate of a chain.
+type CertInfo struct {
+	Subject   string    `json:"subject"`
+	Issuer    string    `json:"issuer"`
+	NotBefore time.Time `json:"notBefore"`
+	NotAfter  time.Time `json:"notAfter"`
+	SHA256    string    `json:"sha256"` // fingerprint of the DER encoding, hex
 }
 
 type Selection struct {

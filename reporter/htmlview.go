@@ -33,6 +33,7 @@ type htmlTarget struct {
 	Cases       int
 	Interrupted bool
 	Down        *cases.TargetDown
+	TLS         *cases.TLSInfo
 }
 
 type verdictCount struct {
@@ -80,7 +81,7 @@ func newHTMLView(g Gate, runs []*cases.Run) htmlView {
 		}
 		t := htmlTarget{Index: i, Agent: run.Target.Agent, URL: run.Target.URL, Cases: len(run.Results),
 			Started: run.Started.UTC().Format(time.RFC3339), Duration: run.Duration.Round(time.Millisecond).String(),
-			Interrupted: run.Interrupted, Down: run.TargetDown}
+			Interrupted: run.Interrupted, Down: run.TargetDown, TLS: run.Target.TLS}
 		counts := map[cases.Verdict]int{}
 		byTarget[i] = map[string]cases.Result{}
 		for _, r := range run.Results {

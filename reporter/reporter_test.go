@@ -164,6 +164,7 @@ func TestSchemaValidatesRuns(t *testing.T) {
 	crashed.TargetDown = &cases.TargetDown{At: time.Now(), Error: "connection refused",
 		InFlight: []string{"1.1.1", "14.2.1"}, CutOff: []string{"1.1.1", "14.2.1"}, KilledBy: []string{"14.2.1"}}
 	validate(t, s, crashed)
+	validate(t, s, overTLS())
 
 	// The schema must reject what it documents as wrong, or it checks nothing.
 	broken := fixtureRun("fixture")
@@ -173,6 +174,47 @@ func TestSchemaValidatesRuns(t *testing.T) {
 	inst, _ := jsonschema.UnmarshalJSON(&buf)
 	if err := s.Validate(inst); err == nil {
 		t.Error("the schema accepts an unknown verdict")
+	}
+}
+
+// overTLS is the fixture run of a wss:// target reached with options.
+func overTLS() *cases.Run {
+	run := fixtureRun("fixture")
+	run.Target.URL = "wss://wsconform.test:9443/"
+	run.Target.Options = []string{"--ca", "/etc/wsconform/ca.pem", "--proxy", "socks5://u:xxxxx@127.0.0.1:1080"}
+	run.Target.TLS = &cases.TLSInfo{Version: "TLS 1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", ALPN: "http/1.1",
+		ServerName: "wsconform.test", Verified: true, Chain: []cases.CertInfo{
+			{Subject: "CN=wsconform.test", Issuer: "CN=Test CA", NotBefore: t0, NotAfter: t0.Add(90 * 24 * time.Hour), SHA256: strings.Repeat("ab", 32)},
+			{Subject: "CN=Test CA", Issuer: "CN=Test CA", NotBefore: t0, NotAfter: t0.Add(900 * 24 * time.Hour), SHA256: strings.Repeat("cd", 32)},
+		}}
+	return run
+}
+
+// The TLS session is data the HTML header shows; reporter never sees a socket.
+func TestHTMLShowsTheTLSSession(t *testing.T) {
+	var buf bytes.Buffer
+	if err := reporter.WriteHTML(&buf, reporter.DefaultGate(false), overTLS(), fixtureRun("plain")); err != nil {
+		t.Fatal(err)
+	}
+	html := buf.String()
+	for _, want := range []string{
+		"TLS 1.3 · TLS_AES_128_GCM_SHA256 · ALPN http/1.1 · certificate verified for wsconform.test",
+		"certificate CN=wsconform.test (issuer CN=Test CA; valid 2026-11-25 to 2027-02-23)",
+		"issued by CN=Test CA (issuer CN=Test CA; valid 2026-11-25 to 2029-05-13)",
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the header lacks %q", want)
+		}
+	}
+	if n := strings.Count(html, `class="tls"`); n != 1 {
+		t.Errorf("%d TLS lines, want 1: the plain target has none", n)
+	}
+	unverified := overTLS()
+	unverified.Target.TLS.Verified = false
+	buf.Reset()
+	reporter.WriteHTML(&buf, reporter.DefaultGate(false), unverified)
+	if !strings.Contains(buf.String(), `<span class="warn">certificate not verified</span>`) {
+		t.Error("an unverified certificate is not flagged")
 	}
 }
 

@@ -16,21 +16,29 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/wsconform/wsconform/cases"
 	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/reference/handshake"
 )
 
 // Target is the server under test.
 type Target struct {
+	// URL is what the opening handshake asks for (ws:// or wss://; for a
+	// server on a Unix socket its host is "localhost").
 	URL       *url.URL
 	TLSConfig *tls.Config // for wss://; nil means a default config
-	// Proxy, if set, is an http:// proxy every connection tunnels through
-	// with CONNECT.
+	// Proxy, if set, is the proxy every connection goes through: http://
+	// (a CONNECT tunnel) or socks5:// (socks5h:// alike), with optional
+	// user:password for Proxy-Authorization or SOCKS5 authentication.
 	Proxy *url.URL
+	// Unix, if set, is the path of the Unix socket the server listens on
+	// (ws+unix:// URLs): connections go there instead of URL's host.
+	Unix string
 	// Header holds fields every opening handshake carries: what a target
 	// behind authentication, an Origin check or a required subprotocol
 	// needs before it will talk WebSocket at all.
@@ -48,22 +56,36 @@ func (t Target) NewRequest() *handshake.Request {
 	return req
 }
 
-// ParseTarget checks a ws:// or wss:// URL.
+// ParseTarget checks a ws:// or wss:// URL, or a ws+unix:// (wss+unix://)
+// one naming a Unix socket the way Node's ws does:
+// ws+unix:///path/to.sock:/ws/path?query, the socket path up to the first
+// colon (so it cannot hold one), the request path after it ("/" when
+// absent). IPv6 literals go in brackets: ws://[::1]:9001/.
 func ParseTarget(raw string) (Target, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return Target{}, fmt.Errorf("bad target URL %q: %v", raw, err)
 	}
-	if u.Scheme != "ws" && u.Scheme != "wss" {
-		return Target{}, fmt.Errorf("bad target URL %q: scheme must be ws or wss", raw)
-	}
-	if u.Host == "" {
-		return Target{}, fmt.Errorf("bad target URL %q: no host", raw)
+	var unix string
+	switch u.Scheme {
+	case "ws", "wss":
+		if u.Host == "" {
+			return Target{}, fmt.Errorf("bad target URL %q: no host", raw)
+		}
+	case "ws+unix", "wss+unix":
+		if u.Host != "" || u.Path == "" {
+			return Target{}, fmt.Errorf("bad target URL %q: want %s:///path/to.sock:/request/path", raw, u.Scheme)
+		}
+		var path string
+		unix, path, _ = strings.Cut(u.Path, ":")
+		u = &url.URL{Scheme: strings.TrimSuffix(u.Scheme, "+unix"), Host: "localhost", Path: path, RawQuery: u.RawQuery}
+	default:
+		return Target{}, fmt.Errorf("bad target URL %q: scheme must be ws or wss (or ws+unix, wss+unix)", raw)
 	}
 	if u.Path == "" {
 		u.Path = "/"
 	}
-	return Target{URL: u}, nil
+	return Target{URL: u, Unix: unix}, nil
 }
 
 // Address is host:port with the scheme's default port filled in.
@@ -76,6 +98,9 @@ func (t Target) Address() string {
 	}
 	return net.JoinHostPort(t.URL.Hostname(), "80")
 }
+
+// serverName is the name TLS checks the certificate against by default.
+func (t Target) serverName() string { return t.URL.Hostname() }
 
 // Timeouts of one connection. The defaults are Autobahn's protocol timers.
 type Timeouts struct {
@@ -128,6 +153,7 @@ type Conn struct {
 	messages        int           // observed.Message events so far; guarded by mu
 	wake            chan struct{} // closed at the next event or the end; guarded by mu
 	deflate         *deflateState // permessage-deflate, nil unless negotiated (deflate.go)
+	tlsx            *certExchange // nil unless TLS
 
 	// The reader's buffers, reused message after message (message.go).
 	src   messageSource
@@ -140,6 +166,35 @@ func (c *Conn) sent(b []byte) {
 	c.txOctets += int64(len(b))
 	c.mu.Unlock()
 	c.Log.Octets(observed.Sent, b)
+}
+
+// TLS is the negotiated TLS session, or nil for a connection without TLS.
+func (c *Conn) TLS() *cases.TLSInfo {
+	tc, ok := c.nc.(*tls.Conn)
+	if !ok {
+		return nil
+	}
+	info := TLSInfo(tc.ConnectionState())
+	if info.ServerName == "" && c.tlsx != nil {
+		info.ServerName = c.tlsx.serverName // an IP address: no SNI sent, still the name checked
+	}
+	return info
+}
+
+// tlsFailure wraps err, the failure of the first exchange after the TLS
+// handshake, as a TLSError when TLS caused it: the server sent an alert,
+// or it had asked for a client certificate we did not have and hung up.
+func (c *Conn) tlsFailure(err error) error {
+	tc, ok := c.nc.(*tls.Conn)
+	if !ok || c.tlsx == nil {
+		return err
+	}
+	var op *net.OpError
+	hungUp := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)
+	if errors.As(err, &op) && op.Op == "remote error" || hungUp && c.tlsx.requested && !c.tlsx.sent {
+		return &TLSError{Err: err, ServerName: tc.ConnectionState().ServerName, CertRequested: c.tlsx.requested, CertSent: c.tlsx.sent}
+	}
+	return err
 }
 
 // OctetsSentAtRemoteClose is how many octets we had handed to TCP (after
@@ -157,37 +212,25 @@ func (c *Conn) OctetsSentAtRemoteClose() int64 {
 // Dial opens TCP (and TLS for wss) to the target. The connection's deadline
 // follows ctx: cancelling ctx unblocks every pending read and write.
 func Dial(ctx context.Context, t Target, to Timeouts, log *WireLog) (*Conn, error) {
-	var nc net.Conn
-	var err error
-	if t.Proxy != nil {
-		nc, err = dialViaProxy(ctx, t.Proxy, t.Address(), to.Dial)
-	} else {
-		d := net.Dialer{Timeout: to.Dial}
-		nc, err = d.DialContext(ctx, "tcp", t.Address())
-	}
+	nc, err := dialTransport(ctx, t, to.Dial)
 	if err != nil {
 		return nil, err
 	}
+	var tlsx *certExchange
 	if t.URL.Scheme == "wss" {
-		cfg := t.TLSConfig
-		if cfg == nil {
-			cfg = &tls.Config{}
-		}
-		cfg = cfg.Clone()
-		if cfg.ServerName == "" {
-			cfg.ServerName = t.URL.Hostname()
-		}
+		cfg, x := clientTLS(t)
 		tc := tls.Client(nc, cfg)
 		hctx, cancel := context.WithTimeout(ctx, to.Dial)
 		err := tc.HandshakeContext(hctx)
 		cancel()
 		if err != nil {
 			nc.Close()
-			return nil, fmt.Errorf("TLS handshake: %w", err)
+			return nil, &TLSError{Err: err, ServerName: cfg.ServerName, CertRequested: x.requested, CertSent: x.sent}
 		}
-		nc = tc
+		nc, tlsx = tc, x
 	}
 	c := newConn(ctx, nc, to, log)
+	c.tlsx = tlsx
 	log.Note("TCP connected to " + nc.RemoteAddr().String())
 	return c, nil
 }

@@ -58,6 +58,9 @@ func open(ctx context.Context, t Target, to Timeouts, log *WireLog, edit func(*h
 		}
 	}
 	if err != nil {
+		if hs == nil || hs.Status == 0 {
+			err = c.tlsFailure(err)
+		}
 		c.Abort()
 		<-c.finishNoReader()
 		return nil, hs, nil, err

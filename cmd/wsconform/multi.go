@@ -72,11 +72,12 @@ func runConfigFile(f runFlags, g reporter.Gate, baselines []*cases.Run) error {
 		}
 		parallel := firstPositive(t.Parallel, cfg.Parallel, f.parallel)
 		env := probe.Env{Target: pt, Timeouts: probe.DefaultTimeouts(), Scale: scale}
-		if err := preflight(env, fmt.Sprintf("target %q (%s)", t.Agent, t.URL)); err != nil {
+		tlsInfo, err := preflight(env, fmt.Sprintf("target %q (%s)", t.Agent, t.URL))
+		if err != nil {
 			return usageError{err}
 		}
 		plan = append(plan, suite.Target{
-			Info: cases.TargetInfo{URL: t.URL, Agent: t.Agent}, Env: env, Parallel: parallel, Cases: selected,
+			Info: cases.TargetInfo{URL: t.URL, Agent: t.Agent, Options: conn.options(), TLS: tlsInfo}, Env: env, Parallel: parallel, Cases: selected,
 			Selection: cases.Selection{Cases: include, Exclude: exclude, LabelFilter: f.labelFilter, Strict: *cfg.Strict,
 				Parallel: parallel, Scale: scale},
 		})

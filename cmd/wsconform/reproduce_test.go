@@ -17,7 +17,7 @@ func TestReproduceCarriesEveryOption(t *testing.T) {
 	faulty := server.Config{Faults: server.Faults{AcceptRSV: true}} // 3.1 FAILS
 	url := startServer(t, faulty)
 	tlsURL, caFile := startTLSServerWith(t, faulty)
-	proxy, _ := startConnectProxy(t)
+	proxy := startConnectProxy(t, &testProxy{}) // no credentials asked: any password passes
 	tests := []struct {
 		name   string
 		target string

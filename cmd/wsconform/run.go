@@ -147,14 +147,14 @@ func runSuite(f runFlags, rawURL string) error {
 		return err
 	}
 	if target.Agent == "" {
-		target.Agent = t.URL.Host + t.URL.Path
+		target.Agent = agentOf(t, target.URL)
 	}
 	target.Options = f.conn.options()
 	if f.scale != 1 {
 		target.Options = append(target.Options, "--timeout-scale", strconv.FormatFloat(f.scale, 'g', -1, 64))
 	}
 	env := probe.Env{Target: t, Timeouts: probe.DefaultTimeouts(), Scale: f.scale}
-	if err := preflight(env, target.URL); err != nil {
+	if target.TLS, err = preflight(env, target.URL); err != nil {
 		return usageError{err}
 	}
 
@@ -177,6 +177,15 @@ func runSuite(f runFlags, rawURL string) error {
 		fmt.Fprintf(os.Stdout, "reports written to %s/\n", f.out)
 	}
 	return verdictOf(judge(os.Stdout, g, baselines, run), run)
+}
+
+// agentOf is a target's default name in reports: host and path, or the
+// socket and path of a ws+unix:// URL.
+func agentOf(t probe.Target, raw string) string {
+	if t.Unix != "" {
+		return strings.TrimPrefix(strings.TrimPrefix(raw, "wss+unix://"), "ws+unix://")
+	}
+	return t.URL.Host + t.URL.Path
 }
 
 // runTargets runs the targets through suite.Run (all at the same time,

@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 
+	"golang.org/x/net/http/httpproxy"
+
 	"github.com/spf13/pflag"
 
 	"github.com/wsconform/wsconform/cases/probe"
@@ -17,13 +19,15 @@ import (
 // name, an optional HTTP proxy, and extra opening-handshake fields. Flags set it for `run URL`; a config
 // file's target may add its own insecure and hostname (Autobahn's SNI key).
 type connection struct {
-	insecure  bool
-	caFile    string
-	sni       string
-	proxy     string
-	headers   []string // "Name: value", sent in every opening handshake
-	origin    string
-	protocols []string // offered in Sec-WebSocket-Protocol
+	insecure   bool
+	caFile     string
+	sni        string
+	clientCert string // PEM files of a client certificate and its key
+	clientKey  string
+	proxy      string
+	headers    []string // "Name: value", sent in every opening handshake
+	origin     string
+	protocols  []string // offered in Sec-WebSocket-Protocol
 }
 
 // bind registers the flags that fill c.
@@ -34,7 +38,9 @@ func (c *connection) bind(fl *pflag.FlagSet) {
 	fl.StringArrayVar(&c.headers, "header", nil, "extra field for every opening handshake, e.g. 'Authorization: Bearer …' (repeatable)")
 	fl.StringVar(&c.origin, "origin", "", "Origin field for every opening handshake")
 	fl.StringSliceVar(&c.protocols, "protocol", nil, "subprotocols to offer in every opening handshake (Sec-WebSocket-Protocol)")
-	fl.StringVar(&c.proxy, "proxy", "", "tunnel every connection through this HTTP proxy (http://[user:pass@]host:port) with CONNECT")
+	fl.StringVar(&c.clientCert, "client-cert", "", "wss: present this client certificate (PEM file; with --client-key)")
+	fl.StringVar(&c.clientKey, "client-key", "", "wss: the private key of --client-cert (PEM file)")
+	fl.StringVar(&c.proxy, "proxy", "", "connect through this proxy: http://[user:pass@]host:port (CONNECT) or socks5://[user:pass@]host:port (default: from HTTPS_PROXY/HTTP_PROXY/NO_PROXY)")
 }
 
 // options are the flags that set c, as arguments in a fixed order: what a
@@ -51,6 +57,9 @@ func (c connection) options() []string {
 	}
 	if c.sni != "" {
 		out = append(out, "--sni", c.sni)
+	}
+	if c.clientCert != "" {
+		out = append(out, "--client-cert", c.clientCert, "--client-key", c.clientKey)
 	}
 	for _, h := range c.headers {
 		name, _, _ := strings.Cut(h, ":")
@@ -85,7 +94,7 @@ const redacted = "<redacted>"
 // apply sets t's TLS config, proxy and extra handshake fields; every
 // problem is bad input.
 func (c connection) apply(t *probe.Target) error {
-	if c.insecure || c.caFile != "" || c.sni != "" {
+	if c.insecure || c.caFile != "" || c.sni != "" || c.clientCert != "" || c.clientKey != "" {
 		cfg := &tls.Config{InsecureSkipVerify: c.insecure, ServerName: c.sni}
 		if c.caFile != "" {
 			pem, err := os.ReadFile(c.caFile)
@@ -97,6 +106,16 @@ func (c connection) apply(t *probe.Target) error {
 				return badInput("--ca %s: no PEM certificate in it", c.caFile)
 			}
 			cfg.RootCAs = pool
+		}
+		if c.clientCert != "" || c.clientKey != "" {
+			if c.clientCert == "" || c.clientKey == "" {
+				return badInput("--client-cert and --client-key go together")
+			}
+			cert, err := tls.LoadX509KeyPair(c.clientCert, c.clientKey)
+			if err != nil {
+				return badInput("--client-cert %s / --client-key %s: %v", c.clientCert, c.clientKey, err)
+			}
+			cfg.Certificates = []tls.Certificate{cert}
 		}
 		t.TLSConfig = cfg
 	}
@@ -114,12 +133,58 @@ func (c connection) apply(t *probe.Target) error {
 	if len(c.protocols) > 0 {
 		t.Header = append(t.Header, handshake.Field{Name: "Sec-WebSocket-Protocol", Value: strings.Join(c.protocols, ", ")})
 	}
-	if c.proxy != "" {
-		p, err := neturl.Parse(c.proxy)
-		if err != nil || p.Scheme != "http" || p.Host == "" {
-			return badInput("bad --proxy %q: want http://host:port", c.proxy)
+	return c.applyProxy(t)
+}
+
+// applyProxy sets t's proxy: --proxy, or else the one the environment
+// names for the target (HTTPS_PROXY for wss://, HTTP_PROXY for ws://,
+// NO_PROXY exempting hosts), read the way Go's net/http reads them:
+// loopback targets never go through an environment proxy.
+func (c connection) applyProxy(t *probe.Target) error {
+	raw, from := c.proxy, "--proxy"
+	if t.Unix != "" {
+		if raw != "" {
+			return badInput("--proxy: a ws+unix:// target is reached through its socket, not a proxy")
 		}
-		t.Proxy = p
+		return nil
 	}
+	if raw == "" {
+		lookup := *t.URL
+		lookup.Scheme = map[string]string{"ws": "http", "wss": "https"}[t.URL.Scheme]
+		p, err := httpproxy.FromEnvironment().ProxyFunc()(&lookup)
+		if err != nil {
+			return badInput("proxy from the environment: %v", err)
+		}
+		if p == nil {
+			return nil
+		}
+		raw, from = p.String(), proxyVariable(lookup.Scheme)
+	}
+	p, err := neturl.Parse(raw)
+	if err != nil || p.Host == "" || p.Scheme != "http" && p.Scheme != "socks5" && p.Scheme != "socks5h" {
+		return badInput("bad %s %q: want http://[user:pass@]host:port or socks5://[user:pass@]host:port", from, redactURL(raw))
+	}
+	t.Proxy = p
 	return nil
+}
+
+// proxyVariable names the environment variable a proxy for scheme comes
+// from.
+func proxyVariable(scheme string) string {
+	name := "HTTP_PROXY"
+	if scheme == "https" {
+		name = "HTTPS_PROXY"
+	}
+	if os.Getenv(name) == "" {
+		name = strings.ToLower(name)
+	}
+	return name
+}
+
+// redactURL is a URL with its password hidden, for messages.
+func redactURL(raw string) string {
+	if u, err := neturl.Parse(raw); err == nil {
+		return u.Redacted()
+	}
+	return raw
 }

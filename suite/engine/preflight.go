@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wsconform/wsconform/cases"
 	"github.com/wsconform/wsconform/cases/observed"
 	"github.com/wsconform/wsconform/cases/probe"
 	"github.com/wsconform/wsconform/reference/handshake"
@@ -20,24 +21,38 @@ import (
 // WebSocket badly: the run goes on, every case judges it, and warning
 // says why they will fail.
 func Preflight(env probe.Env) (warning string, err error) {
+	r, err := Reach(env)
+	return r.Warning, err
+}
+
+// Reached is what the pre-flight connection learnt of a target that can
+// be judged.
+type Reached struct {
+	Warning string         // why every case will fail, or ""
+	TLS     *cases.TLSInfo // the negotiated session, for wss:// targets
+}
+
+// Reach is Preflight, also returning the TLS session negotiated.
+func Reach(env probe.Env) (Reached, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second*time.Duration(max(1, env.Scale)))
 	defer cancel()
 	log := probe.NewWireLog(time.Now())
 	conn, hs, err := probe.Open(ctx, env.Target, env.Timeouts.Scale(env.Scale), log, nil)
 	if err != nil {
 		if why := notJudgeable(hs, err); why != "" {
-			return "", errors.New(why)
+			return Reached{}, errors.New(why)
 		}
-		return fmt.Sprintf("it answers the opening handshake with a 101 a client must reject (%s); every case will be judged on it",
-			brokenRules(hs.Violations)), nil
+		return Reached{Warning: fmt.Sprintf("it answers the opening handshake with a 101 a client must reject (%s); every case will be judged on it",
+			brokenRules(hs.Violations))}, nil
 	}
+	r := Reached{TLS: conn.TLS()}
 	conn.SendClose(1000, "")
 	select {
 	case <-conn.Done():
 	case <-ctx.Done():
 		conn.Abort()
 	}
-	return "", nil
+	return r, nil
 }
 
 // notJudgeable says why a failed opening handshake leaves nothing to judge,
@@ -45,6 +60,9 @@ func Preflight(env probe.Env) (warning string, err error) {
 func notJudgeable(hs *observed.Handshake, err error) string {
 	switch {
 	case hs == nil || hs.Status == 0:
+		if why := probe.DescribeTLSFailure(err); why != "" {
+			return why
+		}
 		return fmt.Sprintf("cannot open a WebSocket connection: %v", err)
 	case hs.Status == 401 || hs.Status == 403 || hs.Status == 407:
 		return fmt.Sprintf("authentication required: the opening handshake got HTTP %d (give credentials with --header)", hs.Status)
