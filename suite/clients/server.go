@@ -257,6 +257,11 @@ func (s *Server) run(ctx context.Context, c *cases.Case, agent string, in probe.
 	} else {
 		r = probe.Play(ctx, c, in, env)
 	}
+	if ctx.Err() != nil {
+		// The run ended (Ctrl-C, /stopServer) while the case was being
+		// played: what happened says nothing about the client.
+		r = cases.NotRunResult(c, "not run: the run was interrupted before the case finished")
+	}
 	s.record(agent, r, true)
 }
 
