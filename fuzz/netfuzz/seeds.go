@@ -45,6 +45,14 @@ func Seeds(cs []*cases.Case, base *handshake.Request) []Session {
 		case c.Compression != nil:
 			s.Request.Set("Sec-WebSocket-Extensions", offerHeader(c.Compression.Offers))
 			s.Steps = compressedSteps(rng, c.Compression)
+		case c.Resource != nil:
+			s.Steps = resourceSteps(rng, c.Resource)
+			if c.Resource.Compressed || c.Resource.Kind == cases.InflateBomb {
+				s.Request.Set("Sec-WebSocket-Extensions", "permessage-deflate")
+			}
+		case c.Deflate != nil:
+			s.Request.Set("Sec-WebSocket-Extensions", offerHeader(c.Deflate.Offers))
+			s.Steps = scriptSteps(rng, c.Steps)
 		default:
 			s.Steps = scriptSteps(rng, c.Steps)
 		}
@@ -144,6 +152,31 @@ func compressedSteps(rng *rand.Rand, p *cases.CompressionPlan) []Step {
 		out = append(out, fragments(rng, op, payload, frag, true, 0, fmt.Sprintf("compressed %d-octet message", len(msg)))...)
 	}
 	return append(out, closeStep(rng, frame.ClosePayload(frame.CloseNormal, "")))
+}
+
+// resourceSteps starts a resource-limit case's session (section 18): the
+// header that announces more than follows, or one message of the kind the
+// case sends, scaled down; mutation grows lengths and bombs from there.
+func resourceSteps(rng *rand.Rand, p *cases.ResourcePlan) []Step {
+	switch {
+	case p.Kind == cases.AnnounceLength:
+		f := frame.New(frame.OpBinary, bytes.Repeat([]byte{'*'}, p.Follow))
+		announced := p.Announce
+		f.LengthOverride = &announced
+		return []Step{maskedStep(rng, f, fmt.Sprintf("header announcing %d octets, %d follow", p.Announce, p.Follow))}
+	case p.Kind == cases.InflateBomb || p.Compressed:
+		return append(fragments(rng, frame.OpBinary, bomb(1), len(bomb(1))+1, true, 0, "compressed 1 MiB of zeros"),
+			closeStep(rng, frame.ClosePayload(frame.CloseNormal, "")))
+	default:
+		msg := randomBytes(rng, seedMaxBulk)
+		frag := p.Fragment
+		if frag <= 0 {
+			frag = len(msg)/2 + 1
+		}
+		frag = max(frag, len(msg)/MaxSteps+1)
+		return append(fragments(rng, frame.OpBinary, msg, frag, false, 0, fmt.Sprintf("%d-octet message in frames of %d", len(msg), frag)),
+			closeStep(rng, frame.ClosePayload(frame.CloseNormal, "")))
+	}
 }
 
 func closeStep(rng *rand.Rand, payload []byte) Step {
