@@ -55,7 +55,14 @@ func TestKnownDeviations(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := tt.h.Check([]byte(tt.input))
+			// Whether coder's reader sees the close frame while its
+			// inflater is half set up depends on how its reads split
+			// the octets, so one session may miss the panic: a few
+			// tries show it (every row gets the same chances).
+			var f *serverfuzz.Finding
+			for try := 0; try < 10 && f == nil; try++ {
+				f = tt.h.Check([]byte(tt.input))
+			}
 			if f == nil {
 				t.Fatalf("no finding for %q", tt.input)
 			}
