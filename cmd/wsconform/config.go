@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"regexp"
 	"strings"
 
 	"github.com/wsconform/wsconform/cases"
+	"github.com/wsconform/wsconform/suite/clients"
 )
 
 // runConfig is a multi-target run from --config FILE. It reads Autobahn's
@@ -126,7 +126,7 @@ func (cfg *runConfig) selection(t configTarget) (include, exclude []string, cs [
 	}
 	exclude = append(append([]string{}, cfg.ExcludeCases...), t.ExcludeCases...)
 	for pattern, ids := range cfg.ExcludeAgentCases {
-		if agentMatch(pattern, t.Agent) {
+		if clients.AgentMatch(pattern, t.Agent) {
 			exclude = append(exclude, ids...)
 		}
 	}
@@ -135,25 +135,6 @@ func (cfg *runConfig) selection(t configTarget) (include, exclude []string, cs [
 		err = fmt.Errorf("target %q: no case selected", t.Agent)
 	}
 	return include, exclude, cs, err
-}
-
-// agentMatch is Autobahn's (fnmatch) agent pattern: '*' is any run of
-// characters, '/' included, '?' one character; the rest is literal.
-func agentMatch(pattern, agent string) bool {
-	var re strings.Builder
-	re.WriteString("^")
-	for _, r := range pattern {
-		switch r {
-		case '*':
-			re.WriteString(".*")
-		case '?':
-			re.WriteString(".")
-		default:
-			re.WriteString(regexp.QuoteMeta(string(r)))
-		}
-	}
-	re.WriteString("$")
-	return regexp.MustCompile(re.String()).MatchString(agent)
 }
 
 // knownConfigKeys are every key a config file may hold, for suggestions.

@@ -186,27 +186,17 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 		}
 		s.answer(ctx, in, map[string]string{"id": c.ID, "description": c.Description})
 	case "/runCase":
-		c, why := s.caseParam(q, true)
-		agent := q.Get("agent")
-		if c == nil || agent == "" {
-			if why == "" {
-				why = "need agent parameter"
-			}
+		if c, agent, why := s.caseAndAgent(q, true); why != "" {
 			refuse(nc, 400, why)
-			return
+		} else {
+			s.run(ctx, c, agent, in)
 		}
-		s.run(ctx, c, agent, in)
 	case "/getCaseStatus":
-		c, why := s.caseParam(q, false)
-		agent := q.Get("agent")
-		if c == nil || agent == "" {
-			if why == "" {
-				why = "need agent parameter"
-			}
+		if c, agent, why := s.caseAndAgent(q, false); why != "" {
 			refuse(nc, 400, why)
-			return
+		} else {
+			s.status(ctx, c, agent, in)
 		}
-		s.status(ctx, c, agent, in)
 	case "/updateReports":
 		s.idle(ctx)
 		err := s.UpdateReports()
@@ -220,6 +210,17 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 	default:
 		refuse(nc, 404, "unknown path "+strconv.Quote(u.Path)+": this server speaks Autobahn's fuzzingserver control protocol (/getCaseCount, /getCaseInfo, /runCase, /getCaseStatus, /updateReports, /stopServer)")
 	}
+}
+
+// caseAndAgent reads the case (caseParam) and agent=A a run or status
+// request needs; why says what is missing.
+func (s *Server) caseAndAgent(q url.Values, tuple bool) (*cases.Case, string, string) {
+	c, why := s.caseParam(q, tuple)
+	agent := q.Get("agent")
+	if c != nil && agent == "" {
+		why = "need agent parameter"
+	}
+	return c, agent, why
 }
 
 // caseParam reads case=N (1-based, of the selection) or, when allowed,
