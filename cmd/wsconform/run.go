@@ -149,6 +149,15 @@ func runSuite(f runFlags, rawURL string) error {
 	if target.Agent == "" {
 		target.Agent = agentOf(t, target.URL)
 	}
+	if t.HTTP2 {
+		var left []*cases.Case
+		if selected, left = cases.OverHTTP2(selected); len(selected) == 0 {
+			return badInput("--http2: none of the selected cases runs over HTTP/2 (%s)", left[0].NotOverHTTP2())
+		}
+		if len(left) > 0 {
+			fmt.Fprintf(os.Stderr, "--http2: left out %d cases that need the HTTP/1.1 opening handshake or test clients (e.g. %s)\n", len(left), left[0].ID)
+		}
+	}
 	target.Options = f.conn.options()
 	if f.scale != 1 {
 		target.Options = append(target.Options, "--timeout-scale", strconv.FormatFloat(f.scale, 'g', -1, 64))

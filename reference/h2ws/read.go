@@ -37,7 +37,9 @@ func (c *Conn) readLoop() {
 		c.writeLocked(func() error { return c.fr.WriteGoAway(c.lastPeer(), http2.ErrCode(ce), nil) }, time.Now().Add(time.Second))
 		err = fmt.Errorf("the peer broke HTTP/2 (%v)", http2.ErrCode(ce))
 	} else if errors.Is(err, io.EOF) {
-		err = fmt.Errorf("the peer closed the HTTP/2 connection: %w", io.EOF)
+		// Not io.EOF itself: a stream's orderly end is END_STREAM, and
+		// the connection ending under it is not one (RFC 8441 §6).
+		err = errors.New("the peer closed the HTTP/2 connection")
 	}
 	c.nc.Close()
 	c.mu.Lock()

@@ -360,3 +360,11 @@ func (s *Stream) SetWriteDeadline(t time.Time) error {
 }
 
 var _ net.Conn = (*Stream)(nil)
+
+// OwnConn makes the stream the owner of its connection: closing the
+// stream closes the connection (one WebSocket per HTTP/2 connection).
+func (s *Stream) OwnConn() {
+	s.c.mu.Lock()
+	s.owner = true
+	s.c.mu.Unlock()
+}
