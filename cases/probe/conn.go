@@ -137,7 +137,7 @@ type Conn struct {
 	// stream on it; h2Scheme is its :scheme.
 	h2       *h2ws.Conn
 	h2Scheme string
-	br *bufio.Reader
+	br       *bufio.Reader
 	// server: we play the server (Accept): frames go unmasked, the peer's
 	// must be masked (§5.1), and we close TCP after the closing handshake.
 	server   bool
