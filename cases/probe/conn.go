@@ -235,6 +235,11 @@ func Dial(ctx context.Context, t Target, to Timeouts, log *WireLog) (*Conn, erro
 		cancel()
 		if err != nil {
 			nc.Close()
+			if t.HTTP2 && strings.Contains(err.Error(), "no application protocol") {
+				// RFC 7301 §3.2: the server's alert for an ALPN offer
+				// (ours: h2 only) it has nothing in common with.
+				return nil, fmt.Errorf("%w: its TLS refused our ALPN offer h2 (%v)", ErrNoH2, err)
+			}
 			return nil, &TLSError{Err: err, ServerName: cfg.ServerName, CertRequested: x.requested, CertSent: x.sent}
 		}
 		nc, tlsx = tc, x

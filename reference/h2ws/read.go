@@ -111,16 +111,17 @@ func (c *Conn) onSettings(f *http2.SettingsFrame) error {
 		return nil
 	}
 	var got []http2.Setting
-	err := f.ForeachSetting(func(s http2.Setting) error {
-		if err := s.Valid(); err != nil {
-			return err
-		}
+	f.ForeachSetting(func(s http2.Setting) error {
 		got = append(got, s)
 		return nil
 	})
 	c.trace("recv SETTINGS " + Settings{got}.String())
-	if err != nil {
-		return err
+	// Recorded before they are judged: a value out of range is a result.
+	var invalid error
+	for _, s := range got {
+		if err := s.Valid(); err != nil && invalid == nil {
+			invalid = err
+		}
 	}
 	c.mu.Lock()
 	for _, s := range got {
@@ -142,6 +143,9 @@ func (c *Conn) onSettings(f *http2.SettingsFrame) error {
 	c.settled = true
 	c.changed()
 	c.mu.Unlock()
+	if invalid != nil {
+		return invalid
+	}
 	return c.writeLocked(c.fr.WriteSettingsAck, time.Time{})
 }
 
