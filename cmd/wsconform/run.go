@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -158,10 +157,7 @@ func runSuite(f runFlags, rawURL string) error {
 			fmt.Fprintf(os.Stderr, "--http2: left out %d cases that need the HTTP/1.1 opening handshake or test clients (e.g. %s)\n", len(left), left[0].ID)
 		}
 	}
-	target.Options = f.conn.options()
-	if f.scale != 1 {
-		target.Options = append(target.Options, "--timeout-scale", strconv.FormatFloat(f.scale, 'g', -1, 64))
-	}
+	target.Options = reproduceOptions(f.conn, f.scale)
 	env := probe.Env{Target: t, Timeouts: probe.DefaultTimeouts(), Scale: f.scale}
 	if target.TLS, err = preflight(env, target.URL); err != nil {
 		return usageError{err}
