@@ -88,14 +88,15 @@ func TestSection20(t *testing.T) {
 // a planted bug is caught through the same judges, and a case that needs
 // the HTTP/1.1 handshake is NOT RUN with its reason, never FAILED.
 func TestCatalogueOverHTTP2(t *testing.T) {
-	sel := selectCases(t, []string{"1.1", "2", "3.1", "4.1.1", "5.1", "6.2.1", "7.1", "10.1.1", "12.1.1", "15.1.1"}, nil)
 	for _, tc := range []struct {
 		name string
 		cfg  server.Config
+		sel  []string
 	}{
-		{"reference", server.Config{}},
-		{"ignores pings", server.Config{Faults: server.Faults{IgnorePing: true}}},
+		{"reference", server.Config{}, []string{"1.1", "2", "3.1", "4.1.1", "5.1", "6.2.1", "7.1", "10.1.1", "12.1.1", "15.1.1"}},
+		{"ignores pings", server.Config{Faults: server.Faults{IgnorePing: true}}, []string{"2.2", "2.3"}},
 	} {
+		sel := selectCases(t, tc.sel, nil)
 		t.Run(tc.name, func(t *testing.T) {
 			srv, url, err := server.Start("127.0.0.1:0", testLimits(tc.cfg))
 			if err != nil {
@@ -122,8 +123,8 @@ func TestCatalogueOverHTTP2(t *testing.T) {
 						n++
 					}
 				}
-				if n == 0 {
-					t.Errorf("no 2.x case FAILED against a server that ignores pings over HTTP/2")
+				if n != len(sel) {
+					t.Errorf("%d of %d ping cases FAILED against a server that ignores pings over HTTP/2", n, len(sel))
 				}
 			}
 		})
