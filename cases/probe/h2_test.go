@@ -13,6 +13,10 @@ import (
 
 // runOver runs sel against url (over HTTP/2 when h2), 8 at a time.
 func runOver(t *testing.T, url string, h2 bool, sel []*cases.Case) map[string]cases.Result {
+	return runOverScaled(t, url, h2, sel, otherScale)
+}
+
+func runOverScaled(t *testing.T, url string, h2 bool, sel []*cases.Case, scale float64) map[string]cases.Result {
 	t.Helper()
 	target, err := probe.ParseTarget(url)
 	if err != nil {
@@ -29,7 +33,7 @@ func runOver(t *testing.T, url string, h2 bool, sel []*cases.Case) map[string]ca
 		go func() {
 			defer wg.Done()
 			defer func() { <-pool }()
-			r := probe.Run(context.Background(), c, probe.Env{Target: target, Timeouts: probe.DefaultTimeouts(), Scale: otherScale})
+			r := probe.Run(context.Background(), c, probe.Env{Target: target, Timeouts: probe.DefaultTimeouts(), Scale: scale})
 			mu.Lock()
 			out[c.ID] = r
 			mu.Unlock()
@@ -45,20 +49,36 @@ func runOver(t *testing.T, url string, h2 bool, sel []*cases.Case) map[string]ca
 // its rule.
 func TestSection20(t *testing.T) {
 	sel := selectCases(t, []string{"20"}, nil)
+	only := func(id string, v cases.Verdict) func(string) cases.Verdict {
+		return func(got string) cases.Verdict {
+			if got == id {
+				return v
+			}
+			return cases.OK
+		}
+	}
 	for _, tc := range []struct {
-		name string
-		cfg  server.Config
-		want func(id string) cases.Verdict
+		name  string
+		cfg   server.Config
+		want  func(id string) cases.Verdict
+		scale float64 // 0: otherScale
+		rule  map[string]string
 	}{
-		{"reference", server.Config{}, func(string) cases.Verdict { return cases.OK }},
-		{"HTTP/1.1 only", server.Config{DisableHTTP2: true}, func(string) cases.Verdict { return cases.Unimplemented }},
-		{"h2 without ENABLE_CONNECT_PROTOCOL", server.Config{H2WithoutConnectProtocol: true}, func(string) cases.Verdict { return cases.Unimplemented }},
+		{"reference", server.Config{}, func(string) cases.Verdict { return cases.OK }, 0, nil},
+		{"HTTP/1.1 only", server.Config{DisableHTTP2: true}, func(string) cases.Verdict { return cases.Unimplemented }, 0, nil},
+		{"h2 without ENABLE_CONNECT_PROTOCOL", server.Config{H2WithoutConnectProtocol: true}, func(string) cases.Verdict { return cases.Unimplemented }, 0, nil},
 		{"accepts malformed requests", server.Config{Faults: server.Faults{H2AcceptMalformed: true}}, func(id string) cases.Verdict {
 			if strings.HasPrefix(id, "20.2.") && id != "20.2.9" { // 20.2.9 is refused by the HTTP/2 layer itself
 				return cases.Failed
 			}
 			return cases.OK
-		}},
+		}, 0, nil},
+		// Its 20.4.1 waits out our stall timer (2 x the handshake timeout):
+		// scaled down to 5 s.
+		{"withholds stream credit", server.Config{Faults: server.Faults{H2WithholdWindow: true}}, only("20.4.1", cases.Failed), 0.5,
+			map[string]string{"20.4.1": cases.RuleH2FlowStalled.ID}},
+		{"resets instead of END_STREAM", server.Config{Faults: server.Faults{H2ResetOnClose: true}}, only("20.3.1", cases.NonStrict), 0,
+			map[string]string{"20.3.1": cases.RuleH2CloseReset.ID}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, url, err := server.Start("127.0.0.1:0", testLimits(tc.cfg))
@@ -67,10 +87,17 @@ func TestSection20(t *testing.T) {
 			}
 			defer srv.Close()
 			for _, h2 := range []bool{false, true} {
-				for id, r := range runOver(t, url, h2, sel) {
+				scale := tc.scale
+				if scale == 0 {
+					scale = otherScale
+				}
+				for id, r := range runOverScaled(t, url, h2, sel, scale) {
 					want := tc.want(id)
 					if r.Behavior != want {
 						t.Errorf("%s (run over HTTP/2: %v): %s, want %s: %s", id, h2, r.Behavior, want, r.Reason)
+					}
+					if rule, ok := tc.rule[id]; ok && r.Rule != rule {
+						t.Errorf("%s: rule %q, want %q", id, r.Rule, rule)
 					}
 					if r.Behavior == cases.Failed && (r.Rule == "" || !strings.HasPrefix(r.RuleSection, "RFC ")) {
 						t.Errorf("%s: FAILED without a rule: %q %q", id, r.Rule, r.RuleSection)

@@ -44,6 +44,9 @@ type Config struct {
 	PrefaceTimeout time.Duration
 	// Trace, when set, gets one line per frame sent or received.
 	Trace func(line string)
+	// WithholdStreamCredit never gives a stream's window back (no
+	// WINDOW_UPDATE for streams): a broken peer, for tests only.
+	WithholdStreamCredit bool
 }
 
 // Settings is what a peer's SETTINGS frames said, in order.

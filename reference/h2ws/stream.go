@@ -189,7 +189,7 @@ func (s *Stream) Read(p []byte) (int, error) {
 	}
 	s.unacked += int64(n)
 	var give int64
-	if !s.peerEnded && s.reset == nil && (s.unacked >= c.ourWindow()/4 || len(s.buf) == 0) {
+	if !s.peerEnded && s.reset == nil && !c.cfg.WithholdStreamCredit && (s.unacked >= c.ourWindow()/4 || len(s.buf) == 0) {
 		give, s.unacked = s.unacked, 0
 		s.recvWindow += give
 	}

@@ -108,6 +108,8 @@ type Faults struct {
 	HandshakeDeadlinePerRead   bool // the handshake timeout restarts with every octet read (18.3.2)
 	// Section 20's planted bug.
 	H2AcceptMalformed bool // extended CONNECTs RFC 8441 / RFC 9113 make malformed are accepted (20.2.x)
+	H2WithholdWindow  bool // no WINDOW_UPDATE for streams: a message past the initial window stalls (20.4.1)
+	H2ResetOnClose    bool // a WebSocket's stream ends with RST_STREAM instead of END_STREAM (20.3.1)
 }
 
 // waived reports whether a fault switches off the rule a violation names.

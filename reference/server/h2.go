@@ -64,7 +64,8 @@ func (s *Server) serveH2(c net.Conn) {
 		// RFC 8441 §3: a server that accepts extended CONNECT says so.
 		settings = append(settings, http2.Setting{ID: http2.SettingEnableConnectProtocol, Val: 1})
 	}
-	h, err := h2ws.NewServer(c, h2ws.Config{Settings: settings, PrefaceTimeout: s.cfg.HandshakeTimeout, WriteTimeout: s.cfg.WriteTimeout})
+	h, err := h2ws.NewServer(c, h2ws.Config{Settings: settings, PrefaceTimeout: s.cfg.HandshakeTimeout, WriteTimeout: s.cfg.WriteTimeout,
+		WithholdStreamCredit: s.cfg.Faults.H2WithholdWindow})
 	if err != nil {
 		return
 	}
@@ -119,7 +120,11 @@ func (s *Server) serveStream(st *h2ws.Stream) {
 		st.Close()
 		return
 	}
-	sess := newSession(st, s.cfg)
+	var conn net.Conn = st
+	if s.cfg.Faults.H2ResetOnClose {
+		conn = resetOnClose{st}
+	}
+	sess := newSession(conn, s.cfg)
 	hreq := &handshake.Request{Method: "CONNECT"}
 	for _, f := range req {
 		if !strings.HasPrefix(f.Name, ":") {
@@ -144,4 +149,15 @@ func (s *Server) serveStream(st *h2ws.Stream) {
 	}
 	st.SetDeadline(time.Time{})
 	sess.runUpgraded()
+}
+
+// resetOnClose ends a stream with RST_STREAM where END_STREAM is due
+// (Faults.H2ResetOnClose).
+type resetOnClose struct{ *h2ws.Stream }
+
+func (r resetOnClose) CloseWrite() error { return nil }
+
+func (r resetOnClose) Close() error {
+	r.Reset(http2.ErrCodeCancel)
+	return r.Stream.Close()
 }
