@@ -99,6 +99,7 @@ func intermediaryRun(ctx context.Context, p *cases.IntermediaryPlan, env Env, lo
 	run.ClientDeflate = conn.Deflate() != nil
 	if oconn == nil {
 		run.OriginMissed = true
+		closeFrom(conn, 1000, "")
 		return run
 	}
 	run.OriginDeflate = oconn.Deflate() != nil

@@ -24,7 +24,6 @@ func serveOrigin(addr string) (*probe.Origin, func(), error) {
 	}
 	srv := server.New(server.Embedded())
 	origin := probe.NewOrigin(l, srv.ServeConn, probe.DefaultTimeouts())
-	fmt.Fprintf(os.Stderr, "origin server (the reference server) listening on %s for the intermediary\n", l.Addr())
 	return origin, func() {
 		// The reference server's connections first: the origin's
 		// goroutines wait for the ones they handed over.
@@ -43,6 +42,7 @@ func preflightOrigin(env probe.Env, name, upstream string) error {
 	case err != nil:
 		return badInput("%s: a connection through it to --upstream %s failed: %s", name, upstream, oneLine(err))
 	}
+	fmt.Fprintf(os.Stderr, "%s: forwards to the origin server (the reference server) on --upstream %s\n", name, upstream)
 	return nil
 }
 
