@@ -14,8 +14,10 @@ func init() {
 
 const (
 	// relayWait is how long the receiving end waits for the messages of
-	// a relay case, plus as long again per 16 MiB.
-	relayWait = 5 * time.Second
+	// a relay case, plus as long again per 16 MiB: generous, as it is
+	// only spent when something is lost (two copies of each message
+	// cross a loaded machine).
+	relayWait = 10 * time.Second
 	// idleCap bounds the idle case: longer than nginx's default
 	// proxy_read_timeout (60 s), so a default nginx shows its timeout.
 	idleCap = 90 * time.Second

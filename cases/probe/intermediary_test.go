@@ -249,7 +249,7 @@ func TestIntermediaryCasesJudgeTheProxy(t *testing.T) {
 		{"reordering messages", fakeProxy{up: swapMessages(), down: swapMessages()}, 1, map[string]want{
 			"19.1.3": {cases.Failed, "intermediary-message-reordered"},
 		}},
-		{"dropping pings", fakeProxy{up: dropPings}, 0.4, map[string]want{
+		{"dropping pings", fakeProxy{up: dropPings}, 0.3, map[string]want{
 			"19.2.1": {cases.Failed, "intermediary-ping-unanswered"}, "19.1.1": ok,
 		}},
 		{"rewriting close codes", fakeProxy{up: rewriteClose, down: rewriteClose}, 1, map[string]want{
