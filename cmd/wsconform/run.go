@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -149,10 +148,7 @@ func runSuite(f runFlags, rawURL string) error {
 	if target.Agent == "" {
 		target.Agent = agentOf(t, target.URL)
 	}
-	target.Options = f.conn.options()
-	if f.scale != 1 {
-		target.Options = append(target.Options, "--timeout-scale", strconv.FormatFloat(f.scale, 'g', -1, 64))
-	}
+	target.Options = reproduceOptions(f.conn, f.scale)
 	env := probe.Env{Target: t, Timeouts: probe.DefaultTimeouts(), Scale: f.scale}
 	if target.TLS, err = preflight(env, target.URL); err != nil {
 		return usageError{err}
