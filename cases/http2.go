@@ -7,6 +7,8 @@ func (c *Case) NotOverHTTP2() string {
 	switch {
 	case c.API != nil || c.ClientRule != nil:
 		return "a case that tests clients"
+	case c.Intermediary != nil:
+		return "an intermediary case (section 19): it compares HTTP/1.1 handshakes at both ends of a proxy"
 	case c.Handshake != nil:
 		return "an HTTP/1.1 opening-handshake case: over HTTP/2 the handshake is an extended CONNECT (RFC 8441 §4), which section 20 tests"
 	}
