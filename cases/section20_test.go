@@ -40,7 +40,7 @@ func TestJudgeH2(t *testing.T) {
 		{"valid request reset", "20.1.2", with(func(r *H2Run) { r.Answer = H2Answer{Reset: "PROTOCOL_ERROR"} }), Failed, RuleH2ValidRefused.ID},
 		{"accepted, echoed", "20.1.2", with(func(r *H2Run) { r.Answer, r.Echoed = ok200, true }), OK, ""},
 		{"accepted, no echo", "20.1.2", with(func(r *H2Run) { r.Answer, r.Echo = ok200, "no echo came back: END_STREAM" }), Failed, RuleH2NotWebSocket.ID},
-		{"sec-websocket-accept", "20.1.2", with(func(r *H2Run) { r.Answer, r.Echoed = ok200, true; r.Answer.HasAccept = true }), NonStrict, RuleH2AcceptField.ID},
+		{"sec-websocket-accept", "20.1.2", with(func(r *H2Run) { r.Answer, r.Echoed = ok200, true; r.Answer.HasAccept = true }), Informational, ""},
 		{"subprotocol not offered", "20.1.3", with(func(r *H2Run) {
 			r.Answer = ok200
 			r.Answer.Violation, r.Answer.VRule = "it selected x", RuleRef{"response-protocol-not-offered", "RFC 6455 §4.1"}
@@ -51,6 +51,9 @@ func TestJudgeH2(t *testing.T) {
 		{"malformed GOAWAY", "20.2.9", with(func(r *H2Run) { r.Answer = H2Answer{GoAway: "PROTOCOL_ERROR (last stream 0)"} }), OK, ""},
 		{"malformed ignored", "20.2.1", with(func(r *H2Run) { r.Answer = H2Answer{Silent: true} }), NonStrict, "h2-connect-scheme-path-without-protocol"},
 		{"close, END_STREAM", "20.3.1", with(func(r *H2Run) { r.Answer, r.CloseCode, r.StreamEnd = ok200, 1000, "END_STREAM" }), OK, ""},
+		{"close, END_STREAM then RST_STREAM", "20.3.1", with(func(r *H2Run) {
+			r.Answer, r.CloseCode, r.StreamEnd, r.ResetAfterEnd = ok200, 1000, "END_STREAM", "CANCEL"
+		}), OK, ""},
 		{"close, RST_STREAM", "20.3.1", with(func(r *H2Run) { r.Answer, r.CloseCode, r.StreamEnd = ok200, 1000, "RST_STREAM CANCEL" }), NonStrict, RuleH2CloseReset.ID},
 		{"no close frame", "20.3.1", with(func(r *H2Run) { r.Answer, r.StreamEnd = ok200, "END_STREAM" }), Failed, RuleH2CloseNotAnswered.ID},
 		{"half close held", "20.3.2", with(func(r *H2Run) { r.Answer = ok200 }), NonStrict, RuleH2StreamHeld.ID},

@@ -256,6 +256,7 @@ func (x *h2Exchange) echo(st *h2ws.Stream, op frame.Opcode, payload []byte) (boo
 	case f.Opcode != op || !bytes.Equal(f.Payload, payload):
 		return false, fmt.Sprintf("the server sent %v of %d octets instead of the echo", f.Opcode, len(f.Payload))
 	}
+	x.log.Note(fmt.Sprintf("stream %d: the %d-octet message came back", st.ID(), len(payload)))
 	return true, ""
 }
 
@@ -293,8 +294,20 @@ func drain(st *h2ws.Stream) error {
 	}
 }
 
-// endOf is how the server ended its side of the stream ("" still open).
-func endOf(err error) string {
+// endOf is how the server ended its side of the stream ("" still open),
+// and the RST_STREAM code it sent after its END_STREAM ("" none).
+func endOf(st *h2ws.Stream, err error) (string, string) {
+	if ended, reset := st.Ended(); ended {
+		if reset != nil {
+			return "END_STREAM", reset.Code.String()
+		}
+		return "END_STREAM", ""
+	}
+	return endOfRead(err), ""
+}
+
+// endOfRead is how a read that ended the stream ended.
+func endOfRead(err error) string {
 	var re *h2ws.ResetError
 	switch {
 	case errors.Is(err, io.EOF):
@@ -336,13 +349,14 @@ func (x *h2Exchange) closeFrame(st *h2ws.Stream, run *cases.H2Run) {
 		st.SetReadDeadline(time.Now().Add(x.wait / 2))
 		err = drain(st)
 	}
-	if run.StreamEnd = endOf(err); run.StreamEnd == "" {
+	if run.StreamEnd, run.ResetAfterEnd = endOf(st, err); run.StreamEnd == "" {
 		// The server may wait for our END_STREAM before ending its own
 		// side (either order is a clean close).
 		st.CloseWrite()
 		st.SetReadDeadline(time.Now().Add(x.wait / 2))
-		run.StreamEnd = endOf(drain(st))
+		run.StreamEnd, run.ResetAfterEnd = endOf(st, drain(st))
 	}
+	x.log.Note(fmt.Sprintf("the server's close code: %d; its stream ended with %q (then RST_STREAM %q)", run.CloseCode, run.StreamEnd, run.ResetAfterEnd))
 	st.Close()
 }
 
@@ -355,7 +369,8 @@ func (x *h2Exchange) endStream(st *h2ws.Stream, run *cases.H2Run) {
 	if err == nil {
 		err = drain(st)
 	}
-	run.StreamEnd = endOf(err)
+	run.StreamEnd, run.ResetAfterEnd = endOf(st, err)
+	x.log.Note(fmt.Sprintf("the server's close code: %d; its stream ended with %q", run.CloseCode, run.StreamEnd))
 	st.Close()
 }
 
