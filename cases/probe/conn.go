@@ -33,9 +33,16 @@ type Target struct {
 	URL       *url.URL
 	TLSConfig *tls.Config // for wss://; nil means a default config
 	// Proxy, if set, is the proxy every connection goes through: http://
-	// (a CONNECT tunnel) or socks5:// (socks5h:// alike), with optional
+	// or https:// (a CONNECT tunnel, inside TLS to the proxy for https://)
+	// or socks5:// (socks5h:// alike), with optional
 	// user:password for Proxy-Authorization or SOCKS5 authentication.
 	Proxy *url.URL
+	// ProxyFrom names where Proxy came from when that was not the command
+	// line (an environment variable): errors of the proxy name it.
+	ProxyFrom string
+	// ProxyTLS is the TLS configuration for an https:// proxy (nil: the
+	// system's roots; the proxy's host name is checked either way).
+	ProxyTLS *tls.Config
 	// Unix, if set, is the path of the Unix socket the server listens on
 	// (ws+unix:// URLs): connections go there instead of URL's host.
 	Unix string
@@ -145,15 +152,17 @@ type Conn struct {
 	done            chan struct{} // closed once TCP is gone and the reader has stopped
 	closeT          *time.Timer
 	dropT           *time.Timer
-	txOctets        int64         // octets written so far; guarded by mu
-	txAtRemoteClose int64         // txOctets when the peer's close arrived, -1 before
-	txBase          int64         // txOctets when the handshake was done
-	corked          bool          // writes are held in cork; guarded by wmu
-	cork            []byte        // held writes; guarded by wmu
-	messages        int           // observed.Message events so far; guarded by mu
-	wake            chan struct{} // closed at the next event or the end; guarded by mu
-	deflate         *deflateState // permessage-deflate, nil unless negotiated (deflate.go)
-	tlsx            *certExchange // nil unless TLS
+	txOctets        int64                 // octets written so far; guarded by mu
+	txAtRemoteClose int64                 // txOctets when the peer's close arrived, -1 before
+	txBase          int64                 // txOctets when the handshake was done
+	corked          bool                  // writes are held in cork; guarded by wmu
+	cork            []byte                // held writes; guarded by wmu
+	messages        int                   // observed.Message events so far; guarded by mu
+	wake            chan struct{}         // closed at the next event or the end; guarded by mu
+	deflate         *deflateState         // permessage-deflate, nil unless negotiated (deflate.go)
+	shapes          []observed.FrameShape // the first MaxShapes frames' headers; guarded by mu
+	shapesOmitted   int                   // frames past MaxShapes; guarded by mu
+	tlsx            *certExchange         // nil unless TLS
 
 	// The reader's buffers, reused message after message (message.go).
 	src   messageSource

@@ -21,6 +21,10 @@ type Env struct {
 	// Keys, when testing clients, holds the Sec-WebSocket-Key of every
 	// connection of the run (16.2.2 asks whether a key came before).
 	Keys *KeyLog
+	// Origin, when the target is an intermediary in front of an origin
+	// server of ours (run --upstream), is that server: section 19 cases
+	// compare what reached it with what we sent.
+	Origin *Origin
 }
 
 // scaled is d stretched by the timeout multiplier.
@@ -50,6 +54,8 @@ func Run(ctx context.Context, c *cases.Case, env Env) cases.Result {
 		r = runCompression(ctx, c, env, start)
 	case c.Resource != nil:
 		r = runResource(ctx, c, env, start)
+	case c.Intermediary != nil:
+		r = runIntermediary(ctx, c, env, start)
 	default:
 		r = runScript(ctx, c, env, start)
 	}
@@ -213,13 +219,13 @@ func outstanding(deadline time.Duration, sending bool, st observed.CloseState) s
 	case sending:
 		return at + "while our frames were still being sent"
 	case st.HandshakeDone():
-		return at + "while waiting for the target to close TCP after the closing handshake"
+		return at + "while waiting for " + st.Peer() + " to close TCP after the closing handshake"
 	case st.SentClose:
-		return at + "while waiting for the target's answer to our close frame"
+		return at + "while waiting for " + st.Peer() + "'s answer to our close frame"
 	case st.ReceivedClose:
-		return at + "while answering the target's close frame"
+		return at + "while answering " + st.Peer() + "'s close frame"
 	}
-	return at + "while waiting for the target's answer"
+	return at + "while waiting for " + st.Peer() + "'s answer"
 }
 
 // runSteps plays the case's steps in order, corking the runs of steps
