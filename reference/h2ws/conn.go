@@ -44,6 +44,10 @@ type Config struct {
 	PrefaceTimeout time.Duration
 	// Trace, when set, gets one line per frame sent or received.
 	Trace func(line string)
+	// MaxStreams bounds the streams a server has open at once (0: 100);
+	// a client opening more gets RST_STREAM REFUSED_STREAM (RFC 9113
+	// §5.1.2). Advertise it with SETTINGS_MAX_CONCURRENT_STREAMS.
+	MaxStreams int
 	// WithholdStreamCredit never gives a stream's window back (no
 	// WINDOW_UPDATE for streams): a broken peer, for tests only.
 	WithholdStreamCredit bool

@@ -161,6 +161,11 @@ func (c *Conn) onHeaders(f *http2.MetaHeadersFrame) error {
 			return nil
 		}
 		c.lastPeerID = id
+		if max := c.cfg.MaxStreams; len(c.streams) >= max && max > 0 || max == 0 && len(c.streams) >= defaultMaxStreams {
+			// RFC 9113 §5.1.2: over the advertised limit.
+			go c.writeLocked(func() error { return c.fr.WriteRSTStream(id, http2.ErrCodeRefusedStream) }, time.Time{})
+			return nil
+		}
 		s = c.newStream(id)
 		s.request = f.Fields
 		s.responded = true // the request is the peer's headers; nothing to wait for
@@ -228,6 +233,9 @@ func (c *Conn) onData(f *http2.DataFrame) error {
 	}
 	return nil
 }
+
+// defaultMaxStreams is a server's MaxStreams when none is set.
+const defaultMaxStreams = 100
 
 // maxBuffered bounds what a stream holds unread, whatever windows say.
 const maxBuffered = 1 << 20

@@ -56,16 +56,19 @@ func (p peekedConn) CloseWrite() error {
 	return nil
 }
 
+// maxH2Streams bounds the WebSockets one HTTP/2 connection carries at once.
+const maxH2Streams = 100
+
 // serveH2 runs one HTTP/2 connection: every stream a WebSocket opened by an
 // extended CONNECT (RFC 8441), served by a session of its own.
 func (s *Server) serveH2(c net.Conn) {
-	var settings []http2.Setting
+	settings := []http2.Setting{{ID: http2.SettingMaxConcurrentStreams, Val: maxH2Streams}}
 	if !s.cfg.H2WithoutConnectProtocol {
 		// RFC 8441 §3: a server that accepts extended CONNECT says so.
 		settings = append(settings, http2.Setting{ID: http2.SettingEnableConnectProtocol, Val: 1})
 	}
 	h, err := h2ws.NewServer(c, h2ws.Config{Settings: settings, PrefaceTimeout: s.cfg.HandshakeTimeout, WriteTimeout: s.cfg.WriteTimeout,
-		WithholdStreamCredit: s.cfg.Faults.H2WithholdWindow})
+		WithholdStreamCredit: s.cfg.Faults.H2WithholdWindow, MaxStreams: maxH2Streams})
 	if err != nil {
 		return
 	}

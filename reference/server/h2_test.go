@@ -59,8 +59,8 @@ func TestH2ExtendedConnectEcho(t *testing.T) {
 	defer srv.Close()
 	c := h2Client(t, url)
 	set, err := c.PeerSettings(time.Now().Add(5 * time.Second))
-	if err != nil || !set.ConnectProtocol() {
-		t.Fatalf("settings %v, %v: want ENABLE_CONNECT_PROTOCOL=1", set, err)
+	if max, ok := set.Value(http2.SettingMaxConcurrentStreams); err != nil || !set.ConnectProtocol() || !ok || max != maxH2Streams {
+		t.Fatalf("settings %v, %v: want ENABLE_CONNECT_PROTOCOL=1 and MAX_CONCURRENT_STREAMS=%d", set, err, maxH2Streams)
 	}
 	req := wsRequest(url)
 	req.Extensions = "permessage-deflate"
@@ -210,5 +210,38 @@ func TestH2WithoutConnectProtocol(t *testing.T) {
 				t.Fatalf("settings %v, err %v: want h2 %v, setting %v", set, err, tc.wantH2, tc.wantSetting)
 			}
 		})
+	}
+}
+
+// A client that opens more WebSockets than the server advertised gets
+// REFUSED_STREAM for the extra one; the others keep working.
+func TestH2StreamLimit(t *testing.T) {
+	srv, url, err := Start("127.0.0.1:0", Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	c := h2Client(t, url)
+	var open []*h2ws.Stream
+	for range maxH2Streams {
+		st, err := c.Open(wsRequest(url).Fields(), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp, err := st.Response(time.Now().Add(10 * time.Second)); h2ws.Status(resp) != 200 {
+			t.Fatalf("stream %d: %v, %v", st.ID(), h2ws.FormatFields(resp), err)
+		}
+		open = append(open, st)
+	}
+	st, err := c.Open(wsRequest(url).Fields(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var re *h2ws.ResetError
+	if _, err := st.Response(time.Now().Add(10 * time.Second)); !errors.As(err, &re) || re.Code != http2.ErrCodeRefusedStream {
+		t.Fatalf("stream %d over the limit: %v, want RST_STREAM REFUSED_STREAM", st.ID(), err)
+	}
+	if f := echo(t, open[0], frame.OpText, []byte("first")); string(f.Payload) != "first" {
+		t.Errorf("echo %q", f.Payload)
 	}
 }
