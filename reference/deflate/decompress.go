@@ -84,6 +84,9 @@ func NewDecompressor(noContextTakeover bool, limit int64) *Decompressor {
 	return d
 }
 
+// Limit is the most a message inflates to before RuleInflatedTooBig.
+func (d *Decompressor) Limit() int64 { return d.limit }
+
 // Decompress appends the inflated payload to dst. §7.2.2: "Append 4 octets
 // of 0x00 0x00 0xff 0xff to the tail end of the payload of the message.
 // Decompress the resulting data using DEFLATE." Output beyond the limit is

@@ -270,6 +270,14 @@ func (s *inflatedSink) Write(p []byte) (int, error) {
 	if v := r.rc.Data(p); v != nil {
 		return 0, v
 	}
+	if len(r.msg)+len(p) > cap(r.msg) {
+		// Doubled, not append's quarter steps for large slices (a message
+		// inflated in 32 KiB pieces was copied about five times over on
+		// its way to a 64 MiB limit), and never past what the inflater can
+		// produce: its limit and one octet.
+		room := r.inflater.Limit() + 1 - int64(len(r.msg))
+		r.msg = slices.Grow(r.msg, int(max(min(int64(max(cap(r.msg), minGrow)), room), int64(len(p)))))
+	}
 	r.msg = append(r.msg, p...)
 	return len(p), nil
 }
