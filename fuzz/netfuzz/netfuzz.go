@@ -322,8 +322,8 @@ func (f *fuzzer) work(ctx, timed context.Context) {
 		}
 		f.gate.RLock()
 		r, err := execute(timed, f.target, f.cfg.Deadline, s)
-		if err == nil && r.suspect && alive(timed, f.target, f.cfg.Deadline) != nil && !ended(timed) {
-			r.finding = crashFinding()
+		if err == nil && r.suspect {
+			checkAfterSuspect(timed, f.target, f.cfg.Deadline, &r)
 		}
 		f.gate.RUnlock()
 		if err != nil {
@@ -451,9 +451,8 @@ func try(ctx context.Context, t probe.Target, deadline, recoverWait time.Duratio
 	if err != nil {
 		return nil
 	}
-	if r.suspect && alive(ctx, t, deadline) != nil && !ended(ctx) {
+	if r.suspect && checkAfterSuspect(ctx, t, deadline, &r) {
 		waitAlive(ctx, t, deadline, recoverWait)
-		return crashFinding()
 	}
 	return r.finding
 }
@@ -489,11 +488,6 @@ func Replay(ctx context.Context, cfg Config, f Finding) (*Finding, error) {
 		got.Target, got.Seed, got.Exec = cfg.Target, f.Seed, f.Exec
 	}
 	return got, nil
-}
-
-func crashFinding() *Finding {
-	return &Finding{Kind: KindCrash, Rule: "target-down",
-		Detail: "after this session the target no longer completed an opening handshake"}
 }
 
 // mkdirWritable makes dir and checks a file can be created in it, so that
