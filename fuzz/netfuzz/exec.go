@@ -39,8 +39,14 @@ const quietWait = 20 * time.Millisecond
 
 // execute sends s in one connection and reads the target's answer. The
 // error is for a session that could not be run at all because ctx ended.
-func execute(ctx context.Context, t probe.Target, deadline time.Duration, s Session) (result, error) {
+// With logged, a finding carries the connection's wire log; the fuzzing
+// loop runs with the log off (describing every frame cost a tenth of a
+// session's CPU), as its findings are replayed, logged, to be confirmed.
+func execute(ctx context.Context, t probe.Target, deadline time.Duration, s Session, logged bool) (result, error) {
 	log := probe.NewWireLog(time.Now())
+	if !logged {
+		log.SetEnabled(false) // frames and octets are counted, not described
+	}
 	slack := s.slack()
 	ictx, cancel := context.WithTimeout(ctx, 4*deadline+slack) // the whole connection, whatever happens
 	defer cancel()

@@ -321,7 +321,7 @@ func (f *fuzzer) work(ctx, timed context.Context) {
 			return
 		}
 		f.gate.RLock()
-		r, err := execute(timed, f.target, f.cfg.Deadline, s)
+		r, err := execute(timed, f.target, f.cfg.Deadline, s, false)
 		if err == nil && r.suspect {
 			checkAfterSuspect(timed, f.target, f.cfg.Deadline, &r)
 		}
@@ -447,7 +447,7 @@ func waitAlive(ctx context.Context, t probe.Target, deadline, wait time.Duration
 // try runs s alone and returns its finding, a crash included (after which
 // it waits for the target to come back).
 func try(ctx context.Context, t probe.Target, deadline, recoverWait time.Duration, s Session) *Finding {
-	r, err := execute(ctx, t, deadline, s)
+	r, err := execute(ctx, t, deadline, s, true)
 	if err != nil {
 		return nil
 	}
