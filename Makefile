@@ -29,7 +29,7 @@ GOFUZZ_WORKDIR  ?= $(GOFUZZ_PKG)/testdata/gofuzz/$(GOFUZZ_TARGET)
 GOFUZZ_ZIP       = $(abspath $(BIN))/$(GOFUZZ_TARGET).zip
 BIN      ?= bin
 
-.PHONY: test deps lint fmt staticcheck bench fuzz gofuzz gofuzz-build gofuzz-cluster fuzz-servers fuzz-planted build vet catalogue hostile loadcheck
+.PHONY: test deps lint fmt staticcheck bench fuzz gofuzz gofuzz-build gofuzz-cluster fuzz-servers fuzz-planted build vet catalogue hostile loadcheck intermediaries
 
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
@@ -139,6 +139,14 @@ catalogue:
 # peak RSS and report sizes per run (make test runs a few cases of each).
 hostile:
 	$(GO) test -run TestHostileCLI -timeout 6h -v ./cmd/wsconform -hostile
+
+# The whole catalogue, section 19 included, through nginx and through
+# haproxy (from Debian, .ci/deps) in front of the reference server, with
+# production-like timeouts: each proxy's verdict counts and every result
+# that is not OK are logged. About 7 minutes per proxy; make test runs
+# section 19 and a focused selection through each.
+intermediaries: deps
+	$(GO) test -run '^TestIntermediariesFullCatalogue$$' -count 1 -v -timeout 1h ./cmd/wsconform -intermediaries
 
 # The whole catalogue against the embedded server beside two CPU burners,
 # LOADCHECK_RUNS times: every verdict OK or INFORMATIONAL, none NOT RUN;

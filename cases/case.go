@@ -45,6 +45,10 @@ type Case struct {
 	// and 18): the plan says what is sent and how long we wait; it
 	// replaces Steps and Expect.
 	Resource *ResourcePlan
+	// Intermediary, when set, makes this a section 19 case: it runs only
+	// through an intermediary in front of the origin server the suite
+	// controls (run --upstream), and compares what reached each end.
+	Intermediary *IntermediaryPlan
 	// ClientRule, when set, makes this a section 16 case that tests a rule
 	// only clients have (PlayClientRule). Only `wsconform clients` plays it.
 	ClientRule *ClientRule
@@ -161,7 +165,8 @@ func (c *Case) Group() string {
 // first, so that their waits overlap the rest of the run.
 func (c *Case) WaitsOnTarget() bool {
 	return c.Handshake != nil && (c.Handshake.StopAfter != "" || c.Handshake.Drip > 0) ||
-		c.Resource != nil && c.Resource.Kind == NeverRead
+		c.Resource != nil && c.Resource.Kind == NeverRead ||
+		c.Intermediary != nil && c.Intermediary.Kind == IdleHold
 }
 
 // Deadline is how long the case may run before it is abandoned.
@@ -169,6 +174,9 @@ func (c *Case) Deadline(scale float64) time.Duration {
 	d := c.Timeout
 	if d == 0 && c.Resource != nil {
 		d = c.Resource.deadline()
+	}
+	if d == 0 && c.Intermediary != nil {
+		d = c.Intermediary.deadline()
 	}
 	if d == 0 {
 		d = c.Timer.After + 10*time.Second

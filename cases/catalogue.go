@@ -121,8 +121,15 @@ func SelectClients(include, exclude []string) ([]*Case, error) {
 // and no exclude pattern. Patterns use * as a wildcard and dots literally,
 // as Autobahn's "cases"/"exclude-cases" do; "6.4" also selects "6.4.*".
 // Cases that test clients only (section 16: Case.ClientRule, Case.API) are
-// left out.
+// left out, and so are the intermediary cases (section 19), which need an
+// origin server of ours behind the target (SelectBehind).
 func Select(include, exclude []string) ([]*Case, error) {
+	return selectCases(include, exclude, func(c *Case) bool { return c.API == nil && c.ClientRule == nil && c.Intermediary == nil })
+}
+
+// SelectBehind is Select for a target that is an intermediary in front of
+// an origin server of ours (run --upstream): the intermediary cases too.
+func SelectBehind(include, exclude []string) ([]*Case, error) {
 	return selectCases(include, exclude, func(c *Case) bool { return c.API == nil && c.ClientRule == nil })
 }
 

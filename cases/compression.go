@@ -26,9 +26,10 @@ const (
 const compressionMessages = 1000
 
 // CompressionPlan is a permessage-deflate case (sections 12 and 13) as
-// data: offer Offers; if the target accepts one, send Count messages, each
-// the next Size characters (text) or octets (binary) of the payload
-// document (wrapping at its end), compressed with RSV1 on the first frame,
+// data: offer Offers; if the target accepts one, send Count messages cut
+// from the payload document Size characters (text) or octets (binary) at a
+// time, from its start to its end (the last one wrapping to its start),
+// then again from its start (see Walk), compressed with RSV1 on the first frame,
 // the compressed octets split into frames of Fragment octets, strictly one
 // at a time (the next only after the previous echo). Every echo must equal
 // its message, all within the case's timer.
@@ -96,12 +97,14 @@ func compressionCase(id string, k payloadKind, offers []deflate.Params, v compre
 		framing = fmt.Sprintf("the compressed payload split into frames of %d octets", v.fragment)
 	}
 	title := fmt.Sprintf("%d compressed %s messages of %d %s, %s", p.Count, typ, v.size, unit, strings.TrimPrefix(framing, "the compressed payload "))
-	desc := fmt.Sprintf("%s. Offers %s. If the target accepts, sends %d %s messages, each the next %d %s of %s (%d octets; wrapping at its end), "+
+	desc := fmt.Sprintf("%s. Offers %s. If the target accepts, sends %d %s messages of %d %s cut in order from %s (%d octets): from its start to its end (the last one wrapping to its start), then again from its start, "+
 		"compressed (RSV1 on the first frame), %s, the next only after the previous echo. "+
 		"OK when every echo has the right type, length and content and all arrive within %v (Autobahn's deadline); a target that declines permessage-deflate is UNIMPLEMENTED (RFC 7692 is optional). "+
 		"An acceptance that answers none of the offers as RFC 7692 §7.1 requires is FAILED at the opening handshake, as the client must fail the connection (§7.1); Autobahn's client runs the messages whatever the answer. "+
-		"The duration and both compression ratios are reported. Autobahn sends its %s here; its files are not shipped, so the octets differ (sizes and kinds match).",
-		subsection, offersText(offers), p.Count, typ, v.size, unit, k.standIn, k.size, framing, v.deadline, k.name)
+		"The duration and both compression ratios are reported. Autobahn sends its %s here; its files are not shipped, so the octets differ (sizes and kinds match). "+
+		"Departure from Autobahn: its client cuts on through the file without starting over, so its messages almost never repeat; starting over at the document's end repeats them, "+
+		"which lets our side compress each distinct message once when it compresses every message on its own (client_no_context_takeover agreed), while the target still inflates, checks and echoes all %d.",
+		subsection, offersText(offers), p.Count, typ, v.size, unit, k.standIn, k.size, framing, v.deadline, k.name, p.Count)
 	if k.text {
 		desc += " Slices are cut in characters and UTF-8-encoded, so a message may be longer than its size in octets."
 	}
@@ -130,21 +133,36 @@ func offersText(offers []deflate.Params) string {
 // binary reports whether the plan's messages are binary.
 func (p *CompressionPlan) binary() bool { return !p.Payload.text }
 
-// Messages yields the plan's Count messages in order (0-based), each as the
-// octets to compress and send; the slice is reused, so it is valid until
-// the next message.
+// Messages yields the plan's Count messages in order (0-based), each as
+// the octets to compress and send (read-only): message i is
+// Walk()[i%len(Walk())].
 func (p *CompressionPlan) Messages() iter.Seq2[int, []byte] {
 	return func(yield func(int, []byte) bool) {
-		data := p.Payload.data()
-		var msg []byte
-		pos := 0
+		walk := p.Walk()
 		for i := range p.Count {
-			msg, pos = p.slice(msg[:0], data, pos)
-			if !yield(i, msg) {
+			if !yield(i, walk[i%len(walk)]) {
 				return
 			}
 		}
 	}
+}
+
+// Walk is the plan's distinct messages, at most Count of them: the
+// document cut from its start into messages of Size characters (text) or
+// octets, the last one wrapping to the document's start when the size does
+// not divide it. The plan sends them in order and then again, so a
+// message's octets repeat every len(Walk()) messages (and a sender that
+// compresses each message on its own compresses each once). The messages
+// share the document's octets (one that wraps is a copy): read-only.
+func (p *CompressionPlan) Walk() [][]byte {
+	data := p.Payload.data()
+	var walk [][]byte
+	for pos := 0; pos < len(data) && len(walk) < p.Count; {
+		var msg []byte
+		msg, pos = p.slice(data, pos)
+		walk = append(walk, msg)
+	}
+	return walk
 }
 
 // Frames splits one compressed message of the plan into the frames to send.
@@ -170,37 +188,41 @@ func (p *CompressionPlan) expected() []ExpectedOutcome {
 	}
 }
 
-// slice appends the next message to dst: Size characters (text) or octets
-// of data from pos, wrapping at the end; it returns the next position.
-func (p *CompressionPlan) slice(dst, data []byte, pos int) ([]byte, int) {
+// slice cuts the message at pos: Size characters (text) or octets of
+// data, wrapping to its start at its end. A message that fits is a
+// sub-slice of data (capacity capped), one that wraps a copy. It returns
+// the position after the message, or len(data) if it reached the end.
+func (p *CompressionPlan) slice(data []byte, pos int) ([]byte, int) {
+	end, n := p.advance(data, pos, p.Size)
+	if n == p.Size {
+		return data[pos:end:end], end
+	}
+	msg := append([]byte(nil), data[pos:end]...)
+	for need := p.Size - n; need > 0; need -= n {
+		end, n = p.advance(data, 0, need)
+		msg = append(msg, data[:end]...)
+	}
+	return msg, len(data)
+}
+
+// advance is the position n characters (text) or octets after pos, or the
+// end of data if that comes first, and how many it passed.
+func (p *CompressionPlan) advance(data []byte, pos, n int) (int, int) {
 	if !p.Payload.text {
-		for need := p.Size; need > 0; {
-			if pos == len(data) {
-				pos = 0
-			}
-			end := min(len(data), pos+need)
-			dst = append(dst, data[pos:end]...)
-			need -= end - pos
-			pos = end
-		}
-		return dst, pos
+		end := min(len(data), pos+n)
+		return end, end - pos
 	}
-	for need := p.Size; need > 0; {
-		if pos == len(data) {
-			pos = 0
+	passed := 0
+	for passed < n && pos < len(data) {
+		// A run of ASCII octets is as many characters: passed in bulk.
+		if run := asciiRun(data[pos:min(len(data), pos+n-passed)]); run > 0 {
+			pos, passed = pos+run, passed+run
+			continue
 		}
-		// A run of ASCII octets is as many characters: copied in bulk.
-		end := asciiRun(data[pos:min(len(data), pos+need)]) + pos
-		chars := end - pos
-		if chars == 0 {
-			_, w := utf8.DecodeRune(data[pos:])
-			end, chars = pos+w, 1
-		}
-		dst = append(dst, data[pos:end]...)
-		need -= chars
-		pos = end
+		_, w := utf8.DecodeRune(data[pos:])
+		pos, passed = pos+w, passed+1
 	}
-	return dst, pos
+	return pos, passed
 }
 
 // asciiRun is the length of p's leading run of ASCII octets, found eight

@@ -5,6 +5,8 @@ import (
 	"compress/flate"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"testing"
 	"unicode/utf8"
 )
@@ -55,30 +57,37 @@ func TestPayloadKinds(t *testing.T) {
 	t.Logf("flate.BestSpeed ratios: %v", ratio)
 }
 
-func TestCompressionSlices(t *testing.T) {
-	k := payloadKind{text: true}
-	data := []byte("aκb") // κ is 2 octets
-	p := &CompressionPlan{Payload: k, Size: 2}
-	var got []string
-	var msg []byte
-	pos := 0
-	for range 3 {
-		msg, pos = p.slice(msg[:0], data, pos)
-		got = append(got, string(msg))
-	}
-	if want := []string{"aκ", "ba", "κb"}; got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
-		t.Errorf("text slices %q, want %q (characters, wrapping)", got, want)
-	}
-	p.Payload.text = false
-	p.Size = 3
-	got = got[:0]
-	pos = 0
-	for range 2 {
-		msg, pos = p.slice(msg[:0], []byte("abcd"), pos)
-		got = append(got, string(msg))
-	}
-	if got[0] != "abc" || got[1] != "dab" {
-		t.Errorf("binary slices %q, want [abc dab]", got)
+// The messages walk the document from its start, Size characters (text)
+// or octets at a time, the last wrapping to its start, then start over.
+func TestCompressionMessagesWalkTheDocument(t *testing.T) {
+	for _, tc := range []struct {
+		doc   string
+		text  bool
+		size  int
+		count int
+		walk  int // distinct messages
+		want  []string
+	}{
+		{"aκb", true, 2, 5, 2, []string{"aκ", "ba", "aκ", "ba", "aκ"}}, // κ is 2 octets, one character
+		{"abcd", false, 3, 4, 2, []string{"abc", "dab", "abc", "dab"}},
+		{"abcd", false, 2, 3, 2, []string{"ab", "cd", "ab"}},
+		{"abcd", false, 4, 2, 1, []string{"abcd", "abcd"}},
+		{"abcd", false, 6, 2, 1, []string{"abcdab", "abcdab"}},
+		{"aκb", true, 7, 2, 1, []string{"aκbaκba", "aκbaκba"}},
+		{"abcdef", false, 1, 3, 3, []string{"a", "b", "c"}},
+	} {
+		doc := payloadKind{standIn: fmt.Sprintf("test walk %q", tc.doc), size: len(tc.doc), text: tc.text, generate: func(int) []byte { return []byte(tc.doc) }}
+		p := &CompressionPlan{Payload: doc, Size: tc.size, Count: tc.count}
+		var got []string
+		for i, msg := range p.Messages() {
+			if i != len(got) {
+				t.Fatalf("%q by %d: message %d yielded as %d", tc.doc, tc.size, len(got), i)
+			}
+			got = append(got, string(msg))
+		}
+		if !slices.Equal(got, tc.want) || len(p.Walk()) != tc.walk {
+			t.Errorf("%q by %d (text %t), %d messages: %q, %d distinct; want %q, %d", tc.doc, tc.size, tc.text, tc.count, got, len(p.Walk()), tc.want, tc.walk)
+		}
 	}
 }
 

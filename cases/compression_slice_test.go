@@ -6,20 +6,29 @@ import (
 	"unicode/utf8"
 )
 
-// TestCompressionSlicesMatchRuneByRune: slice's bulk copy of ASCII runs
-// cuts the text documents exactly where decoding one character at a time
-// does, across the wrap at the end of the document.
+// TestCompressionSlicesMatchRuneByRune: the walk's bulk pass over ASCII
+// runs cuts the text documents exactly where decoding one character at a
+// time does, up to the wrap at the end of the document.
 func TestCompressionSlicesMatchRuneByRune(t *testing.T) {
-	byRune := func(dst, data []byte, pos, size int) ([]byte, int) {
-		for range size {
-			if pos == len(data) {
-				pos = 0
+	byRune := func(data []byte, size int) [][]byte {
+		var walk [][]byte
+		for pos := 0; pos < len(data); {
+			var msg []byte
+			wrapped := false
+			for range size {
+				if pos == len(data) {
+					pos, wrapped = 0, true
+				}
+				_, w := utf8.DecodeRune(data[pos:])
+				msg = append(msg, data[pos:pos+w]...)
+				pos += w
 			}
-			_, w := utf8.DecodeRune(data[pos:])
-			dst = append(dst, data[pos:pos+w]...)
-			pos += w
+			if wrapped {
+				pos = len(data)
+			}
+			walk = append(walk, msg)
 		}
-		return dst, pos
+		return walk
 	}
 	for _, k := range payloadKinds {
 		if !k.text {
@@ -27,18 +36,14 @@ func TestCompressionSlicesMatchRuneByRune(t *testing.T) {
 		}
 		data := k.data()
 		for _, size := range []int{1, 16, 1000, 128 * kib} {
-			p := &CompressionPlan{Payload: k, Size: size}
-			var got, want []byte
-			start := max(0, len(data)-3*size/2) // near the end: wraps
-			for !utf8.RuneStart(data[start]) {
-				start--
+			p := &CompressionPlan{Payload: k, Size: size, Count: len(data)}
+			got, want := p.Walk(), byRune(data, size)
+			if len(got) != len(want) {
+				t.Fatalf("%s, %d characters: %d messages, want %d", k.name, size, len(got), len(want))
 			}
-			pos, wantPos := start, start
-			for i := range 4 {
-				got, pos = p.slice(got[:0], data, pos)
-				want, wantPos = byRune(want[:0], data, wantPos, size)
-				if !bytes.Equal(got, want) || pos != wantPos {
-					t.Fatalf("%s, %d characters, message %d: %d octets up to %d, want %d octets up to %d", k.name, size, i, len(got), pos, len(want), wantPos)
+			for i := range want {
+				if !bytes.Equal(got[i], want[i]) {
+					t.Fatalf("%s, %d characters, message %d: %d octets, want %d", k.name, size, i, len(got[i]), len(want[i]))
 				}
 			}
 		}

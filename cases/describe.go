@@ -37,6 +37,8 @@ type Entry struct {
 	Deflate []string `json:"offersFirst,omitempty"`
 	// Resource is a resource-limit case's plan.
 	Resource *ResourceView `json:"resource,omitempty"`
+	// Intermediary is a section 19 case's plan.
+	Intermediary *IntermediaryView `json:"intermediary,omitempty"`
 	// API is a browser API check: the page's scenario and what the
 	// scenario server does (Expect then lists what the page must see).
 	API *APIView `json:"api,omitempty"`
@@ -145,6 +147,9 @@ func Describe(cs []*Case) []Entry {
 		}
 		if c.Resource != nil {
 			e.Resource = c.Resource.View()
+		}
+		if c.Intermediary != nil {
+			e.Intermediary = c.Intermediary.View()
 		}
 		out = append(out, e)
 	}

@@ -307,7 +307,7 @@ func (x *HandshakeExchange) View() *HandshakeView {
 // judgesClose says whether the case's Close expectation is used (and so
 // shown): every case but a handshake case without a session.
 func (c *Case) judgesClose() bool {
-	return c.API == nil && c.ClientRule == nil && (c.Handshake == nil || c.Handshake.Accept.Session != nil)
+	return c.API == nil && c.ClientRule == nil && c.Intermediary == nil && (c.Handshake == nil || c.Handshake.Accept.Session != nil)
 }
 
 // expectedAnswers renders the table of a handshake-only case for a result,

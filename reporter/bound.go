@@ -36,18 +36,39 @@ func bounded(runs []*cases.Run) []*cases.Run {
 	wireCap, observedCap := share(wire, MaxWireBytes), share(observed, MaxObservedBytes)
 	out := make([]*cases.Run, len(runs))
 	for i, run := range runs {
-		if fits(run, wireCap, observedCap) {
+		if fits(run, wireCap, observedCap) && !holdsCredentials(run) {
 			out[i] = run
 			continue
 		}
 		cp := *run
 		cp.Results = slices.Clone(run.Results)
 		for j := range cp.Results {
+			redact(&cp.Results[j])
 			boundResult(&cp.Results[j], wireCap, observedCap)
 		}
 		out[i] = &cp
 	}
 	return out
+}
+
+// Every report is written from bounded runs, so this is where credentials
+// leave them: the value of an Authorization, Proxy-Authorization or Cookie
+// field of the opening handshake (sent with --header, or by a client under
+// test) reads observed.Redacted in the recorded handshake and wire log.
+func redact(r *cases.Result) (changed bool) {
+	hs, log := r.Handshake.Redacted(), observed.RedactWireLog(r.WireLog)
+	changed = hs != r.Handshake || len(log) > 0 && &log[0] != &r.WireLog[0]
+	r.Handshake, r.WireLog = hs, log
+	return changed
+}
+
+func holdsCredentials(run *cases.Run) bool {
+	for _, r := range run.Results {
+		if redact(&r) {
+			return true
+		}
+	}
+	return false
 }
 
 // The weight of a line is an estimate of the octets it takes in the JSON

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/wsconform/wsconform/cases/observed"
 )
 
 // Files of a fuzzing run's findings report, inside its output directory.
@@ -87,7 +89,7 @@ func (r FuzzRun) bounded() FuzzRun {
 	}
 	fs := make([]FuzzFinding, len(r.Findings))
 	for i, f := range r.Findings {
-		f.Detail, f.Expect, f.Origin, f.Request = cut(f.Detail), cut(f.Expect), cut(f.Origin), cut(f.Request)
+		f.Detail, f.Expect, f.Origin, f.Request = cut(f.Detail), cut(f.Expect), cut(f.Origin), cut(observed.RedactHead(f.Request))
 		if len(f.Steps) > MaxFuzzSteps {
 			f.Steps = append(f.Steps[:MaxFuzzSteps:MaxFuzzSteps], fmt.Sprintf("… %d more steps in the reproducer", len(f.Steps)-MaxFuzzSteps))
 		}

@@ -53,3 +53,25 @@ func TestFuzzReports(t *testing.T) {
 		t.Errorf("JSON %d octets, page %d octets: not bounded", len(js), len(page))
 	}
 }
+
+// A finding's request keeps its credential fields' names, not their values.
+func TestFuzzReportsRedactCredentials(t *testing.T) {
+	req := "GET / HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer s3cret\r\nCookie: sid=c00kie\r\n\r\n"
+	run := FuzzRun{Target: "ws://127.0.0.1:1/", Findings: []FuzzFinding{{Kind: "violation", Rule: "r", Request: req}}}
+	dir := t.TempDir()
+	if err := WriteFuzzReports(dir, run); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{FuzzJSONFile, FuzzHTMLFile} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(b, []byte("s3cret")) || bytes.Contains(b, []byte("c00kie")) {
+			t.Errorf("%s shows a credential", name)
+		}
+		if !bytes.Contains(b, []byte("Authorization: ")) || !bytes.Contains(b, []byte("redacted&gt;")) && !bytes.Contains(b, []byte(`\u003credacted\u003e`)) {
+			t.Errorf("%s lacks the redacted field", name)
+		}
+	}
+}

@@ -2,14 +2,19 @@ package probe_test
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 	"net"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/wsconform/wsconform/cases"
+	"github.com/wsconform/wsconform/cases/probe"
+	"github.com/wsconform/wsconform/reference/deflate"
+	"github.com/wsconform/wsconform/reference/frame"
 	"github.com/wsconform/wsconform/reference/handshake"
 	"github.com/wsconform/wsconform/reference/server"
 )
@@ -170,5 +175,100 @@ func TestCompressionAnswerWithoutServerParams(t *testing.T) {
 		if r.Perf != nil || r.Handshake == nil || r.Handshake.Status != 101 {
 			t.Errorf("%s: perf %+v, handshake %+v", id, r.Perf, r.Handshake)
 		}
+	}
+}
+
+// recordingDeflateServer answers with answer, then inflates every
+// compressed message (keeping its window across messages unless
+// noContext), records its compressed octets, and echoes it uncompressed;
+// it answers a close and ends.
+func recordingDeflateServer(t *testing.T, answer string, noContext bool, record func(compressed []byte)) probe.Target {
+	return answeringServer(t, answer, func(c net.Conn, r *frame.Reader) {
+		in := deflate.NewDecompressor(noContext, 1<<20)
+		var msg []byte
+		var op frame.Opcode
+		for {
+			f, err := frame.ReadFrame(r, 1<<20)
+			if err != nil {
+				return
+			}
+			switch {
+			case f.Opcode == frame.OpClose:
+				c.Write(frame.New(frame.OpClose, f.Payload).Append(nil))
+				return
+			case f.Opcode != frame.OpContinuation:
+				op, msg = f.Opcode, msg[:0]
+			}
+			msg = append(msg, f.Payload...)
+			if !f.Fin {
+				continue
+			}
+			record(append([]byte(nil), msg...))
+			plain, err := in.Decompress(nil, msg)
+			if err != nil {
+				t.Errorf("inflating message: %v", err)
+				return
+			}
+			c.Write(frame.New(op, plain).Append(nil))
+		}
+	})
+}
+
+// A compression plan repeats its walk through the document. With no
+// context takeover on our side each distinct message is compressed once
+// and sent again as the same octets; with context takeover every message
+// is compressed anew against the window (a repeat differs), and the
+// target's inflater keeping its window decodes it. Either way every echo
+// matches and every message counts in the statistics.
+func TestCompressionRepeatsTheWalk(t *testing.T) {
+	base, ok := cases.Lookup("12.1.6") // 8 KiB messages of the JSON document
+	if !ok {
+		t.Fatal("no case 12.1.6")
+	}
+	walk := len(base.Compression.Walk())
+	for _, tt := range []struct {
+		name      string
+		offer     deflate.Params
+		answer    string
+		noContext bool
+		same      bool // a repeat is sent as the same octets
+	}{
+		{"client_no_context_takeover", deflate.Params{ClientNoContextTakeover: true}, "permessage-deflate; client_no_context_takeover", true, true},
+		{"context takeover", deflate.Params{}, "permessage-deflate", false, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := *base
+			p := *c.Compression
+			p.Offers, p.Count = []deflate.Params{tt.offer}, walk+3
+			c.Compression = &p
+			var mu sync.Mutex
+			var sent [][]byte
+			target := recordingDeflateServer(t, tt.answer, tt.noContext, func(z []byte) {
+				mu.Lock()
+				sent = append(sent, z)
+				mu.Unlock()
+			})
+			r := probe.Run(t.Context(), &c, probe.Env{Target: target, Timeouts: fastTimeouts(), Scale: 1})
+			if r.Behavior != cases.OK {
+				t.Fatalf("want OK: %s", describeResult(r))
+			}
+			octets := 0
+			for _, msg := range p.Messages() {
+				octets += len(msg)
+			}
+			if r.Perf == nil || r.Perf.Messages != p.Count || r.Perf.OctetsSent != int64(octets) {
+				t.Errorf("perf %+v; want %d messages of %d octets in all", r.Perf, p.Count, octets)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(sent) != p.Count {
+				t.Fatalf("server got %d messages, want %d", len(sent), p.Count)
+			}
+			for i := walk; i < p.Count; i++ {
+				if same := bytes.Equal(sent[i], sent[i-walk]); same != tt.same {
+					t.Errorf("message %d sent as message %d was: %t, want %t", i+1, i-walk+1, same, tt.same)
+				}
+			}
+		})
 	}
 }

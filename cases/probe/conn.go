@@ -145,15 +145,17 @@ type Conn struct {
 	done            chan struct{} // closed once TCP is gone and the reader has stopped
 	closeT          *time.Timer
 	dropT           *time.Timer
-	txOctets        int64         // octets written so far; guarded by mu
-	txAtRemoteClose int64         // txOctets when the peer's close arrived, -1 before
-	txBase          int64         // txOctets when the handshake was done
-	corked          bool          // writes are held in cork; guarded by wmu
-	cork            []byte        // held writes; guarded by wmu
-	messages        int           // observed.Message events so far; guarded by mu
-	wake            chan struct{} // closed at the next event or the end; guarded by mu
-	deflate         *deflateState // permessage-deflate, nil unless negotiated (deflate.go)
-	tlsx            *certExchange // nil unless TLS
+	txOctets        int64                 // octets written so far; guarded by mu
+	txAtRemoteClose int64                 // txOctets when the peer's close arrived, -1 before
+	txBase          int64                 // txOctets when the handshake was done
+	corked          bool                  // writes are held in cork; guarded by wmu
+	cork            []byte                // held writes; guarded by wmu
+	messages        int                   // observed.Message events so far; guarded by mu
+	wake            chan struct{}         // closed at the next event or the end; guarded by mu
+	deflate         *deflateState         // permessage-deflate, nil unless negotiated (deflate.go)
+	shapes          []observed.FrameShape // the first MaxShapes frames' headers; guarded by mu
+	shapesOmitted   int                   // frames past MaxShapes; guarded by mu
+	tlsx            *certExchange         // nil unless TLS
 
 	// The reader's buffers, reused message after message (message.go).
 	src   messageSource

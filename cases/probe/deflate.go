@@ -76,11 +76,28 @@ func (c *Conn) Compress(dst, msg []byte) ([]byte, error) {
 	}
 	start := len(dst)
 	dst, err := c.deflate.codec.Out.Compress(dst, msg)
-	c.deflate.mu.Lock()
-	c.deflate.outWire += int64(len(dst) - start)
-	c.deflate.outMessage += int64(len(msg))
-	c.deflate.mu.Unlock()
+	c.CountCompressed(len(msg), len(dst)-start)
 	return dst, err
+}
+
+// CompressesAlone reports whether Compress compresses every message on
+// its own (no context takeover on our side): a message's compressed octets
+// then depend on it alone, and a repeated message may be sent as it was
+// compressed before (CountCompressed).
+func (c *Conn) CompressesAlone() bool {
+	return c.deflate != nil && c.deflate.codec.Out.NoContextTakeover()
+}
+
+// CountCompressed counts a message of msg octets sent as wire compressed
+// octets without Compress (a repeat, see CompressesAlone).
+func (c *Conn) CountCompressed(msg, wire int) {
+	if c.deflate == nil {
+		return
+	}
+	c.deflate.mu.Lock()
+	c.deflate.outWire += int64(wire)
+	c.deflate.outMessage += int64(msg)
+	c.deflate.mu.Unlock()
 }
 
 // observed.DeflateStats is the compression so far (zero when not negotiated).

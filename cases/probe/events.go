@@ -73,6 +73,28 @@ func (c *Conn) record(e observed.Event) {
 	c.mu.Unlock()
 }
 
+// MaxShapes bounds the frame headers a connection records (Shapes).
+const MaxShapes = 256
+
+// shape records the header of a frame the peer sent.
+func (c *Conn) shape(h frame.Header) {
+	c.mu.Lock()
+	if len(c.shapes) < MaxShapes {
+		c.shapes = append(c.shapes, observed.FrameShape{Opcode: h.Opcode, Fin: h.Fin, Rsv: h.Rsv, Length: h.Length})
+	} else {
+		c.shapesOmitted++
+	}
+	c.mu.Unlock()
+}
+
+// Shapes are the headers of the frames the peer sent, in order (the first
+// MaxShapes), and how many more came.
+func (c *Conn) Shapes() ([]observed.FrameShape, int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]observed.FrameShape(nil), c.shapes...), c.shapesOmitted
+}
+
 // MessageCount is how many messages the peer has sent so far.
 func (c *Conn) MessageCount() int {
 	c.mu.Lock()
@@ -113,6 +135,7 @@ func (c *Conn) readLoop(rc *receive.Receiver) {
 			c.lost(err)
 			return
 		}
+		c.shape(h)
 		// Every frame the peer sends is checked, also after we failed the
 		// connection or started the close; after we failed it only its
 		// close frame is read, the rest is skipped (counted by the log).

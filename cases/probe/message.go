@@ -144,6 +144,7 @@ func (s *messageSource) next() bool {
 			s.err = err
 			return false
 		}
+		s.c.shape(h)
 		ok, err := s.c.checkFrame(s.r, h, s.rc)
 		if err == nil && ok && h.Opcode.IsControl() {
 			err = s.c.control(s.r, h, s.rc)

@@ -21,6 +21,10 @@ type Env struct {
 	// Keys, when testing clients, holds the Sec-WebSocket-Key of every
 	// connection of the run (16.2.2 asks whether a key came before).
 	Keys *KeyLog
+	// Origin, when the target is an intermediary in front of an origin
+	// server of ours (run --upstream), is that server: section 19 cases
+	// compare what reached it with what we sent.
+	Origin *Origin
 }
 
 // scaled is d stretched by the timeout multiplier.
@@ -50,6 +54,8 @@ func Run(ctx context.Context, c *cases.Case, env Env) cases.Result {
 		r = runCompression(ctx, c, env, start)
 	case c.Resource != nil:
 		r = runResource(ctx, c, env, start)
+	case c.Intermediary != nil:
+		r = runIntermediary(ctx, c, env, start)
 	default:
 		r = runScript(ctx, c, env, start)
 	}

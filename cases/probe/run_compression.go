@@ -67,10 +67,10 @@ func driveCompression(ctx context.Context, c *cases.Case, env Env, conn *Conn, h
 // echo, if one did).
 func exchangeEchoes(ctx context.Context, conn *Conn, p *cases.CompressionPlan, deadline time.Duration) (int, string, error) {
 	clock := newTargetClock(deadline)
-	var z []byte
-	for i, msg := range p.Messages() {
-		var err error
-		if z, err = conn.Compress(z[:0], msg); err != nil {
+	w := newCompressedWalk(conn, p)
+	for i := range p.Count {
+		msg, z, err := w.message(i)
+		if err != nil {
 			return i, fmt.Sprintf("compressing message %d: %v", i+1, err), nil
 		}
 		if err := sendCompressed(conn, p.Frames(z)); err != nil {
@@ -87,6 +87,43 @@ func exchangeEchoes(ctx context.Context, conn *Conn, p *cases.CompressionPlan, d
 		}
 	}
 	return p.Count, "", nil
+}
+
+// compressedWalk is a plan's messages compressed for a connection.
+type compressedWalk struct {
+	conn *Conn
+	walk [][]byte // the plan's distinct messages (Walk)
+	kept [][]byte // their compressed octets, when kept for repeats
+	z    []byte   // the last compressed message, when not kept
+}
+
+// newCompressedWalk keeps each message of p's walk compressed for its
+// repeats when conn compresses every message on its own: a message's
+// compressed octets then depend on it alone, so each is compressed once.
+func newCompressedWalk(conn *Conn, p *cases.CompressionPlan) *compressedWalk {
+	w := &compressedWalk{conn: conn, walk: p.Walk()}
+	if conn.CompressesAlone() && len(w.walk) < p.Count {
+		w.kept = make([][]byte, 0, len(w.walk))
+	}
+	return w
+}
+
+// message is message i of the plan and its compressed octets, valid until
+// the next call; messages must be taken in order.
+func (w *compressedWalk) message(i int) (msg, z []byte, err error) {
+	msg = w.walk[i%len(w.walk)]
+	switch {
+	case w.kept == nil:
+		w.z, err = w.conn.Compress(w.z[:0], msg)
+		return msg, w.z, err
+	case i%len(w.walk) < len(w.kept):
+		z = w.kept[i%len(w.walk)]
+		w.conn.CountCompressed(len(msg), len(z))
+		return msg, z, nil
+	}
+	z, err = w.conn.Compress(nil, msg)
+	w.kept = append(w.kept, z)
+	return msg, z, err
 }
 
 // Why awaitEcho stopped waiting.

@@ -24,7 +24,7 @@ func listCommand() *cobra.Command {
 		Short: "List the catalogue: ids, titles, RFC clauses, labels",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			sel, err := cases.Select(include, exclude)
+			sel, err := cases.SelectBehind(include, exclude) // section 19 too: run --upstream plays it
 			if forClients {
 				// What `wsconform clients` plays, then the API checks only
 				// --browser runs.

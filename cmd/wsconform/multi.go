@@ -77,7 +77,7 @@ func runConfigFile(f runFlags, g reporter.Gate, baselines []*cases.Run) error {
 			return usageError{err}
 		}
 		plan = append(plan, suite.Target{
-			Info: cases.TargetInfo{URL: t.URL, Agent: t.Agent, Options: conn.options(), TLS: tlsInfo}, Env: env, Parallel: parallel, Cases: selected,
+			Info: cases.TargetInfo{URL: t.URL, Agent: t.Agent, Options: reproduceOptions(conn, scale), TLS: tlsInfo}, Env: env, Parallel: parallel, Cases: selected,
 			Selection: cases.Selection{Cases: include, Exclude: exclude, LabelFilter: f.labelFilter, Strict: *cfg.Strict,
 				Parallel: parallel, Scale: scale},
 		})

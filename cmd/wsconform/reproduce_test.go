@@ -68,3 +68,53 @@ func TestReproduceCarriesEveryOption(t *testing.T) {
 		})
 	}
 }
+
+// A target from a --config file (Autobahn's fuzzingclient form) gets the
+// reproduce command the same target gets on the command line: the flags
+// of the run and the file's own settings (origin, protocols, TLS,
+// timeout scale) become the options that send the same requests again.
+func TestConfigTargetsReproduceAsOnTheCommandLine(t *testing.T) {
+	faulty := server.Config{Faults: server.Faults{AcceptRSV: true}} // 3.1 FAILS
+	url := startServer(t, faulty)
+	tlsURL, caFile := startTLSServerWith(t, faulty)
+	proxy := startConnectProxy(t, &testProxy{})
+	tests := []struct {
+		name    string
+		target  string
+		server  string   // the config's settings for the server, JSON fields after url
+		file    string   // the config's settings for the run, JSON fields
+		flags   []string // given to both runs
+		cmdLine []string // given to the command-line run only: the file's settings as flags
+	}{
+		{"flags", url, "", "", []string{"--header", "Authorization: Bearer s3cret", "--header", "X-A: b", "--proxy", "http://" + proxy, "--timeout-scale", "2"}, nil},
+		{"file settings", url, `, "origin": "http://o.test", "protocols": ["chat", "superchat"]`, `, "timeoutScale": 1.5`, nil,
+			[]string{"--origin", "http://o.test", "--protocol", "chat,superchat", "--timeout-scale", "1.5"}},
+		{"file TLS", tlsURL, `, "insecure": true, "hostname": "localhost"`, "", []string{"--ca", caFile}, []string{"--insecure", "--sni", "localhost"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cliOut, cfgOut := t.TempDir(), t.TempDir()
+			r := wsconform(t, append(append([]string{"run", tc.target, "--cases", "3.1", "--out", cliOut}, tc.flags...), tc.cmdLine...)...)
+			if r.code != 1 {
+				t.Fatalf("command line: exit %d, want 1 (3.1 FAILS)\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			cfg := filepath.Join(t.TempDir(), "fuzzingclient.json")
+			body := `{"outdir": "` + cfgOut + `", "cases": ["3.1"]` + tc.file + `, "servers": [{"agent": "a", "url": "` + tc.target + `"` + tc.server + `}]}`
+			if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			rc := wsconform(t, append([]string{"run", "--config", cfg}, tc.flags...)...)
+			if rc.code != 1 {
+				t.Fatalf("config: exit %d, want 1 (3.1 FAILS)\n%s%s", rc.code, rc.stdout, rc.stderr)
+			}
+			want := readRun(t, cliOut).Results[0].Reproduce
+			got := readRun(t, cfgOut).Results[0].Reproduce
+			if got != want || !strings.Contains(rc.stdout, "reproduce: "+want) {
+				t.Errorf("config target's reproduce command\n%s\nwant the command line's\n%s\nterminal:\n%s", got, want, rc.stdout)
+			}
+			if strings.Contains(got, "s3cret") {
+				t.Errorf("the reproduce command shows a credential: %s", got)
+			}
+		})
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -36,6 +35,9 @@ type runFlags struct {
 	gateFlags
 	config   string // multi-target run (Autobahn's fuzzingclient.json or native)
 	progress string // auto, bar, lines or none
+	// upstream: the target is an intermediary whose upstream is this
+	// address, where the run serves the origin (section 19 runs too).
+	upstream string
 	// progressEvery is the longest silence of plain progress lines
 	// (hidden: tests shorten it).
 	progressEvery time.Duration
@@ -72,6 +74,7 @@ func runCommand() *cobra.Command {
 	fl.BoolVar(&f.verbose, "verbose", false, "show Ginkgo's own spec-by-spec output")
 	fl.StringSliceVar(&f.failOn, "fail-on", nil, "verdicts that fail the run, e.g. FAILED,NOT-RUN,NON-STRICT,close:WRONG-CODE (default: FAILED, NOT RUN, close FAILED/WRONG CODE; --strict adds NON-STRICT, UNCLEAN, FAILED BY CLIENT)")
 	fl.StringSliceVar(&f.baseline, "baseline", nil, "results file(s) of an earlier run: exit 1 only on cases that got worse, print improved and regressed ids")
+	fl.StringVar(&f.upstream, "upstream", "", "the target is a reverse proxy forwarding to ADDR (host:port): serve the reference server there as its origin and add section 19, which compares what reached the origin with what was sent")
 	fl.StringVar(&f.config, "config", "", "run several targets concurrently from a config file (Autobahn's fuzzingclient.json or wsconform's own)")
 	fl.StringVar(&f.progress, "progress", "auto", "progress display: auto (a live bar on a terminal, lines otherwise), bar, lines or none")
 	fl.DurationVar(&f.progressEvery, "progress-every", lineEvery, "plain progress: the longest silence between two lines")
@@ -107,15 +110,28 @@ func runSuite(f runFlags, rawURL string) error {
 	if f.progressEvery <= 0 {
 		return badInput("--progress-every must be positive")
 	}
+	if f.upstream != "" && f.config != "" {
+		return badInput("--upstream works with one target URL, not with --config")
+	}
+	if f.upstream != "" && rawURL == "" {
+		return badInput("--upstream needs the intermediary's URL: wsconform run ws://proxy:port/ --upstream %s", f.upstream)
+	}
 	if f.config != "" {
 		if rawURL != "" {
 			return badInput("give either a target URL or --config, not both")
 		}
 		return runConfigFile(f, g, baselines)
 	}
-	selected, err := cases.Select(f.include, f.exclude)
+	selectCases := cases.Select
+	if f.upstream != "" {
+		selectCases = cases.SelectBehind
+	}
+	selected, err := selectCases(f.include, f.exclude)
 	if err != nil {
 		return usageError{err}
+	}
+	if len(selected) == 0 && f.upstream == "" && behindOnly(f.include, f.exclude) {
+		return badInput("section 19 runs only through an intermediary: wsconform run ws://proxy:port/ --upstream ADDR --cases %s", strings.Join(f.include, ","))
 	}
 	if len(selected) == 0 {
 		return badInput("no case matches --cases %s --exclude %s", strings.Join(f.include, ","), strings.Join(f.exclude, ","))
@@ -149,13 +165,24 @@ func runSuite(f runFlags, rawURL string) error {
 	if target.Agent == "" {
 		target.Agent = agentOf(t, target.URL)
 	}
-	target.Options = f.conn.options()
-	if f.scale != 1 {
-		target.Options = append(target.Options, "--timeout-scale", strconv.FormatFloat(f.scale, 'g', -1, 64))
-	}
+	target.Options = reproduceOptions(f.conn, f.scale)
 	env := probe.Env{Target: t, Timeouts: probe.DefaultTimeouts(), Scale: f.scale}
+	if f.upstream != "" {
+		origin, stop, err := serveOrigin(f.upstream)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		env.Origin = origin
+		target.Options = append(target.Options, "--upstream", f.upstream)
+	}
 	if target.TLS, err = preflight(env, target.URL); err != nil {
 		return usageError{err}
+	}
+	if env.Origin != nil {
+		if err := preflightOrigin(env, target.URL, f.upstream); err != nil {
+			return err
+		}
 	}
 
 	if !target.Embedded {

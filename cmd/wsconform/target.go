@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	neturl "net/url"
 	"os"
+	"strconv"
 	"strings"
 
 	"golang.org/x/net/http/httpproxy"
@@ -84,6 +85,17 @@ func (c connection) options() []string {
 			}
 		}
 		out = append(out, "--proxy", p)
+	}
+	return out
+}
+
+// reproduceOptions are the options every reproduce command of a target
+// carries (cases.TargetInfo.Options): its connection settings and the
+// timeout scale, whether they came from the command line or a config file.
+func reproduceOptions(c connection, scale float64) []string {
+	out := c.options()
+	if scale != 1 {
+		out = append(out, "--timeout-scale", strconv.FormatFloat(scale, 'g', -1, 64))
 	}
 	return out
 }

@@ -63,9 +63,12 @@ func Seeds(cs []*cases.Case, base *handshake.Request) []Session {
 	return out
 }
 
-// forServers reports whether c sends traffic to a server (section 16's
-// client rules and browser API checks do not).
-func forServers(c *cases.Case) bool { return c.ClientRule == nil && c.API == nil }
+// forServers reports whether c sends traffic to a server on its own
+// (section 16's client rules and browser API checks do not, and section
+// 19 runs only through an intermediary in front of an origin of ours).
+func forServers(c *cases.Case) bool {
+	return c.ClientRule == nil && c.API == nil && c.Intermediary == nil
+}
 
 func offerHeader(offers []deflate.Params) string {
 	exts := make([]handshake.Extension, len(offers))

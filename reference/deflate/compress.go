@@ -79,6 +79,11 @@ func (c *Compressor) Compress(dst, msg []byte) ([]byte, error) {
 	return dst, nil
 }
 
+// NoContextTakeover reports whether every message is compressed on its
+// own, from an empty window: its compressed octets then depend on the
+// message alone and may be sent again for the same message.
+func (c *Compressor) NoContextTakeover() bool { return c.noContextTakeover }
+
 // keepBufferLimit is the largest output buffer a Compressor keeps between
 // messages.
 const keepBufferLimit = 1 << 20

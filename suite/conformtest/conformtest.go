@@ -222,7 +222,7 @@ func (c *certification) failureText(r cases.Result) string {
 	var b strings.Builder
 	b.WriteString(engine.FailureText(r, "", c.s.strict))
 	b.WriteString("\n")
-	writeWireLog(&b, r.WireLog, wireLogLines)
+	writeWireLog(&b, observed.RedactWireLog(r.WireLog), wireLogLines)
 	fmt.Fprintf(&b, "  reproduce: go test -run '%s' -v\n", runPattern(c.name, r.ID))
 	fmt.Fprintf(&b, "         or %s", c.reproduce(r.ID))
 	return b.String()
