@@ -80,6 +80,9 @@ type IntermediaryPlan struct {
 	OriginSelects string
 	// IdleCap is how long IdleHold waits at most.
 	IdleCap time.Duration
+	// Deflate offers permessage-deflate first (RelayUp, RelayDown): the
+	// messages go compressed, cut after compression, once both ends agree.
+	Deflate bool
 	// Wait is how long the receiving end waits for the messages (plus
 	// Wait per 16 MiB).
 	Wait time.Duration
@@ -115,6 +118,7 @@ type IntermediaryView struct {
 	Offer         []string         `json:"offer,omitempty"`
 	OriginSelects string           `json:"originSelects,omitempty"`
 	IdleCap       string           `json:"idleCap,omitempty"`
+	Deflate       bool             `json:"deflate,omitempty"`
 }
 
 // RelayView is a relayed message as the catalogue shows it.
@@ -126,7 +130,7 @@ type RelayView struct {
 // View renders the plan for the catalogue.
 func (p *IntermediaryPlan) View() *IntermediaryView {
 	v := &IntermediaryView{Kind: p.Kind, PingAfter: p.PingAfter, CloseCode: int(p.CloseCode), CloseReason: p.CloseReason,
-		Offer: p.Offer, OriginSelects: p.OriginSelects}
+		Offer: p.Offer, OriginSelects: p.OriginSelects, Deflate: p.Deflate}
 	for _, m := range p.Messages {
 		v.Messages = append(v.Messages, RelayView{Binary: m.Binary, Frames: m.FrameSizes()})
 	}
@@ -162,6 +166,9 @@ type IntermediaryRun struct {
 	OriginDeflate  bool // the origin agreed permessage-deflate
 	ClientDeflate  bool // the answer that reached us agreed it
 	HandshakeError string
+	// Sent are the data frames the sending end of a relay case sent (the
+	// plan's cut, or the cut of the compressed messages).
+	Sent []observed.FrameShape
 	// IdleHold: how long the idle connection lived, and whether the cap
 	// ended it.
 	Lived  time.Duration
@@ -174,6 +181,7 @@ var (
 	RuleRelayLost           = RuleRef{"intermediary-message-lost", "RFC 6455 §5.4"}
 	RuleRelayReordered      = RuleRef{"intermediary-message-reordered", "RFC 6455 §5.4"}
 	RuleRefragmented        = RuleRef{"intermediary-refragmented", "RFC 6455 §5.4"}
+	RuleRefragmentedExt     = RuleRef{"intermediary-refragmented-under-extension", "RFC 6455 §5.4"}
 	RuleControlLost         = RuleRef{"intermediary-ping-unanswered", "RFC 6455 §5.5.2"}
 	RuleControlAbsorbed     = RuleRef{"intermediary-ping-answered-itself", "RFC 6455 §5.5.2"}
 	RuleReceiverFailed      = RuleRef{"intermediary-broke-a-frame-rule", "RFC 6455 §5.2"}
@@ -256,6 +264,12 @@ func JudgeRelay(p *IntermediaryPlan, run IntermediaryRun) (Verdict, RuleRef, str
 	if p.Kind == RelayDown {
 		from, to, recv = "The origin server", "us", run.Client
 	}
+	if p.Deflate && !(run.ClientDeflate && run.OriginDeflate) {
+		if run.ClientDeflate != run.OriginDeflate || run.HandshakeError != "" {
+			return JudgeExtension(run)
+		}
+		return Informational, RuleExtensionStripped, fmt.Sprintf("We offered Sec-WebSocket-Extensions \"permessage-deflate\"; the origin saw %s, and we were answered %s: the extension is not in use through this intermediary, so no compressed message can cross it (coherent; the case does not apply; recorded only)", fieldText(run.OriginOffer), fieldText(run.ClientAnswer))
+	}
 	if recv.Close.PeerViolation != "" {
 		return Failed, RuleReceiverFailed, fmt.Sprintf("%s sent %s; %s received frames that break a rule (%s): the intermediary must pass frames that are valid as they are, and RFC 6455 §5.2 makes the receiver fail the connection", from, sentText(p), to, recv.Close.PeerViolation)
 	}
@@ -293,6 +307,17 @@ func JudgeRelay(p *IntermediaryPlan, run IntermediaryRun) (Verdict, RuleRef, str
 		}
 	}
 	sent, arrived := plannedShapes(p), dataShapes(recv.Shapes)
+	if len(run.Sent) > 0 {
+		sent = run.Sent
+	}
+	if p.Deflate && (!slices.Equal(sent, arrived) || recv.Omitted > 0) {
+		// §5.4: "An intermediary MUST NOT change the fragmentation of any
+		// message in the context of a connection where extensions have
+		// been negotiated and the intermediary is not aware of the
+		// semantics of the negotiated extensions." Whether it is aware
+		// is not ours to see: NON-STRICT, not FAILED.
+		return NonStrict, RuleRefragmentedExt, fmt.Sprintf("%s sent %s, compressed with the permessage-deflate both ends agreed to, as frames [%s]; every message reached %s intact, as frames [%s]: re-fragmented under a negotiated extension, which RFC 6455 §5.4 forbids an intermediary that does not understand the extension", from, sentText(p), observed.ShapesString(sent), to, observed.ShapesString(arrived))
+	}
 	if !slices.Equal(sent, arrived) || recv.Omitted > 0 {
 		return Informational, RuleRefragmented, fmt.Sprintf("%s sent %s as frames [%s]; every message reached %s intact, as frames [%s]: re-fragmented, which %s (recorded only)", from, sentText(p), observed.ShapesString(sent), to, observed.ShapesString(arrived), fragmentsMay)
 	}
@@ -501,7 +526,7 @@ func fieldText(v string) string {
 // origin agreed to must not be used, and one the intermediary agreed to
 // by itself cannot be.
 func JudgeExtension(run IntermediaryRun) (Verdict, RuleRef, string) {
-	offer := "We offered Sec-WebSocket-Extensions \"permessage-deflate\" and sent a text message to echo"
+	offer := "We offered Sec-WebSocket-Extensions \"permessage-deflate\" and sent a text message"
 	at := fmt.Sprintf("the origin saw %s and answered %s; we were answered %s", fieldText(run.OriginOffer), fieldText(run.OriginAnswer), fieldText(run.ClientAnswer))
 	if run.HandshakeError != "" {
 		return Failed, RuleExtensionMismatch, fmt.Sprintf("%s; %s, which we could not accept: %s. RFC 6455 §9.1: a server may only answer with extensions the client offered, and the client fails the connection otherwise", offer, at, run.HandshakeError)

@@ -75,6 +75,19 @@ func TestJudgeIntermediary(t *testing.T) {
 		{"receiver failed on a frame", "19.1.4", func(c *Case) IntermediaryRun {
 			return IntermediaryRun{Client: Side{Close: observed.CloseState{PeerViolation: "RSV1 set without an extension"}}}
 		}, Failed, RuleReceiverFailed, "RSV1 set"},
+		{"compressed frames re-cut", "19.4.3", func(c *Case) IntermediaryRun {
+			s := delivered(c)
+			sent := []observed.FrameShape{{Opcode: frame.OpText, Rsv: 4, Length: 10}, {Opcode: frame.OpContinuation, Length: 10}, {Opcode: frame.OpContinuation, Fin: true, Length: 12}}
+			s.Shapes = []observed.FrameShape{{Opcode: frame.OpText, Rsv: 4, Fin: true, Length: 32}}
+			return IntermediaryRun{Origin: s, Sent: sent, ClientDeflate: true, OriginDeflate: true}
+		}, NonStrict, RuleRefragmentedExt, "re-fragmented under a negotiated extension"},
+		{"compressed frames passed", "19.4.4", func(c *Case) IntermediaryRun {
+			s := delivered(c)
+			sent := []observed.FrameShape{{Opcode: frame.OpText, Rsv: 4, Length: 10}, {Opcode: frame.OpContinuation, Length: 10}, {Opcode: frame.OpContinuation, Fin: true, Length: 12}}
+			s.Shapes = sent
+			return IntermediaryRun{Client: s, Sent: sent, ClientDeflate: true, OriginDeflate: true}
+		}, OK, RuleRef{}, "in the same frames"},
+		{"compressed relay without the extension", "19.4.3", func(c *Case) IntermediaryRun { return IntermediaryRun{} }, Informational, RuleExtensionStripped, "the case does not apply"},
 		{"ping passed and answered", "19.2.1", func(c *Case) IntermediaryRun {
 			return IntermediaryRun{Origin: delivered(c), Client: pongSide()}
 		}, OK, RuleRef{}, "answered end to end"},

@@ -2,6 +2,7 @@ package cases
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/wsconform/wsconform/reference/frame"
@@ -149,6 +150,23 @@ func handshakeFieldCases() []*Case {
 			Clauses:      []string{"RFC 6455 §9.1", "RFC 6455 §5.2", "RFC 7692 §5"},
 			Intermediary: &IntermediaryPlan{Kind: ExtensionPass, Messages: []RelayMessage{{Size: 200}}, Wait: relayWait},
 		},
+		compressedRelay("19.4.3", RelayUp), compressedRelay("19.4.4", RelayDown),
+	}
+}
+
+// compressedRelay is a compressed message cut into three frames once both
+// ends agreed to permessage-deflate: the frames may not be re-cut by an
+// intermediary that does not know the extension (§5.4).
+func compressedRelay(id string, kind IntermediaryKind) *Case {
+	from, to := "client", "origin server"
+	if kind == RelayDown {
+		from, to = "origin server", "client"
+	}
+	return &Case{
+		ID: id, Title: fmt.Sprintf("Compressed message in three frames, %s to %s", strings.TrimSuffix(from, " server"), strings.TrimSuffix(to, " server")),
+		Description:  fmt.Sprintf("The client offers permessage-deflate (RFC 7692) and the origin server accepts it; then the %s compresses a 3000-octet text message and sends the compressed octets in three frames (RSV1 on the first). The message must reach the %s intact (FAILED otherwise). RFC 6455 §5.4: an intermediary MUST NOT change the fragmentation of a message on a connection with a negotiated extension it does not understand, so other frames at the %s are NON-STRICT (an intermediary that understands permessage-deflate may). The extension stripped coherently is INFORMATIONAL (the case does not apply), stripped at one end only FAILED as in 19.4.2.", from, to, to),
+		Clauses:      []string{"RFC 6455 §5.4", "RFC 7692 §6"},
+		Intermediary: &IntermediaryPlan{Kind: kind, Deflate: true, Messages: []RelayMessage{{Size: 3000, Frames: []int{1000, 1000, 1000}}}, Wait: relayWait},
 	}
 }
 

@@ -237,7 +237,7 @@ func TestIntermediaryCasesJudgeTheProxy(t *testing.T) {
 		want  map[string]want
 	}{
 		{"faithful", fakeProxy{}, 1, map[string]want{
-			"19.1.3": ok, "19.1.5": ok, "19.2.1": ok, "19.2.2": ok, "19.3.2": ok, "19.3.3": ok, "19.3.8": ok, "19.4.1": ok, "19.4.2": ok, "19.5.3": ok,
+			"19.1.3": ok, "19.1.5": ok, "19.2.1": ok, "19.2.2": ok, "19.3.2": ok, "19.3.3": ok, "19.3.8": ok, "19.4.1": ok, "19.4.2": ok, "19.4.3": ok, "19.4.4": ok, "19.5.3": ok,
 		}},
 		{"idle timeout of 500ms", fakeProxy{idle: 500 * time.Millisecond}, 1, map[string]want{
 			"19.6.1": {cases.Informational, "intermediary-idle-timeout"},
@@ -245,6 +245,7 @@ func TestIntermediaryCasesJudgeTheProxy(t *testing.T) {
 		{"re-fragmenting both ways", fakeProxy{up: splitData, down: splitData}, 1, map[string]want{
 			"19.1.2": {cases.Informational, "intermediary-refragmented"}, "19.1.4": {cases.Informational, "intermediary-refragmented"},
 			"19.2.1": {cases.Informational, "intermediary-refragmented"},
+			"19.4.3": {cases.NonStrict, "intermediary-refragmented-under-extension"}, "19.4.4": {cases.NonStrict, "intermediary-refragmented-under-extension"},
 		}},
 		{"reordering messages", fakeProxy{up: swapMessages(), down: swapMessages()}, 1, map[string]want{
 			"19.1.3": {cases.Failed, "intermediary-message-reordered"},
@@ -262,10 +263,10 @@ func TestIntermediaryCasesJudgeTheProxy(t *testing.T) {
 			"19.4.1": {cases.Failed, "intermediary-subprotocol-incoherent"},
 		}},
 		{"stripping the extension answer", fakeProxy{editResponse: dropField("Sec-WebSocket-Extensions")}, 1, map[string]want{
-			"19.4.2": {cases.Failed, "intermediary-extension-incoherent"},
+			"19.4.2": {cases.Failed, "intermediary-extension-incoherent"}, "19.4.4": {cases.Failed, "intermediary-extension-incoherent"},
 		}},
 		{"stripping the extension offer", fakeProxy{editRequest: dropField("Sec-WebSocket-Extensions")}, 1, map[string]want{
-			"19.4.2": {cases.Informational, "intermediary-extension-stripped"},
+			"19.4.2": {cases.Informational, "intermediary-extension-stripped"}, "19.4.3": {cases.Informational, "intermediary-extension-stripped"},
 		}},
 	}
 	for _, tt := range tests {

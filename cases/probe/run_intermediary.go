@@ -41,7 +41,8 @@ func intermediaryRun(ctx context.Context, p *cases.IntermediaryPlan, env Env, lo
 	if p.OriginSelects != "" {
 		protocols = []string{p.OriginSelects}
 	}
-	visit := env.Origin.Expect(ctx, key, protocols, p.Kind == cases.ExtensionPass, olog)
+	deflating := p.Kind == cases.ExtensionPass || p.Deflate
+	visit := env.Origin.Expect(ctx, key, protocols, deflating, olog)
 	defer env.Origin.Forget(key)
 	edit := func(req *handshake.Request) {
 		req.Set("Sec-WebSocket-Key", key)
@@ -51,7 +52,7 @@ func intermediaryRun(ctx context.Context, p *cases.IntermediaryPlan, env Env, lo
 	}
 	var conn *Conn
 	var err error
-	if p.Kind == cases.ExtensionPass {
+	if deflating {
 		conn, r.Handshake, _, err = OpenDeflateEdit(ctx, env.Target, env.timeouts(), log, []deflate.Params{{}}, edit)
 	} else {
 		conn, r.Handshake, err = Open(ctx, env.Target, env.timeouts(), log, edit)
@@ -115,7 +116,12 @@ func intermediaryRun(ctx context.Context, p *cases.IntermediaryPlan, env Env, lo
 		if p.Kind == cases.RelayDown {
 			from, to = oconn, conn
 		}
-		go sendRelay(from, p)
+		msgs, err := relayFrames(from, p)
+		if err != nil {
+			from.Log.Note("compressing: " + err.Error())
+		}
+		run.Sent = shapesOf(msgs)
+		go sendRelay(from, msgs, p.PingAfter)
 		awaitConns(ctx, patience, both, func() bool {
 			return to.MessageCount() >= len(p.Messages) && (p.PingAfter == 0 || sawPong(from))
 		})
@@ -147,7 +153,7 @@ func intermediaryRun(ctx context.Context, p *cases.IntermediaryPlan, env Env, lo
 
 // offeredField is the request field a handshake case compares.
 func offeredField(p *cases.IntermediaryPlan) string {
-	if p.Kind == cases.ExtensionPass {
+	if p.Kind == cases.ExtensionPass || p.Deflate {
 		return "Sec-WebSocket-Extensions"
 	}
 	return "Sec-WebSocket-Protocol"
@@ -157,7 +163,7 @@ func answerOf(p *cases.IntermediaryPlan, v *OriginVisit) string {
 	if v.Conn == nil {
 		return ""
 	}
-	if p.Kind == cases.ExtensionPass {
+	if p.Kind == cases.ExtensionPass || p.Deflate {
 		if d := v.Conn.Deflate(); d != nil {
 			return d.String()
 		}
@@ -173,9 +179,12 @@ func answerField(resp *handshake.Response, p *cases.IntermediaryPlan) string {
 	return strings.Join(resp.Values(offeredField(p)), ", ")
 }
 
-// sendRelay sends the plan's messages, cut as it says, with the ping
-// after the first message's PingAfter-th frame.
-func sendRelay(c *Conn, p *cases.IntermediaryPlan) {
+// relayFrames cuts the plan's messages into the frames the sending end
+// sends: as the plan cuts them or, on a connection that agreed to
+// permessage-deflate, each message compressed (in order: the context is
+// taken over) and its compressed octets cut into as many frames.
+func relayFrames(c *Conn, p *cases.IntermediaryPlan) ([][]frame.Frame, error) {
+	out := make([][]frame.Frame, len(p.Messages))
 	for i, m := range p.Messages {
 		payload := cases.RelayPayload(i, m)
 		op := frame.OpText
@@ -183,24 +192,67 @@ func sendRelay(c *Conn, p *cases.IntermediaryPlan) {
 			op = frame.OpBinary
 		}
 		sizes := m.FrameSizes()
+		var rsv uint8
+		if c.Deflate() != nil {
+			z, err := c.Compress(nil, payload)
+			if err != nil {
+				return out[:i], err
+			}
+			payload, rsv, sizes = z, frame.RSV1, cutInto(len(z), len(sizes))
+		}
 		off := 0
 		for j, n := range sizes {
 			f := frame.New(op, payload[off:off+n])
 			f.Fin = j == len(sizes)-1
 			if j > 0 {
 				f.Opcode = frame.OpContinuation
+			} else {
+				f.Rsv = rsv // RFC 7692 §6: RSV1 on the first frame only
 			}
 			off += n
+			out[i] = append(out[i], f)
+		}
+	}
+	return out, nil
+}
+
+// cutInto cuts n octets into k frames (fewer if n < k), the last taking
+// the remainder.
+func cutInto(n, k int) []int {
+	k = max(1, min(k, n))
+	sizes := make([]int, k)
+	for i := range sizes {
+		sizes[i] = n / k
+	}
+	sizes[k-1] += n % k
+	return sizes
+}
+
+// sendRelay sends the frames, with a ping after the first message's
+// pingAfter-th frame.
+func sendRelay(c *Conn, msgs [][]frame.Frame, pingAfter int) {
+	for i, frames := range msgs {
+		for j, f := range frames {
 			if c.SendFrame(f, Piece{}) != nil {
 				return
 			}
-			if i == 0 && j+1 == p.PingAfter {
+			if i == 0 && j+1 == pingAfter {
 				if c.SendFrame(frame.New(frame.OpPing, cases.PingPayload), Piece{}) != nil {
 					return
 				}
 			}
 		}
 	}
+}
+
+func shapesOf(msgs [][]frame.Frame) []observed.FrameShape {
+	var out []observed.FrameShape
+	for _, frames := range msgs {
+		for _, f := range frames {
+			out = append(out, observed.FrameShape{Opcode: f.Opcode, Fin: f.Fin, Rsv: f.Rsv, Length: uint64(len(f.Payload))})
+		}
+	}
+	return out
 }
 
 // sendText sends one text message, compressed when the connection

@@ -19,10 +19,12 @@ import (
 
 var intermediaries = flag.Bool("intermediaries", false, "run TestIntermediariesFullCatalogue: the whole catalogue through nginx and through haproxy (make intermediaries)")
 
-// reverseProxy is a reverse proxy from Debian (.ci/deps installs both)
-// configured on loopback in front of the origin at upstream.
+// reverseProxy is a proxy from Debian (.ci/deps installs them) configured
+// on loopback in front of the origin at upstream: a reverse proxy, or a
+// forward one (CONNECT) that the run reaches the origin through.
 type reverseProxy struct {
-	name string
+	name    string
+	forward bool
 	// config is the proxy's configuration (listen on port, forward to
 	// upstream, end an idle tunnel after idle; dir is for its files), the
 	// file to write it to and the arguments that run it in the foreground.
@@ -30,7 +32,7 @@ type reverseProxy struct {
 }
 
 var reverseProxies = []reverseProxy{
-	{"nginx", func(dir string, port int, upstream string, idle time.Duration) (string, string, []string) {
+	{"nginx", false, func(dir string, port int, upstream string, idle time.Duration) (string, string, []string) {
 		for _, d := range []string{"body", "proxy", "fastcgi", "uwsgi", "scgi"} {
 			os.MkdirAll(filepath.Join(dir, d), 0o755)
 		}
@@ -63,7 +65,7 @@ http {
 		file := filepath.Join(dir, "nginx.conf")
 		return conf, file, []string{"-c", file, "-p", dir}
 	}},
-	{"haproxy", func(dir string, port int, upstream string, idle time.Duration) (string, string, []string) {
+	{"haproxy", false, func(dir string, port int, upstream string, idle time.Duration) (string, string, []string) {
 		conf := fmt.Sprintf(`global
   maxconn 2000
 defaults
@@ -81,33 +83,44 @@ backend origin
 		file := filepath.Join(dir, "haproxy.cfg")
 		return conf, file, []string{"-db", "-f", file}
 	}},
+	// A forward proxy: the run targets the origin through a CONNECT tunnel.
+	{"tinyproxy", true, func(dir string, port int, upstream string, idle time.Duration) (string, string, []string) {
+		conf := fmt.Sprintf("Port %d\nListen 127.0.0.1\nTimeout %d\nMaxClients 200\nAllow 127.0.0.1\nLogLevel Error\n", port, int(idle.Seconds()))
+		file := filepath.Join(dir, "tinyproxy.conf")
+		return conf, file, []string{"-d", "-c", file}
+	}},
 }
 
 // start writes the proxy's configuration and runs it in the foreground
-// until the test ends; it returns the proxy's URL and its upstream.
-func (p reverseProxy) start(t *testing.T, idle time.Duration) (url, upstream string) {
+// until the test ends; it returns the run's arguments: the target URL,
+// --upstream, and --proxy for a forward proxy.
+func (p reverseProxy) start(t *testing.T, idle time.Duration) []string {
 	t.Helper()
-	if _, err := exec.LookPath(p.name); err != nil {
-		if _, err := os.Stat("/usr/sbin/" + p.name); err != nil {
+	bin := p.name
+	if _, err := exec.LookPath(bin); err != nil {
+		bin = "/usr/sbin/" + p.name // not on every user's PATH
+		if _, err := os.Stat(bin); err != nil {
 			t.Skipf("%s is not installed (make deps installs it)", p.name)
 		}
-		t.Setenv("PATH", os.Getenv("PATH")+":/usr/sbin")
 	}
 	dir := t.TempDir()
 	port := freePort(t)
-	upstream = net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(t)))
+	upstream := net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(t)))
 	text, file, args := p.config(dir, port, upstream, idle)
 	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	startDaemon(t, port, p.name, args...)
-	return fmt.Sprintf("ws://127.0.0.1:%d/", port), upstream
+	startDaemon(t, port, bin, args...)
+	if p.forward {
+		return []string{"ws://" + upstream + "/", "--upstream", upstream, "--proxy", fmt.Sprintf("http://127.0.0.1:%d", port)}
+	}
+	return []string{fmt.Sprintf("ws://127.0.0.1:%d/", port), "--upstream", upstream}
 }
 
 // TestRunBehindDebianProxies: section 19 (but its two 16 MiB messages,
 // left to make intermediaries) and a focused selection of the catalogue
 // through nginx and through haproxy in front of the origin (`run
-// --upstream`). Each proxy passes the origin's verdicts through
+// --upstream`), and through tinyproxy as a forward (CONNECT) proxy. Each proxy passes the origin's verdicts through
 // (exit 0), and its idle timeout, configured here, is what 19.6.1 reports.
 func TestRunBehindDebianProxies(t *testing.T) {
 	// Short enough to measure, long enough that no pause of a loaded
@@ -116,9 +129,9 @@ func TestRunBehindDebianProxies(t *testing.T) {
 	for _, p := range reverseProxies {
 		t.Run(p.name, func(t *testing.T) {
 			t.Parallel()
-			url, upstream := p.start(t, idle)
+			target := p.start(t, idle)
 			out := t.TempDir()
-			r := wsconform(t, "run", url, "--upstream", upstream, "--cases", "19,1.2.*,2.*,5.*,7.1.*,7.7.*,12.1.1", "--exclude", "19.5.1,19.5.2", "--out", out, "--progress", "none")
+			r := wsconform(t, append(append([]string{"run"}, target...), "--cases", "19,1.2.*,2.*,5.*,7.1.*,7.7.*,12.1.1", "--exclude", "19.5.1,19.5.2", "--out", out, "--progress", "none")...)
 			if r.code != 0 {
 				t.Fatalf("exit %d, want 0\n%s\n%s", r.code, r.stdout, r.stderr)
 			}
@@ -187,18 +200,26 @@ func TestUpstreamBadInput(t *testing.T) {
 
 // TestIntermediariesFullCatalogue (make intermediaries): the whole
 // catalogue, section 19 included, through nginx and through haproxy with
-// production-like timeouts (an hour idle, so 19.6.1 reaches its cap);
-// logs each proxy's verdict counts and every result that is not OK.
+// production-like timeouts (an hour idle, so 19.6.1 reaches its cap), and
+// through tinyproxy as a forward proxy; logs each proxy's verdict counts
+// and every result that is not OK. Verdicts against the proxy (exit 1)
+// are findings to read, not a failure of the target.
 func TestIntermediariesFullCatalogue(t *testing.T) {
 	if !*intermediaries {
 		t.Skip("minutes per proxy: make intermediaries")
 	}
+	// The command as users run it: the -race build TestMain made is
+	// several times slower on a whole catalogue.
+	plain := filepath.Join(t.TempDir(), "wsconform")
+	if out, err := exec.Command("go", "build", "-o", plain, ".").CombinedOutput(); err != nil {
+		t.Fatalf("building the CLI: %v\n%s", err, out)
+	}
 	for _, p := range reverseProxies {
 		t.Run(p.name, func(t *testing.T) {
-			url, upstream := p.start(t, time.Hour)
+			target := p.start(t, time.Hour)
 			out := t.TempDir()
 			start := time.Now()
-			r := wsconformWithin(t, 30*time.Minute, "run", url, "--upstream", upstream, "--out", out, "--progress", "none")
+			r := wsconformWithin(t, plain, 30*time.Minute, append(append([]string{"run"}, target...), "--out", out, "--progress", "none")...)
 			run := readRun(t, out)
 			counts := map[string]int{}
 			var notOK []string
@@ -217,17 +238,19 @@ func TestIntermediariesFullCatalogue(t *testing.T) {
 			for _, s := range notOK {
 				t.Logf("  %s", s)
 			}
-			if r.code != 0 {
-				t.Errorf("%s: exit %d\n%s", p.name, r.code, r.stdout)
+			// Exit 1 is a finding about the proxy (the log lists it), not a
+			// failure of the run; anything else is.
+			if r.code != 0 && r.code != 1 || len(run.Results) < len(cases.All())-40 {
+				t.Errorf("%s: exit %d, %d results\n%s\n%s", p.name, r.code, len(run.Results), r.stdout, r.stderr)
 			}
 		})
 	}
 }
 
-// wsconformWithin is wsconform with a longer deadline.
-func wsconformWithin(t *testing.T, limit time.Duration, args ...string) cliResult {
+// wsconformWithin is wsconform with another binary and deadline.
+func wsconformWithin(t *testing.T, bin string, limit time.Duration, args ...string) cliResult {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
+	cmd := exec.Command(bin, args...)
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
