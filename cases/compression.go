@@ -344,6 +344,7 @@ type CompressionRun struct {
 	Agreed   *deflate.Params // nil: the target declined every offer
 	Echoed   int             // echoes that matched, in order
 	Failure  string          // what ended the exchange before every echo matched ("" if none)
+	Mismatch bool            // an echo came back that does not equal its message
 	Deadline time.Duration   // the deadline the echoes had (scaled)
 	Took     time.Duration   // first message to last echo
 	Stats    observed.DeflateStats
@@ -359,7 +360,7 @@ func JudgeCompression(r *Result, c *Case, run CompressionRun) {
 	judge(r, c, nil, st)
 	broke := ""
 	if st.FailedOn != "" {
-		broke = ", and the target broke " + st.FailedOn + " so we failed the connection"
+		broke = ", and " + st.Peer() + " broke " + st.FailedOn + " so we failed the connection"
 	}
 	r.ReasonIsClose = false // the echoes decide the main verdict
 	switch {
@@ -389,6 +390,7 @@ func JudgeCompression(r *Result, c *Case, run CompressionRun) {
 		}
 	}
 	judgeDataAfterClose(r, c, st)
+	nameCompressionRule(r, c, run)
 }
 
 // JudgeRefusedDeflateAnswer fills r for a connection the probe refused

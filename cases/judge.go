@@ -109,12 +109,13 @@ func JudgeScript(r *Result, c *Case, run ScriptRun) {
 		if st.IsServer {
 			at = firstInvalidOctet(c.Steps, true)
 		}
-		r.Reason += failFastNote(at, r.FailFastOffset)
+		r.Reason += failFastNote(at, r.FailFastOffset, st)
 	}
 	if c.Echoes != nil {
-		judgeEchoes(r, c, run.Events, lastEchoAt(run.Events, c.Echoes)-run.StepsStartedAt)
+		judgeEchoes(r, c, run.Events, lastEchoAt(run.Events, c.Echoes)-run.StepsStartedAt, st)
 		judgeDataAfterClose(r, c, st)
 	}
+	nameScriptRule(r, c, run.Events, st)
 }
 
 // JudgeNoConnection fills r for a case whose WebSocket connection never
@@ -179,9 +180,9 @@ func judge(r *Result, c *Case, events []observed.Event, st observed.CloseState) 
 	case st.ClosedByMe != want.ClosedByMe:
 		r.BehaviorClose = CloseFailed
 		if st.ClosedByMe {
-			r.CloseReason = sentence(weSent(c) + whatWeDid(c, st) + "; " + failRequirement(c))
+			r.CloseReason = sentence(weSent(c) + whatWeDid(c, st) + "; " + failRequirement(c, st))
 		} else {
-			r.CloseReason = sentence(fmt.Sprintf("%s%s; %s require%s the target to process it, keep the connection open until our close frame and answer that", weSent(c), targetEnded(st), clausesText(c.Clauses), plural(c.Clauses)))
+			r.CloseReason = sentence(fmt.Sprintf("%s%s; %s require%s %s to process it, keep the connection open until our close frame and answer that", weSent(c), targetEnded(st), clausesText(c.Clauses), plural(c.Clauses), st.Peer()))
 		}
 	case badCloseFrame:
 		// A close frame that breaks a rule is judged before the clean
@@ -197,7 +198,7 @@ func judge(r *Result, c *Case, events []observed.Event, st observed.CloseState) 
 			r.BehaviorClose, r.CloseReason = CloseWrongCode, wrongCodeText(c, st)
 		} else {
 			r.BehaviorClose = CloseFailed
-			r.CloseReason = sentence(weSent(c) + "the target's close frame breaks " + st.RemoteCloseViolation)
+			r.CloseReason = sentence(weSent(c) + st.Peer() + "'s close frame breaks " + st.RemoteCloseViolation)
 		}
 	case st.IsServer && st.CloseTimeout:
 		// A client that leaves our close unanswered breaks §5.5.1's MUST
@@ -208,7 +209,7 @@ func judge(r *Result, c *Case, events []observed.Event, st observed.CloseState) 
 		r.BehaviorClose, r.CloseReason = CloseUnclean, sentence(weSent(c)+uncleanText(st))
 	case nonStrictCode:
 		r.BehaviorClose = CloseOK
-		r.CloseReason = sentence(fmt.Sprintf("%sthe target accepted it and answered with close code %s; RFC 6455 §7.4.1 only reserves %s without forbidding it, so this passes, though Autobahn expects %s", weSent(c), st.RemoteCode, codeText(st.LocalCode), codesText(want.Codes)))
+		r.CloseReason = sentence(fmt.Sprintf("%s%s accepted it and answered with close code %s; RFC 6455 §7.4.1 only reserves %s without forbidding it, so this passes, though Autobahn expects %s", weSent(c), st.Peer(), st.RemoteCode, codeText(st.LocalCode), codesText(want.Codes)))
 		if r.Behavior == OK {
 			r.Behavior, r.Reason, r.ReasonIsClose = NonStrict, r.CloseReason, true
 		}
@@ -252,7 +253,7 @@ func judgeDataAfterClose(r *Result, c *Case, st observed.CloseState) {
 	}
 	r.Rule, r.RuleSection = frame.RuleDataAfterClose, "RFC 6455 §5.5.1"
 	r.Behavior, r.BehaviorClose = Failed, CloseFailed
-	r.Reason = sentence(weSent(c) + "the target broke " + st.DataAfterClose +
+	r.Reason = sentence(weSent(c) + st.Peer() + " broke " + st.DataAfterClose +
 		"; RFC 6455 §5.5.1 requires that an endpoint send no data frame after its close frame")
 	r.CloseReason, r.ReasonIsClose = r.Reason, true
 }
@@ -265,25 +266,25 @@ func closedAsRequired(c *Case, st observed.CloseState) string {
 	case st.ClosedByMe && st.ReceivedClose:
 		return "the target answered our close with " + codeText(st.RemoteCode) + " and closed TCP, as RFC 6455 §5.5.1 and §7.1.1 require"
 	case st.ReceivedClose:
-		return fmt.Sprintf("the target failed the connection with %s, as %s require%s", codeText(st.RemoteCode), clausesText(c.Clauses), plural(c.Clauses))
+		return fmt.Sprintf("%s failed the connection with %s, as %s require%s", st.Peer(), codeText(st.RemoteCode), clausesText(c.Clauses), plural(c.Clauses))
 	}
-	return "the target dropped TCP without a close frame, which failing the connection allows (RFC 6455 §7.1.7)"
+	return st.Peer() + " dropped TCP without a close frame, which failing the connection allows (RFC 6455 §7.1.7)"
 }
 
 // failFastNote says where the target gave up relative to the first invalid
 // octet (Autobahn only says "early" or "late").
-func failFastNote(invalidAt, closedAt int64) string {
+func failFastNote(invalidAt, closedAt int64, st observed.CloseState) string {
 	if closedAt < 0 {
-		return fmt.Sprintf("; the first invalid octet was octet %d of what we sent; the target sent no close frame before we stopped", invalidAt)
+		return fmt.Sprintf("; the first invalid octet was octet %d of what we sent; %s sent no close frame before we stopped", invalidAt, st.Peer())
 	}
-	return fmt.Sprintf("; the first invalid octet was octet %d of what we sent, the target's close frame arrived after %d octets (%d past it)",
-		invalidAt, closedAt, closedAt-invalidAt)
+	return fmt.Sprintf("; the first invalid octet was octet %d of what we sent, %s's close frame arrived after %d octets (%d past it)",
+		invalidAt, st.Peer(), closedAt, closedAt-invalidAt)
 }
 
 func describeEvents(events []observed.Event, st observed.CloseState) string {
 	s := cameBack(events, st)
 	if st.ReceivedClose {
-		s += "; the target's close frame had " + codeText(st.RemoteCode)
+		s += "; " + st.Peer() + "'s close frame had " + codeText(st.RemoteCode)
 	}
 	return s
 }
@@ -313,7 +314,7 @@ func lastEchoAt(events []observed.Event, want *EchoCheck) time.Duration {
 
 // judgeEchoes replaces the main verdict of a performance-style case: OK
 // when every echo came back with the right type and length in time.
-func judgeEchoes(r *Result, c *Case, events []observed.Event, took time.Duration) {
+func judgeEchoes(r *Result, c *Case, events []observed.Event, took time.Duration, st observed.CloseState) {
 	r.ReasonIsClose = false
 	want := c.Echoes
 	var got int
@@ -321,8 +322,8 @@ func judgeEchoes(r *Result, c *Case, events []observed.Event, took time.Duration
 	for _, e := range events {
 		if e.Kind == observed.Omitted && got < want.Count {
 			r.Behavior = Failed
-			r.Reason = fmt.Sprintf("%d echoes checked, then the target sent more events than the probe records (%s): the rest cannot be checked",
-				got, e.Omitted)
+			r.Reason = fmt.Sprintf("%d echoes checked, then %s sent more events than the probe records (%s): the rest cannot be checked",
+				got, st.Peer(), e.Omitted)
 			return
 		}
 		if e.Kind != observed.Message {

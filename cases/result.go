@@ -102,8 +102,11 @@ type Result struct {
 	ReasonIsClose bool `json:"reasonIsClose,omitempty"`
 	// Rule is the stable id of the rule the target broke (the rule its
 	// close frame broke when that decided the close verdict), as the
-	// receiver named it (reference/frame, reference/deflate); empty when
-	// it broke none.
+	// receiver named it (reference/frame, reference/deflate); for a target
+	// that let our script's broken rule pass, that rule; for a well-formed
+	// answer that is not the one required, one of failure_rule.go's
+	// (echo-mismatch, pong-missing, ...). Every FAILED verdict names one;
+	// empty when the target broke none.
 	Rule string `json:"rule,omitempty"`
 	// RuleSection is the RFC section that states Rule.
 	RuleSection string `json:"ruleSection,omitempty"`

@@ -106,9 +106,9 @@ func plainEvents(es []observed.Event) string {
 
 // cameBack is the second part for the events.
 func cameBack(events []observed.Event, st observed.CloseState) string {
-	s := "the target sent " + plainEvents(events)
+	s := st.Peer() + " sent " + plainEvents(events)
 	if len(events) == 0 {
-		s = "the target sent nothing back"
+		s = st.Peer() + " sent nothing back"
 	}
 	if st.PeerViolation != "" && st.RemoteCloseViolation == "" {
 		s += ", and broke " + st.PeerViolation
@@ -185,22 +185,22 @@ func codeText(code *frame.CloseCode) string {
 
 // failRequirement is what a case that wants the target to fail the
 // connection requires.
-func failRequirement(c *Case) string {
-	return fmt.Sprintf("%s require%s the target to fail the connection itself (close code %s, no code, or a TCP drop)",
-		clausesText(c.Clauses), plural(c.Clauses), codesText(c.Close.Codes))
+func failRequirement(c *Case, st observed.CloseState) string {
+	return fmt.Sprintf("%s require%s %s to fail the connection itself (close code %s, no code, or a TCP drop)",
+		clausesText(c.Clauses), plural(c.Clauses), st.Peer(), codesText(c.Close.Codes))
 }
 
 // whatWeDid says why we, not the target, ended the connection.
 func whatWeDid(c *Case, st observed.CloseState) string {
 	switch {
 	case st.Abandoned != "":
-		return "the target had not ended the connection when we gave up at our case deadline " + st.Abandoned
+		return st.Peer() + " had not ended the connection when we gave up at our case deadline " + st.Abandoned
 	case st.FailedOn != "":
-		return "the target broke " + st.FailedOn + ", so we failed the connection"
+		return st.Peer() + " broke " + st.FailedOn + ", so we failed the connection"
 	case c.Timer.Kind == CloseAfter:
-		return fmt.Sprintf("the target had not closed the connection %v after our last frame, so we closed it", c.Timer.After)
+		return fmt.Sprintf("%s had not closed the connection %v after our last frame, so we closed it", st.Peer(), c.Timer.After)
 	}
-	return fmt.Sprintf("the target neither closed nor failed the connection within %v of our last frame, so we failed it", c.Timer.After)
+	return fmt.Sprintf("%s neither closed nor failed the connection within %v of our last frame, so we failed it", st.Peer(), c.Timer.After)
 }
 
 // targetEnded says how the target ended a connection we meant to close.
@@ -209,9 +209,9 @@ func targetEnded(st observed.CloseState) string {
 	case st.Abandoned != "":
 		return "we gave up at our case deadline " + st.Abandoned + ", before we could start the closing handshake"
 	case st.ReceivedClose:
-		return "the target sent the first close frame (" + codeText(st.RemoteCode) + ")"
+		return st.Peer() + " sent the first close frame (" + codeText(st.RemoteCode) + ")"
 	}
-	return "the target dropped TCP without a closing handshake"
+	return st.Peer() + " dropped TCP without a closing handshake"
 }
 
 // uncleanText says how the connection failed to end cleanly, and the rule.
@@ -222,11 +222,11 @@ func uncleanText(st observed.CloseState) string {
 	case !st.SentClose && !st.ReceivedClose:
 		return "TCP ended without a closing handshake (" + tcpEnd(st) + "); RFC 6455 §7.1.1 requires a closing handshake before TCP is closed"
 	case !st.ReceivedClose:
-		return "the target did not answer our close frame within our close timeout; RFC 6455 §5.5.1 requires an endpoint that receives a close frame to send one in response"
+		return st.Peer() + " did not answer our close frame within our close timeout; RFC 6455 §5.5.1 requires an endpoint that receives a close frame to send one in response"
 	case !st.SentClose:
-		return "the target closed while our frame was partly sent, so no close reply could go out; RFC 6455 §7.1.1 requires a closing handshake before TCP is closed"
+		return st.Peer() + " closed while our frame was partly sent, so no close reply could go out; RFC 6455 §7.1.1 requires a closing handshake before TCP is closed"
 	case st.DropTimeout:
-		return "the target answered our close but did not close TCP within our drop timeout; RFC 6455 §7.1.1 requires the server to close the TCP connection first once the closing handshake is done"
+		return st.Peer() + " answered our close but did not close TCP within our drop timeout; RFC 6455 §7.1.1 requires the server to close the TCP connection first once the closing handshake is done"
 	case st.TCPError != "":
 		return "TCP ended with an error (" + st.TCPError + "); RFC 6455 §7.1.1 requires the server to close TCP in order after the closing handshake"
 	}
@@ -240,14 +240,14 @@ func tcpEnd(st observed.CloseState) string {
 	case st.TCPError != "":
 		return st.TCPError
 	}
-	return "the target closed it"
+	return st.Peer() + " closed it"
 }
 
 // wrongCodeText explains a close code the case does not accept (and any
 // other rule the same close frame broke).
 func wrongCodeText(c *Case, st observed.CloseState) string {
 	code := *st.RemoteCode
-	head := weSent(c) + "the target's close frame carried code " + code.String()
+	head := weSent(c) + st.Peer() + "'s close frame carried code " + code.String()
 	if !code.ValidOnWire() {
 		return sentence(fmt.Sprintf("%s, which no endpoint may send (RFC 6455 §7.4.1, §7.4.2); the case accepts %s or no code", head, codesText(c.Close.Codes)))
 	}

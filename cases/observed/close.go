@@ -57,3 +57,12 @@ func Code(c frame.CloseCode) *frame.CloseCode { return &c }
 
 // HandshakeDone reports whether both close frames were exchanged.
 func (s CloseState) HandshakeDone() bool { return s.SentClose && s.ReceivedClose }
+
+// Peer names the endpoint under test in what we write about it: "the
+// target" (a server), or "the client" when we played the server.
+func (s CloseState) Peer() string {
+	if s.IsServer {
+		return "the client"
+	}
+	return "the target"
+}

@@ -124,6 +124,7 @@ func TestCompressionVerdicts(t *testing.T) {
 				ids = append(ids, id)
 			}
 			results := runCases(t, url, selectCases(t, ids, nil))
+			requireRuleOnEveryFailure(t, results)
 			for id, want := range tt.want {
 				r := results[id]
 				// When we fail the connection, the close verdict is that of any

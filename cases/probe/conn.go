@@ -33,9 +33,16 @@ type Target struct {
 	URL       *url.URL
 	TLSConfig *tls.Config // for wss://; nil means a default config
 	// Proxy, if set, is the proxy every connection goes through: http://
-	// (a CONNECT tunnel) or socks5:// (socks5h:// alike), with optional
+	// or https:// (a CONNECT tunnel, inside TLS to the proxy for https://)
+	// or socks5:// (socks5h:// alike), with optional
 	// user:password for Proxy-Authorization or SOCKS5 authentication.
 	Proxy *url.URL
+	// ProxyFrom names where Proxy came from when that was not the command
+	// line (an environment variable): errors of the proxy name it.
+	ProxyFrom string
+	// ProxyTLS is the TLS configuration for an https:// proxy (nil: the
+	// system's roots; the proxy's host name is checked either way).
+	ProxyTLS *tls.Config
 	// Unix, if set, is the path of the Unix socket the server listens on
 	// (ws+unix:// URLs): connections go there instead of URL's host.
 	Unix string

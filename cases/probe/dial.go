@@ -3,6 +3,7 @@ package probe
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"encoding/base64"
 	"fmt"
 	"net"
@@ -23,12 +24,23 @@ func dialTransport(ctx context.Context, t Target, timeout time.Duration) (net.Co
 		return d.DialContext(ctx, "unix", t.Unix)
 	case t.Proxy == nil:
 		return d.DialContext(ctx, "tcp", t.Address())
-	case t.Proxy.Scheme == "http":
-		return dialViaConnect(ctx, t.Proxy, t.Address(), timeout)
-	case t.Proxy.Scheme == "socks5" || t.Proxy.Scheme == "socks5h":
+	}
+	nc, err := dialProxy(ctx, t, d)
+	if err != nil && t.ProxyFrom != "" {
+		// The user did not name this proxy: say where it came from.
+		err = fmt.Errorf("through the proxy in %s: %w", t.ProxyFrom, err)
+	}
+	return nc, err
+}
+
+func dialProxy(ctx context.Context, t Target, d *net.Dialer) (net.Conn, error) {
+	switch t.Proxy.Scheme {
+	case "http", "https":
+		return dialViaConnect(ctx, t.Proxy, t.ProxyTLS, t.Address(), d.Timeout)
+	case "socks5", "socks5h":
 		return dialViaSOCKS5(ctx, t.Proxy, t.Address(), d)
 	}
-	return nil, fmt.Errorf("proxy %s: unsupported scheme %q (http, socks5 or socks5h)", t.Proxy.Redacted(), t.Proxy.Scheme)
+	return nil, fmt.Errorf("proxy %s: unsupported scheme %q (http, https, socks5 or socks5h)", t.Proxy.Redacted(), t.Proxy.Scheme)
 }
 
 // dialViaSOCKS5 opens a connection to addr through a SOCKS5 proxy (RFC
@@ -51,14 +63,33 @@ func dialViaSOCKS5(ctx context.Context, p *url.URL, addr string, d *net.Dialer) 
 // dialViaConnect opens a tunnel to addr through an HTTP proxy with CONNECT
 // (RFC 9110 §9.3.6), as WebSocket clients behind corporate proxies do
 // (RFC 6455 §4.1 mentions this route); the URL's user and password go in
-// Proxy-Authorization (Basic).
-func dialViaConnect(ctx context.Context, p *url.URL, addr string, timeout time.Duration) (net.Conn, error) {
+// Proxy-Authorization (Basic). An https:// proxy is spoken to in TLS
+// (config tlsCfg, checked against the proxy's host name), and the tunnel
+// runs inside that TLS connection.
+func dialViaConnect(ctx context.Context, p *url.URL, tlsCfg *tls.Config, addr string, timeout time.Duration) (net.Conn, error) {
 	d := net.Dialer{Timeout: timeout}
-	nc, err := d.DialContext(ctx, "tcp", p.Host)
+	host := p.Host
+	if p.Port() == "" {
+		host = net.JoinHostPort(p.Hostname(), map[string]string{"http": "80", "https": "443"}[p.Scheme])
+	}
+	nc, err := d.DialContext(ctx, "tcp", host)
 	if err != nil {
 		return nil, fmt.Errorf("proxy %s: %w", p.Host, err)
 	}
 	nc.SetDeadline(time.Now().Add(timeout))
+	if p.Scheme == "https" {
+		cfg := &tls.Config{}
+		if tlsCfg != nil {
+			cfg = tlsCfg.Clone()
+		}
+		cfg.ServerName, cfg.NextProtos = p.Hostname(), []string{"http/1.1"}
+		tc := tls.Client(nc, cfg)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			nc.Close()
+			return nil, fmt.Errorf("proxy %s: TLS handshake: %w", p.Host, err)
+		}
+		nc = tc
+	}
 	req := "CONNECT " + addr + " HTTP/1.1\r\nHost: " + addr + "\r\n"
 	if u := p.User; u != nil {
 		pw, _ := u.Password()

@@ -321,7 +321,7 @@ func (c *Conn) finish() {
 	case !s.SentClose && !s.ReceivedClose:
 		s.NotCleanReason = "TCP ended without a closing handshake"
 	case !s.ReceivedClose:
-		s.NotCleanReason = "the target never answered our close frame"
+		s.NotCleanReason = s.Peer() + " never answered our close frame"
 	case !s.SentClose:
 		s.NotCleanReason = "we did not send a close frame (peer closed while our frame was in flight)"
 	case s.IsServer && s.TCPError == "":
@@ -329,7 +329,7 @@ func (c *Conn) finish() {
 		// §7.1.1 allows) ends it cleanly.
 		s.Clean = true
 	case s.DropTimeout:
-		s.NotCleanReason = "the target did not close TCP after the closing handshake"
+		s.NotCleanReason = s.Peer() + " did not close TCP after the closing handshake"
 	case s.DroppedByMe:
 		s.NotCleanReason = "we dropped TCP"
 	case s.TCPError != "":

@@ -242,6 +242,7 @@ func TestEachServerFaultFailsExactlyItsFamily(t *testing.T) {
 		t.Run(ff.name, func(t *testing.T) {
 			t.Parallel()
 			results := runCases(t, startReference(t, server.Config{Faults: ff.faults}), sel)
+			requireRuleOnEveryFailure(t, results)
 			wantFail, gotFail := map[string]bool{}, map[string]bool{}
 			for _, c := range sel {
 				r := results[c.ID]

@@ -219,13 +219,13 @@ func outstanding(deadline time.Duration, sending bool, st observed.CloseState) s
 	case sending:
 		return at + "while our frames were still being sent"
 	case st.HandshakeDone():
-		return at + "while waiting for the target to close TCP after the closing handshake"
+		return at + "while waiting for " + st.Peer() + " to close TCP after the closing handshake"
 	case st.SentClose:
-		return at + "while waiting for the target's answer to our close frame"
+		return at + "while waiting for " + st.Peer() + "'s answer to our close frame"
 	case st.ReceivedClose:
-		return at + "while answering the target's close frame"
+		return at + "while answering " + st.Peer() + "'s close frame"
 	}
-	return at + "while waiting for the target's answer"
+	return at + "while waiting for " + st.Peer() + "'s answer"
 }
 
 // runSteps plays the case's steps in order, corking the runs of steps

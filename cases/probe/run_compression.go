@@ -48,7 +48,7 @@ func driveCompression(ctx context.Context, c *cases.Case, env Env, conn *Conn, h
 		conn.Quiet(true) // megabytes of compressed previews tell nobody anything
 		begin := time.Now()
 		var err error
-		run.Echoed, run.Failure, err = exchangeEchoes(ctx, conn, p, run.Deadline)
+		run.Echoed, run.Failure, run.Mismatch, err = exchangeEchoes(ctx, conn, p, run.Deadline)
 		r.EndedAtOurTimer = errors.Is(err, errEchoDeadline)
 		run.Took = time.Since(begin)
 		conn.Quiet(false)
@@ -63,30 +63,30 @@ func driveCompression(ctx context.Context, c *cases.Case, env Env, conn *Conn, h
 
 // exchangeEchoes sends the messages one at a time and checks each echo as it
 // arrives (holding one at a time); it returns how many matched and, if
-// not all, what went wrong (with the error that stopped the wait for an
-// echo, if one did).
-func exchangeEchoes(ctx context.Context, conn *Conn, p *cases.CompressionPlan, deadline time.Duration) (int, string, error) {
+// not all, what went wrong, whether an echo was wrong (rather than
+// missing), and the error that stopped the wait for an echo, if one did.
+func exchangeEchoes(ctx context.Context, conn *Conn, p *cases.CompressionPlan, deadline time.Duration) (int, string, bool, error) {
 	clock := newTargetClock(deadline)
 	w := newCompressedWalk(conn, p)
 	for i := range p.Count {
 		msg, z, err := w.message(i)
 		if err != nil {
-			return i, fmt.Sprintf("compressing message %d: %v", i+1, err), nil
+			return i, fmt.Sprintf("compressing message %d: %v", i+1, err), false, nil
 		}
 		if err := sendCompressed(conn, p.Frames(z)); err != nil {
-			return i, fmt.Sprintf("%d of %d echoes matched; sending message %d failed: %v", i, p.Count, i+1, err), nil
+			return i, fmt.Sprintf("%d of %d echoes matched; sending message %d failed: %v", i, p.Count, i+1, err), false, nil
 		}
 		err = awaitEcho(ctx, conn, i+1, clock.run())
 		clock.pause()
 		if err != nil {
-			return i, fmt.Sprintf("%d of %d echoes arrived: %v", i, p.Count, err), err
+			return i, fmt.Sprintf("%d of %d echoes arrived: %v", i, p.Count, err), false, err
 		}
 		e, _ := conn.TakeMessage(i)
 		if why := p.EchoMismatch(e, msg); why != "" {
-			return i, fmt.Sprintf("echo %d of %d is wrong: %s", i+1, p.Count, why), nil
+			return i, fmt.Sprintf("echo %d of %d is wrong: %s", i+1, p.Count, why), true, nil
 		}
 	}
-	return p.Count, "", nil
+	return p.Count, "", false, nil
 }
 
 // compressedWalk is a plan's messages compressed for a connection.

@@ -199,8 +199,10 @@ func TestPlantedBugsSections17And18(t *testing.T) {
 			}
 			results := runSections(t, startReference(t, testLimits(tc.cfg)), sel)
 			got := caught(results)
-			// Every verdict of a handshake or resource case that fails names
-			// the rule broken and its section, as section 15 does.
+			// Every verdict that fails names the rule broken and its
+			// section, as section 15 does; so does a NON-STRICT handshake
+			// or resource verdict.
+			requireRuleOnEveryFailure(t, results)
 			for _, id := range got {
 				c, _ := cases.Lookup(id)
 				if c.Handshake == nil && c.Resource == nil {

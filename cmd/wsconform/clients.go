@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -10,6 +11,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -28,6 +31,7 @@ type clientsFlags struct {
 	scale            float64
 	strict           bool
 	browser          string
+	serverTLS
 	gateFlags
 	addrSet, outSet bool
 }
@@ -59,6 +63,7 @@ func clientsCommand() *cobra.Command {
 	fl.BoolVar(&f.strict, "strict", false, "NON-STRICT verdicts (and unclean closes) fail the run")
 	fl.StringSliceVar(&f.failOn, "fail-on", nil, "verdicts that fail the run, as for run")
 	fl.StringSliceVar(&f.baseline, "baseline", nil, "results file(s) of an earlier run: exit 1 only on cases that got worse (matched by agent)")
+	f.serverTLS.register(fl)
 	fl.StringVar(&f.browser, "browser", "", "a Chromium-family browser (e.g. chromium) to certify headless: every selected case through a page's WebSocket object, then the WebSocket API checks (16.10-16.16); the server stops when it is done")
 	return cmd
 }
@@ -99,17 +104,25 @@ func loadFuzzingServerConfig(file string) (*fuzzingServerConfig, error) {
 	return &cfg, nil
 }
 
-// listenAddr turns the config's url (ws://host:port) into host:port.
-func listenAddr(raw string) (string, error) {
+// listenAddr turns the config's url (ws://host:port, or wss://host:port
+// when tlsOn) into host:port.
+func listenAddr(raw string, tlsOn bool) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
 		return "", fmt.Errorf("url %q is not ws://host:port", raw)
 	}
-	if u.Scheme != "ws" {
-		return "", fmt.Errorf("url %q: only ws:// is served (no TLS)", raw)
+	switch {
+	case u.Scheme == "wss" && !tlsOn:
+		return "", fmt.Errorf("url %q: serving wss:// needs --tls-cert/--tls-key or --self-signed", raw)
+	case u.Scheme != "ws" && u.Scheme != "wss":
+		return "", fmt.Errorf("url %q is not ws://host:port or wss://host:port", raw)
 	}
 	if u.Port() == "" {
-		return net.JoinHostPort(u.Hostname(), "80"), nil
+		port := "80"
+		if u.Scheme == "wss" {
+			port = "443"
+		}
+		return net.JoinHostPort(u.Hostname(), port), nil
 	}
 	return u.Host, nil
 }
@@ -145,14 +158,23 @@ func serveClients(f clientsFlags) error {
 			out = cfg.OutDir
 		}
 		if !f.addrSet && cfg.URL != "" {
-			if addr, err = listenAddr(cfg.URL); err != nil {
+			if addr, err = listenAddr(cfg.URL, f.serverTLS.on()); err != nil {
 				return badInput("--config %s: %v", f.config, err)
 			}
 		}
 	}
-	if _, _, err := net.SplitHostPort(addr); err != nil {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
 		return badInput("--addr %q: want host:port (%v)", addr, err)
 	}
+	if f.browser != "" && f.serverTLS.on() {
+		return badInput("--browser serves its page over plain HTTP: leave out --tls-cert/--tls-key/--self-signed")
+	}
+	tlsCfg, tlsNote, cleanup, err := f.serverTLS.tlsConfig(host, "the clients under test (e.g. SSL_CERT_FILE={cert}, or NODE_EXTRA_CA_CERTS={cert})")
+	if err != nil {
+		return err
+	}
+	defer cleanup()
 	selected, err := cases.SelectClients(include, exclude)
 	if err != nil {
 		return usageError{err}
@@ -179,6 +201,12 @@ func serveClients(f clientsFlags) error {
 	if err != nil {
 		return badInput("--addr %s: %v", addr, unwrapOp(err))
 	}
+	scheme := "ws"
+	if tlsCfg != nil {
+		// The TLS handshake happens on a connection's first read, under
+		// the deadlines the control protocol and the cases set.
+		ln, scheme = tls.NewListener(ln, tlsCfg), "wss"
+	}
 
 	writeReports := func(runs []*cases.Run) error {
 		if out == "" || len(runs) == 0 {
@@ -199,12 +227,15 @@ func serveClients(f clientsFlags) error {
 		Env:       probe.Env{Timeouts: probe.DefaultTimeouts(), Scale: f.scale},
 		Tool:      "wsconform " + version,
 		Selection: cases.Selection{Cases: include, Exclude: exclude, Strict: f.strict, Parallel: 1, Scale: f.scale},
-		Protocols: protocols, WriteReports: updateReports,
+		Protocols: protocols, WriteReports: updateReports, Options: f.reproduceOptions(),
 		OnResult: func(agent string, r cases.Result) {
 			fmt.Fprintf(os.Stdout, "[%s] %s: %s / %s\n", agent, r.ID, r.Behavior, r.BehaviorClose)
 		},
 	})
-	fmt.Fprintf(os.Stderr, "wsconform %s: serving %d cases to clients on ws://%s (Autobahn fuzzingserver protocol)\n", version, len(selected), ln.Addr())
+	fmt.Fprintf(os.Stderr, "wsconform %s: serving %d cases to clients on %s://%s (Autobahn fuzzingserver protocol)\n", version, len(selected), scheme, ln.Addr())
+	if tlsNote != "" {
+		fmt.Fprintln(os.Stderr, strings.ReplaceAll(tlsNote, "{url}", scheme+"://"+ln.Addr().String()))
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -254,4 +285,20 @@ func unwrapOp(err error) error {
 		return oe.Err
 	}
 	return err
+}
+
+// reproduceOptions are the options of this run that a reproduce command
+// needs to serve a case the same way: TLS and the timeout scale.
+func (f clientsFlags) reproduceOptions() []string {
+	var out []string
+	switch {
+	case f.selfSigned:
+		out = append(out, "--self-signed")
+	case f.tlsCert != "":
+		out = append(out, "--tls-cert", f.tlsCert, "--tls-key", f.tlsKey)
+	}
+	if f.scale != 1 {
+		out = append(out, "--timeout-scale", strconv.FormatFloat(f.scale, 'g', -1, 64))
+	}
+	return out
 }

@@ -2,6 +2,8 @@ package main_test
 
 import (
 	"bufio"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -38,7 +40,13 @@ func TestClientsBadInput(t *testing.T) {
 		{"bad pattern", []string{"clients", "--cases", "[1"}, "bad case pattern"},
 		{"scale", []string{"clients", "--timeout-scale", "0"}, "--timeout-scale"},
 		{"unknown key", []string{"clients", "--config", write("typo.json", `{"exclude_cases": ["9.*"]}`)}, `did you mean "exclude-cases"`},
-		{"wss url", []string{"clients", "--config", write("wss.json", `{"url": "wss://127.0.0.1:9001"}`)}, "only ws://"},
+		{"wss url without a certificate", []string{"clients", "--config", write("wss.json", `{"url": "wss://127.0.0.1:9001"}`)}, "needs --tls-cert/--tls-key or --self-signed"},
+		{"http url", []string{"clients", "--config", write("http.json", `{"url": "http://127.0.0.1:9001"}`)}, "is not ws://host:port"},
+		{"tls cert without key", []string{"clients", "--tls-cert", write("c.pem", "x")}, "--tls-cert and --tls-key go together"},
+		{"tls cert unreadable", []string{"clients", "--tls-cert", write("c2.pem", "x"), "--tls-key", write("k2.pem", "y")}, "--tls-cert"},
+		{"self-signed and cert", []string{"clients", "--self-signed", "--tls-cert", write("c3.pem", "x"), "--tls-key", write("k3.pem", "y")}, "either --self-signed or --tls-cert"},
+		{"self-signed-out alone", []string{"clients", "--self-signed-out", filepath.Join(dir, "o.pem")}, "--self-signed-out goes with --self-signed"},
+		{"browser over TLS", []string{"clients", "--self-signed", "--browser", "/bin/true"}, "--browser serves its page over plain HTTP"},
 		{"failByDrop", []string{"clients", "--config", write("drop.json", `{"options": {"failByDrop": true}}`)}, "failByDrop"},
 		{"missing config", []string{"clients", "--config", filepath.Join(dir, "none.json")}, "--config"},
 	}
@@ -75,7 +83,7 @@ func servingProcess(t *testing.T, args ...string) (addr string, wait func() (int
 	timer := time.AfterFunc(2*time.Minute, func() { cmd.Process.Kill() })
 	t.Cleanup(func() { timer.Stop(); cmd.Process.Kill() })
 	line, err := bufio.NewReader(stderr).ReadString('\n')
-	m := regexp.MustCompile(`ws://(\S+)`).FindStringSubmatch(line)
+	m := regexp.MustCompile(`wss?://(\S+)`).FindStringSubmatch(line)
 	if err != nil || m == nil {
 		t.Fatalf("no serving line: %q %v", line, err)
 	}
@@ -94,8 +102,15 @@ func servingProcess(t *testing.T, args ...string) (addr string, wait func() (int
 // answers a close frame.
 func echoHarness(t *testing.T, addr, agent string, ignoreClose bool) {
 	t.Helper()
+	echoHarnessWith(t, websocket.DefaultDialer, "ws://"+addr, agent, ignoreClose)
+}
+
+// echoHarnessWith is echoHarness with a dialer of its own, to the server
+// at base (ws:// or wss://host:port).
+func echoHarnessWith(t *testing.T, dialer *websocket.Dialer, base, agent string, ignoreClose bool) {
+	t.Helper()
 	get := func(path string) []byte {
-		c, _, err := websocket.DefaultDialer.Dial("ws://"+addr+path, nil)
+		c, _, err := dialer.Dial(base+path, nil)
 		if err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
@@ -108,7 +123,7 @@ func echoHarness(t *testing.T, addr, agent string, ignoreClose bool) {
 		t.Fatal(err)
 	}
 	for i := 1; i <= n; i++ {
-		c, _, err := websocket.DefaultDialer.Dial(fmt.Sprintf("ws://%s/runCase?case=%d&agent=%s", addr, i, agent), nil)
+		c, _, err := dialer.Dial(fmt.Sprintf("%s/runCase?case=%d&agent=%s", base, i, agent), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -226,4 +241,50 @@ func controlMessage(t *testing.T, addr, path string) []byte {
 	c.SetReadDeadline(time.Now().Add(30 * time.Second))
 	_, msg, _ := c.ReadMessage()
 	return msg
+}
+
+// TestClientsOverTLS: `clients --self-signed` serves wss:// (control
+// protocol and cases alike) to a real client library that trusts the
+// certificate written out; a client that does not trust it gets nowhere.
+func TestClientsOverTLS(t *testing.T) {
+	dir := t.TempDir()
+	cert, out := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "reports")
+	addr, wait := serving(t, "--self-signed", "--self-signed-out", cert, "--cases", "1.1.1,2.1,3.1,7.1.1", "--out", out)
+	pem, err := os.ReadFile(cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		t.Fatalf("%s holds no certificate", cert)
+	}
+	if _, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/getCaseCount", nil); err == nil {
+		t.Fatal("a plain ws:// client got an answer from the wss:// server")
+	}
+	var untrusting websocket.Dialer
+	if _, _, err := untrusting.Dial("wss://"+addr+"/getCaseCount", nil); err == nil {
+		t.Fatal("a client that does not trust the self-signed certificate connected")
+	}
+	trusting := &websocket.Dialer{TLSClientConfig: &tls.Config{RootCAs: pool}, HandshakeTimeout: 10 * time.Second}
+	echoHarnessWith(t, trusting, "wss://"+addr, "gorilla-tls", false)
+	c, _, err := trusting.Dial("wss://"+addr+"/updateReports?agent=gorilla-tls&shutdownOnComplete=true", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.ReadMessage()
+	c.Close()
+	code, stdout := wait()
+	if code != 0 {
+		t.Fatalf("exit %d, want 0 (gorilla passes these cases over TLS):\n%s", code, stdout)
+	}
+	for _, id := range []string{"1.1.1", "2.1", "3.1", "7.1.1"} {
+		if !strings.Contains(stdout, "[gorilla-tls] "+id+": OK / OK") {
+			t.Errorf("no OK / OK for %s:\n%s", id, stdout)
+		}
+	}
+	// A case served again is served over TLS too.
+	run := readRun(t, out)
+	if got, want := run.Results[0].Reproduce, "wsconform clients --self-signed --cases "+run.Results[0].ID; got != want {
+		t.Errorf("reproduce %q, want %q", got, want)
+	}
 }

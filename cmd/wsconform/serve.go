@@ -20,18 +20,35 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/wsconform/wsconform/reference/server"
 )
 
 type serveFlags struct {
-	addr             string
-	unix             string
-	maxMessage       int64
+	addr       string
+	unix       string
+	maxMessage int64
+	serverTLS
+}
+
+// serverTLS is how a command that serves (serve, clients) gets its
+// certificate for wss://: files, or a fresh self-signed one.
+type serverTLS struct {
 	tlsCert, tlsKey  string
 	selfSigned       bool
 	selfSignedCAFile string
 }
+
+func (f *serverTLS) register(fl *pflag.FlagSet) {
+	fl.StringVar(&f.tlsCert, "tls-cert", "", "serve wss:// with this certificate chain (PEM file; with --tls-key)")
+	fl.StringVar(&f.tlsKey, "tls-key", "", "the private key of --tls-cert (PEM file)")
+	fl.BoolVar(&f.selfSigned, "self-signed", false, "serve wss:// with a fresh in-memory self-signed certificate (for demos); its fingerprint is printed and the certificate written out to be trusted")
+	fl.StringVar(&f.selfSignedCAFile, "self-signed-out", "", "with --self-signed: write the certificate (PEM, no key) here (default: a file in the temporary directory)")
+}
+
+// on reports whether TLS was asked for.
+func (f serverTLS) on() bool { return f.selfSigned || f.tlsCert != "" || f.tlsKey != "" }
 
 func serveCommand() *cobra.Command {
 	var f serveFlags
@@ -47,15 +64,16 @@ func serveCommand() *cobra.Command {
 	fl.StringVar(&f.addr, "addr", "127.0.0.1:9001", "address to listen on")
 	fl.StringVar(&f.unix, "unix", "", "listen on this Unix socket instead of --addr (reach it as ws+unix:///path/to.sock:/)")
 	fl.Int64Var(&f.maxMessage, "max-message", server.DefaultMaxMessageSize, "largest message accepted, in octets (bigger: close 1009)")
-	fl.StringVar(&f.tlsCert, "tls-cert", "", "serve wss:// with this certificate chain (PEM file; with --tls-key)")
-	fl.StringVar(&f.tlsKey, "tls-key", "", "the private key of --tls-cert (PEM file)")
-	fl.BoolVar(&f.selfSigned, "self-signed", false, "serve wss:// with a fresh in-memory self-signed certificate (for demos); its fingerprint is printed and the certificate written for --ca")
-	fl.StringVar(&f.selfSignedCAFile, "self-signed-out", "", "with --self-signed: write the certificate (PEM, no key) here (default: a file in the temporary directory)")
+	f.serverTLS.register(fl)
 	return cmd
 }
 
 func serve(f serveFlags) error {
-	tlsCfg, note, cleanup, err := f.tlsConfig()
+	host := ""
+	if f.unix == "" {
+		host, _, _ = net.SplitHostPort(f.addr)
+	}
+	tlsCfg, note, cleanup, err := f.tlsConfig(host, "wsconform run {url} --ca {cert}")
 	if err != nil {
 		return err
 	}
@@ -92,9 +110,10 @@ func serve(f serveFlags) error {
 }
 
 // tlsConfig is the server's TLS configuration (nil for ws://), a line to
-// print about it (with %s for the URL) and what to undo at exit. Every
-// problem is bad input.
-func (f serveFlags) tlsConfig() (cfg *tls.Config, note string, cleanup func(), err error) {
+// print about it (with {url} for the URL) and what to undo at exit; a
+// self-signed certificate is also for host, and trust says how to trust it
+// ({cert}: its file). Every problem is bad input.
+func (f serverTLS) tlsConfig(host, trust string) (cfg *tls.Config, note string, cleanup func(), err error) {
 	cleanup = func() {}
 	switch {
 	case f.selfSigned && (f.tlsCert != "" || f.tlsKey != ""):
@@ -114,8 +133,8 @@ func (f serveFlags) tlsConfig() (cfg *tls.Config, note string, cleanup func(), e
 		return nil, "", cleanup, nil
 	}
 	hosts := []string{"localhost", "127.0.0.1", "::1"}
-	if h, _, err := net.SplitHostPort(f.addr); err == nil && h != "" && f.unix == "" {
-		hosts = append(hosts, h)
+	if host != "" {
+		hosts = append(hosts, host)
 	}
 	cert, err := selfSigned(hosts, time.Now())
 	if err != nil {
@@ -134,8 +153,8 @@ func (f serveFlags) tlsConfig() (cfg *tls.Config, note string, cleanup func(), e
 		return nil, "", cleanup, badInput("--self-signed-out %s: %v", path, unwrapPath(err))
 	}
 	sum := sha256.Sum256(cert.Certificate[0])
-	note = fmt.Sprintf("self-signed certificate for %s, SHA-256 %s; trust it with: wsconform run {url} --ca %s",
-		strings.Join(hosts, ", "), fingerprint(sum[:]), path)
+	note = fmt.Sprintf("self-signed certificate for %s, SHA-256 %s; trust it with: %s",
+		strings.Join(hosts, ", "), fingerprint(sum[:]), strings.ReplaceAll(trust, "{cert}", path))
 	return &tls.Config{Certificates: []tls.Certificate{cert}}, note, cleanup, nil
 }
 

@@ -41,7 +41,7 @@ func (c *connection) bind(fl *pflag.FlagSet) {
 	fl.StringSliceVar(&c.protocols, "protocol", nil, "subprotocols to offer in every opening handshake (Sec-WebSocket-Protocol)")
 	fl.StringVar(&c.clientCert, "client-cert", "", "wss: present this client certificate (PEM file; with --client-key)")
 	fl.StringVar(&c.clientKey, "client-key", "", "wss: the private key of --client-cert (PEM file)")
-	fl.StringVar(&c.proxy, "proxy", "", "connect through this proxy: http://[user:pass@]host:port (CONNECT) or socks5://[user:pass@]host:port (default: from HTTPS_PROXY/HTTP_PROXY/NO_PROXY)")
+	fl.StringVar(&c.proxy, "proxy", "", "connect through this proxy: http://[user:pass@]host:port (CONNECT), https://... (CONNECT inside TLS to the proxy, trusted as the target is), socks5://[user:pass@]host:port, or none (default: from HTTPS_PROXY/HTTP_PROXY/NO_PROXY; none ignores them)")
 }
 
 // options are the flags that set c, as arguments in a fixed order: what a
@@ -154,6 +154,9 @@ func (c connection) apply(t *probe.Target) error {
 // loopback targets never go through an environment proxy.
 func (c connection) applyProxy(t *probe.Target) error {
 	raw, from := c.proxy, "--proxy"
+	if raw == noProxy {
+		return nil // not even the environment's
+	}
 	if t.Unix != "" {
 		if raw != "" {
 			return badInput("--proxy: a ws+unix:// target is reached through its socket, not a proxy")
@@ -171,14 +174,27 @@ func (c connection) applyProxy(t *probe.Target) error {
 			return nil
 		}
 		raw, from = p.String(), proxyVariable(lookup.Scheme)
+		t.ProxyFrom = from
 	}
 	p, err := neturl.Parse(raw)
-	if err != nil || p.Host == "" || p.Scheme != "http" && p.Scheme != "socks5" && p.Scheme != "socks5h" {
-		return badInput("bad %s %q: want http://[user:pass@]host:port or socks5://[user:pass@]host:port", from, redactURL(raw))
+	if err != nil || p.Host == "" || p.Scheme != "http" && p.Scheme != "https" && p.Scheme != "socks5" && p.Scheme != "socks5h" {
+		return badInput("bad %s %q: want http[s]://[user:pass@]host:port, socks5://[user:pass@]host:port or none", from, redactURL(raw))
 	}
 	t.Proxy = p
+	if p.Scheme == "https" {
+		// As Go's net/http does, the proxy is trusted as the target is
+		// (--ca, --insecure); its certificate is checked for its own name.
+		t.ProxyTLS = &tls.Config{InsecureSkipVerify: c.insecure}
+		if t.TLSConfig != nil {
+			t.ProxyTLS.RootCAs = t.TLSConfig.RootCAs
+		}
+	}
 	return nil
 }
+
+// noProxy is the --proxy value that connects directly, whatever the
+// environment says.
+const noProxy = "none"
 
 // proxyVariable names the environment variable a proxy for scheme comes
 // from.

@@ -63,6 +63,10 @@ const reachCaptureLimit = 16 << 20
 // messages. A message that breaks them fails with a RuleWindowExceeded or
 // RuleContextKept *Error. It costs a second decoding of each message, so a
 // client asks for it when the window or the context is what it tests.
+// Limit is the most octets a message may inflate to: Decompress and
+// DecompressTo produce at most one octet more before they refuse it.
+func (d *Decompressor) Limit() int64 { return d.limit }
+
 func (d *Decompressor) CheckReach(windowBits int) {
 	if windowBits < MinWindowBits || windowBits > MaxWindowBits {
 		windowBits = MaxWindowBits // none agreed: DEFLATE's own

@@ -3,7 +3,6 @@ package receive
 import (
 	"errors"
 	"io"
-	"slices"
 
 	"github.com/wsconform/wsconform/reference/deflate"
 	"github.com/wsconform/wsconform/reference/frame"
@@ -139,8 +138,9 @@ func (r *Reader) readPayload() error {
 		if len(r.msg) == cap(r.msg) {
 			// Grown as octets arrive (fourfold, up to the frame's end), not
 			// sized by the header: a header announcing MaxMessage octets
-			// that never come costs at most minGrow.
-			r.msg = slices.Grow(r.msg, int(min(r.fr.Remaining(), uint64(max(3*cap(r.msg), minGrow)))))
+			// that never come costs at most minGrow. At least by a quarter,
+			// so that a message in many small frames is not copied at each.
+			r.msg = grow(r.msg, max(int(min(r.fr.Remaining(), uint64(max(3*cap(r.msg), minGrow)))), cap(r.msg)/4))
 		}
 		start := len(r.msg)
 		k, err := r.fr.Read(r.msg[start:cap(r.msg)])
@@ -270,6 +270,27 @@ func (s *inflatedSink) Write(p []byte) (int, error) {
 	if v := r.rc.Data(p); v != nil {
 		return 0, v
 	}
+	if need := len(r.msg) + len(p); need > cap(r.msg) {
+		// Doubling, but never past what the inflater may write (its limit
+		// and one octet): a message at the limit costs the limit.
+		size := max(need, 2*cap(r.msg))
+		if most := r.inflater.Limit() + 1; int64(size) > most && int64(need) <= most {
+			size = int(most)
+		}
+		r.msg = grow(r.msg, size-len(r.msg))
+	}
 	r.msg = append(r.msg, p...)
 	return len(p), nil
+}
+
+// grow returns b with room for exactly n more octets. Growing by append
+// instead would copy a large buffer more often and overshoot by up to a
+// quarter: megabytes for a message near the limit.
+func grow(b []byte, n int) []byte {
+	if cap(b)-len(b) >= n {
+		return b
+	}
+	g := make([]byte, len(b), len(b)+n)
+	copy(g, b)
+	return g
 }

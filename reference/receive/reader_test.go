@@ -378,3 +378,57 @@ func TestAnnouncedSizeCostsNothing(t *testing.T) {
 		t.Errorf("allocated %d octets for 17 octets of a frame announcing 48 MiB", alloc)
 	}
 }
+
+// A message buffer is no larger than the message, and a compressed
+// message at the inflater's limit costs the limit: growing by append would
+// overshoot by up to a quarter (megabytes held for a message near a large
+// limit).
+func TestMessageBufferFitsTheMessage(t *testing.T) {
+	const limit = 3<<20 + 5
+	sender, _ := deflate.NewCodec(deflate.Params{}, deflate.ClientRole, flate.BestSpeed, 0)
+	atLimit, _ := sender.Out.Compress(nil, bytes.Repeat([]byte("at the limit "), limit/13+1)[:limit])
+	cfg := Config{From: frame.FromClient, MaxMessage: Unlimited, Extensions: frame.PerMessageDeflate}
+	for _, tt := range []struct {
+		name string
+		wire []byte
+		size int
+	}{
+		{"single frame", wire(client(frame.OpBinary, strings.Repeat("x", 5<<20+3), true)), 5<<20 + 3},
+		{"compressed, streamed", wire(rsv(client(frame.OpBinary, string(atLimit), true), frame.RSV1)), limit},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			receiver, _ := deflate.NewCodec(deflate.Params{}, deflate.ServerRole, flate.BestSpeed, limit)
+			r := NewReader(frame.NewReader(bytes.NewReader(tt.wire)), cfg, receiver.In)
+			r.HandleControl(func(Item) error { return nil })
+			it, err := r.Next()
+			if err != nil || len(it.Payload) != tt.size || cap(it.Payload) > tt.size+1 {
+				t.Errorf("message of %d octets (%v) in a buffer of %d; want %d in at most %d", len(it.Payload), err, cap(it.Payload), tt.size, tt.size+1)
+			}
+		})
+	}
+}
+
+// A message in many small frames grows its buffer geometrically, not by a
+// frame at a time (which would copy it once per frame).
+func TestManySmallFramesGrowGeometrically(t *testing.T) {
+	const size, piece = 4 << 20, 4 << 10
+	var fs []frame.Frame
+	for off := 0; off < size; off += piece {
+		op := frame.OpBinary
+		if off > 0 {
+			op = frame.OpContinuation
+		}
+		fs = append(fs, client(op, strings.Repeat("y", piece), off+piece == size))
+	}
+	in := wire(fs...)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	it, err := NewReader(frame.NewReader(bytes.NewReader(in)), Config{From: frame.FromClient, MaxMessage: Unlimited}, nil).Next()
+	runtime.ReadMemStats(&after)
+	if err != nil || len(it.Payload) != size {
+		t.Fatalf("message of %d octets (%v), want %d", len(it.Payload), err, size)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 8*size {
+		t.Errorf("allocated %d octets for a message of %d in %d frames", alloc, size, size/piece)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -176,6 +177,18 @@ func TestBrokenClients(t *testing.T) {
 				}
 				if slices.Contains([]cases.Verdict{cases.NotRun}, r.Behavior) {
 					t.Errorf("%s not run", r.ID)
+				}
+				// The endpoint under test is the client: the verdicts say so.
+				for _, text := range []string{r.Reason, r.CloseReason} {
+					if strings.Contains(text, "the target") {
+						t.Errorf("%s: the verdict calls the client the target: %s", r.ID, text)
+					}
+				}
+				if !r.Passes(false) && !strings.Contains(r.Reason+r.CloseReason, "the client") {
+					t.Errorf("%s: a failing verdict that does not name the client: %s | %s", r.ID, r.Reason, r.CloseReason)
+				}
+				if (r.Behavior == cases.Failed || r.BehaviorClose == cases.CloseFailed) && (r.Rule == "" || !strings.HasPrefix(r.RuleSection, "RFC ")) {
+					t.Errorf("%s %s/%s names no rule (%q, %q): %s | %s", r.ID, r.Behavior, r.BehaviorClose, r.Rule, r.RuleSection, r.Reason, r.CloseReason)
 				}
 			}
 		})
