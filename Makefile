@@ -14,8 +14,9 @@ GOFUZZ_SEEDS_FuzzHandshakeResponse = fuzz/testdata/handshake_response
 GOFUZZ_SEEDS_FuzzExtensions        = fuzz/testdata/extensions
 # Server targets (in-process harness, fuzz/serverfuzz): the package that
 # holds the entry point (fuzz/adapters is a nested module, for the
-# third-party libraries) and their common seeds (serverfuzz.Seeds()).
-SERVERFUZZ_SEEDS = fuzz/serverfuzz/testdata/seeds
+# third-party libraries) and their common seeds: serverfuzz.Seeds() and
+# the catalogue's traffic (TestCatalogueSeeds -update writes both dirs).
+SERVERFUZZ_SEEDS = fuzz/serverfuzz/testdata/seeds fuzz/serverfuzz/testdata/catalogue
 SERVERFUZZ_TARGETS = FuzzRawReference FuzzRawPlantedClose FuzzRawPlantedClean FuzzRawGorilla FuzzRawCoder FuzzRawGobwas
 $(foreach t,FuzzRawReference FuzzRawPlantedClose FuzzRawPlantedClean,$(eval GOFUZZ_PKG_$(t) = fuzz/serverfuzz))
 $(foreach t,FuzzRawGorilla FuzzRawCoder FuzzRawGobwas,$(eval GOFUZZ_PKG_$(t) = fuzz/adapters))
@@ -85,7 +86,7 @@ fuzz:
 gofuzz: gofuzz-build
 	@set -e; w=$(GOFUZZ_WORKDIR); gobin=$$($(GO) env GOBIN); gobin=$${gobin:-$$($(GO) env GOPATH)/bin}; \
 	mkdir -p "$$w/corpus"; trap 'rm -f "$$w"/corpus/seed-*' EXIT; \
-	for f in $(GOFUZZ_SEEDS_$(GOFUZZ_TARGET))/*; do cp "$$f" "$$w/corpus/seed-$${f##*/}"; done; \
+	for d in $(GOFUZZ_SEEDS_$(GOFUZZ_TARGET)); do for f in "$$d"/*; do cp "$$f" "$$w/corpus/seed-$${f##*/}"; done; done; \
 	timeout -s INT $(GOFUZZ_TIME) "$$gobin/go-fuzz" -bin $(GOFUZZ_ZIP) -workdir "$$w" -procs $(GOFUZZ_PROCS) \
 		|| test $$? -eq 124
 
@@ -99,7 +100,7 @@ gofuzz-build:
 # workdir) and two worker processes of GOFUZZ_PROCS each, for GOFUZZ_TIME.
 # On several machines, see README ("Fuzz your own server").
 gofuzz-cluster: gofuzz-build
-	GO=$(GO) bash fuzz/serverfuzz/gofuzz-cluster.sh $(GOFUZZ_ZIP) $(GOFUZZ_WORKDIR) $(GOFUZZ_SEEDS_$(GOFUZZ_TARGET)) $(GOFUZZ_TIME) $(GOFUZZ_PROCS)
+	GO=$(GO) bash fuzz/serverfuzz/gofuzz-cluster.sh $(GOFUZZ_ZIP) $(GOFUZZ_WORKDIR) "$(GOFUZZ_SEEDS_$(GOFUZZ_TARGET))" $(GOFUZZ_TIME) $(GOFUZZ_PROCS)
 
 # Native fuzzing of the server targets (fuzz/serverfuzz and the nested
 # module fuzz/adapters), FUZZTIME each, every one even after a failure;

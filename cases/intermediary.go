@@ -194,6 +194,7 @@ var (
 	RuleExtensionStripped   = RuleRef{"intermediary-extension-stripped", "RFC 6455 §9.1"}
 	RuleIdleTimeout         = RuleRef{"intermediary-idle-timeout", "RFC 6455 §5.5.2"}
 	RuleOriginMissed        = RuleRef{"intermediary-origin-not-reached", "RFC 6455 §4.1"}
+	RuleNoWebSocket         = RuleRef{"intermediary-no-websocket", "RFC 6455 §4.1"}
 )
 
 const fragmentsMay = "RFC 6455 §5.4 lets an intermediary coalesce or split frames when no extension it does not understand is in use, but never reorder messages, interleave them, or change their octets"
@@ -206,7 +207,11 @@ func JudgeIntermediary(r *Result, c *Case, run IntermediaryRun) {
 	var rule RuleRef
 	switch {
 	case run.NoConnection != "":
-		v, why = Failed, "No WebSocket connection through the intermediary: "+run.NoConnection
+		v, rule = Failed, RuleNoWebSocket
+		why = "We sent a valid opening handshake through the intermediary; no WebSocket connection came of it (" + run.NoConnection + "), though the origin behind it accepts every valid handshake (RFC 6455 §4.1, §4.2.2)"
+	case run.HandshakeError != "" && p.Kind != SubprotocolPass && p.Kind != ExtensionPass && !p.Deflate:
+		v, rule = Failed, RuleNoWebSocket
+		why = "We sent a valid opening handshake through the intermediary; the 101 that came back broke a rule (" + run.HandshakeError + "), though the origin behind it answers valid handshakes correctly (RFC 6455 §4.1: the client must fail such a connection)"
 	case run.OriginMissed:
 		v, rule = NotRun, RuleOriginMissed
 		why = "The opening handshake through the intermediary succeeded, but the origin server saw no request with our Sec-WebSocket-Key: the intermediary answered itself or rewrote the key, so what reached the origin cannot be compared"

@@ -144,7 +144,8 @@ func TestJudgeIntermediary(t *testing.T) {
 		}, Informational, RuleIdleTimeout, "after 1m0s the connection was closed with code 1001, sent by the intermediary"},
 		{"idle outlived the cap", "19.6.1", func(c *Case) IntermediaryRun { return IntermediaryRun{Capped: true} }, Informational, RuleIdleTimeout, "still open when we gave up after 1m30s"},
 		{"origin not reached", "19.1.1", func(c *Case) IntermediaryRun { return IntermediaryRun{OriginMissed: true} }, NotRun, RuleOriginMissed, "saw no request with our Sec-WebSocket-Key"},
-		{"no connection", "19.1.1", func(c *Case) IntermediaryRun { return IntermediaryRun{NoConnection: "502 Bad Gateway"} }, Failed, RuleRef{}, "502 Bad Gateway"},
+		{"broken 101", "19.3.1", func(c *Case) IntermediaryRun { return IntermediaryRun{HandshakeError: "Sec-WebSocket-Accept mismatch"} }, Failed, RuleNoWebSocket, "the 101 that came back broke a rule (Sec-WebSocket-Accept mismatch)"},
+		{"no connection", "19.1.1", func(c *Case) IntermediaryRun { return IntermediaryRun{NoConnection: "502 Bad Gateway"} }, Failed, RuleNoWebSocket, "502 Bad Gateway"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -157,7 +158,7 @@ func TestJudgeIntermediary(t *testing.T) {
 			if !strings.Contains(r.Reason, tt.says) {
 				t.Errorf("%s: reason %q does not say %q", tt.id, r.Reason, tt.says)
 			}
-			if r.Behavior != OK && r.Rule == "" && r.Behavior != Failed {
+			if r.Behavior != OK && r.Rule == "" {
 				t.Errorf("%s: %s without a rule", tt.id, r.Behavior)
 			}
 		})

@@ -36,8 +36,41 @@ type ClientRule struct {
 	// CloseCodes are the codes the client's close frame may carry (none:
 	// any valid code); another code is WRONG CODE, as for servers.
 	CloseCodes []frame.CloseCode
-	Judge      func(ClientSeen) (Verdict, string)
+	// Judge gives the verdict, why, and the rule the client broke when
+	// the verdict fails (or is NON-STRICT).
+	Judge func(ClientSeen) (Verdict, string, RuleRef)
 }
+
+// answerBreaks is the rule each broken answer of ours breaks, which the
+// client must enforce by failing the connection.
+var answerBreaks = map[ClientAnswer]RuleRef{
+	AnswerWrongAccept:    {"response-accept-mismatch", "RFC 6455 §4.1"},
+	AnswerNoUpgrade:      {"response-upgrade-not-websocket", "RFC 6455 §4.1"},
+	AnswerNoConnection:   {"response-connection-missing-upgrade", "RFC 6455 §4.1"},
+	AnswerStatus200:      {"response-status-not-101", "RFC 6455 §4.1"},
+	AnswerStatus302:      {"response-status-not-101", "RFC 6455 §4.1"},
+	AnswerStatus401:      {"response-status-not-101", "RFC 6455 §4.1"},
+	AnswerUnofferedProto: {"response-protocol-not-offered", "RFC 6455 §4.1"},
+	AnswerUnofferedExt:   {"response-extension-not-offered", "RFC 6455 §4.1"},
+	AnswerUnofferedParam: {"pmd-response-invalid", "RFC 7692 §7.1"},
+	AnswerTwoAccepts:     {"response-accept-duplicated", "RFC 6455 §11.3.3"},
+}
+
+// Rules only a client can break, beyond the frame and handshake rules.
+var (
+	// RuleClientKeyNotFresh: Sec-WebSocket-Key is not a fresh random
+	// 16-octet nonce (§4.1).
+	RuleClientKeyNotFresh = RuleRef{"client-key-not-fresh", "RFC 6455 §4.1"}
+	// RuleClientMaskPredictable: masking keys that repeat, are zero or
+	// count up (§5.3: unpredictable, from a strong source of entropy).
+	RuleClientMaskPredictable = RuleRef{"client-mask-key-predictable", "RFC 6455 §5.3"}
+	// RuleClientHoldsTCP: the client kept TCP open after the connection
+	// was closed (§7.1.1 lets it wait a reasonable time, not forever; a
+	// dropped TCP connection is closed, §7.1.4/§7.1.5).
+	RuleClientHoldsTCP   = RuleRef{"client-tcp-held-open", "RFC 6455 §7.1.1"}
+	ruleMaskedFromServer = RuleRef{frame.RuleServerFrameMasked, "RFC 6455 §5.1"}
+	ruleUnmaskedClient   = RuleRef{frame.RuleClientFrameUnmasked, "RFC 6455 §5.1"}
+)
 
 // ClientAnswer is our answer to the client's opening handshake.
 type ClientAnswer string
@@ -194,7 +227,7 @@ func clientRuleCases() []*Case {
 				" The client must fail the connection (§7.1.7): deliver nothing, and close TCP or send a close frame within 5 s (we answer a close frame as a server does: close frame back, §5.5.1, then we close TCP first, §7.1.1). Echoing \"Hello\" shows that it took the connection for open and FAILS; so does sending nothing while holding TCP open for 5 s (a hang).",
 			Clauses: clauses, Level: Must, Labels: clientLabels, Timeout: 12 * time.Second,
 			ClientRule: &ClientRule{Answer: answer, Send: []frame.Frame{hello}, End: EndWait, Wait: clientWait,
-				Judge: judgeFailsConnection(clausesText(clauses), false)},
+				Judge: judgeFailsConnection(clausesText(clauses), false, answerBreaks[answer])},
 		}
 	}
 	// A status other than 101 is HTTP: the answer says Content-Length: 0,
@@ -204,7 +237,7 @@ func clientRuleCases() []*Case {
 		c := mustFail(id, title, answer, []string{rfcClientFails}, why)
 		c.Description = "Answers the client's opening handshake with a " + string(answer) + ", Content-Length: 0 and the close option in Connection (the case is this one connection), then sends the text message \"Hello\". " + why +
 			" The client must not take it for a WebSocket: echoing \"Hello\" FAILS; closing TCP, or keeping it for HTTP (no frame back), is OK."
-		c.ClientRule.Judge = judgeFailsConnection("RFC 6455 §4.1", true)
+		c.ClientRule.Judge = judgeFailsConnection("RFC 6455 §4.1", true, answerBreaks[answer])
 		return c
 	}
 	masked := func(f frame.Frame) frame.Frame { return f.Masked([4]byte{0x37, 0xfa, 0x21, 0x3d}) }
@@ -230,7 +263,7 @@ func clientRuleCases() []*Case {
 			Description: "When the client offers permessage-deflate, answers 101 accepting it with client_max_window_bits=10 (when the offer lacks client_max_window_bits) or with the undefined parameter x_wsconform (when it has it), then sends the text message \"Hello\". RFC 7692 §7.1.2.2 and §7: the client MUST fail the connection on a client_max_window_bits it did not offer and on a parameter not defined for responses. It must deliver nothing, and close TCP or send a close frame (which we answer, then close TCP) within 5 s; a client that offers no permessage-deflate is UNIMPLEMENTED.",
 			Clauses:     []string{rfcPMDClient, rfcClientWindow}, Level: Must, Labels: clientLabels, Timeout: 12 * time.Second,
 			ClientRule: &ClientRule{Answer: AnswerUnofferedParam, Send: []frame.Frame{hello}, End: EndWait, Wait: clientWait,
-				Judge: judgeFailsConnection("RFC 7692 §7 and §7.1.2.2", false)},
+				Judge: judgeFailsConnection("RFC 7692 §7 and §7.1.2.2", false, answerBreaks[AnswerUnofferedParam])},
 		},
 		mustFail("16.1.10", "Two Sec-WebSocket-Accept fields", AnswerTwoAccepts, []string{rfcClientFails, rfcAcceptOnce},
 			"§11.3.3: Sec-WebSocket-Accept MUST NOT appear more than once; two fields read as one list \"K, K\", which is not the expected value, so §4.1 has the client fail the connection."),
@@ -257,14 +290,14 @@ func clientRuleCases() []*Case {
 			Description: "Sends the text message \"Hello\" masked. §5.1: a client MUST close a connection if it detects a masked frame. Failing it (§7.1.7), the client SHOULD send a close frame, 1002 for a protocol error (§7.4.1), and SHOULD then wait for the server to close TCP (§7.1.1): we answer its close as a server does (close frame back, §5.5.1, then we close TCP first). OK: a close frame or a TCP close within 5 s, with nothing delivered; a close code other than 1002 is WRONG CODE. Echoing the message FAILS, and so does sending nothing while holding TCP open for 5 s (a hang).",
 			Clauses:     []string{rfcUnmaskedServer, rfcFailing, rfcCloseTCP}, Level: Must, Labels: clientLabels, Timeout: 12 * time.Second,
 			ClientRule: &ClientRule{Answer: AnswerValid, Send: []frame.Frame{masked(hello)}, End: EndWait, Wait: clientWait, CloseCodes: []frame.CloseCode{frame.CloseProtocolError},
-				Judge: judgeFailsConnection("RFC 6455 §5.1", false)},
+				Judge: judgeFailsConnection("RFC 6455 §5.1", false, ruleMaskedFromServer)},
 		},
 		{
 			ID: "16.4.2", Title: "Masked ping from the server",
 			Description: "Sends a masked ping. §5.1 applies to control frames too: the client MUST close the connection and must not answer with a pong. As in 16.4.1: a close frame (1002, §7.4.1; another code is WRONG CODE), which we answer and then close TCP (§5.5.1, §7.1.1), or a TCP close within 5 s is OK; a pong FAILS, and so does sending nothing while holding TCP open for 5 s.",
 			Clauses:     []string{rfcUnmaskedServer, rfcFailing, rfcCloseTCP}, Level: Must, Labels: clientLabels, Timeout: 12 * time.Second,
 			ClientRule: &ClientRule{Answer: AnswerValid, Send: []frame.Frame{masked(frame.New(frame.OpPing, []byte("ping")))}, End: EndWait, Wait: clientWait, CloseCodes: []frame.CloseCode{frame.CloseProtocolError},
-				Judge: judgeFailsConnection("RFC 6455 §5.1", false)},
+				Judge: judgeFailsConnection("RFC 6455 §5.1", false, ruleMaskedFromServer)},
 		},
 		{
 			ID: "16.5.1", Title: "Server closes TCP without a close frame",
@@ -283,79 +316,79 @@ func clientRuleCases() []*Case {
 
 // judgeFailsConnection: nothing but a close may come back, and TCP must be
 // closed by the client in time (unless httpOK: the answer was plain HTTP).
-func judgeFailsConnection(law string, httpOK bool) func(ClientSeen) (Verdict, string) {
-	return func(s ClientSeen) (Verdict, string) {
+func judgeFailsConnection(law string, httpOK bool, breaks RuleRef) func(ClientSeen) (Verdict, string, RuleRef) {
+	return func(s ClientSeen) (Verdict, string, RuleRef) {
 		if !s.Answered {
-			return Unimplemented, s.Untestable
+			return Unimplemented, s.Untestable, RuleRef{}
 		}
 		if d := s.dataFrames(); len(d) > 0 {
-			return Failed, fmt.Sprintf("the client answered with %s: it took the connection for open; %s requires it to fail the connection", d[0], law)
+			return Failed, fmt.Sprintf("the client answered with %s: it took the connection for open; %s requires it to fail the connection", d[0], law), breaks
 		}
 		c := s.closeFrame()
 		if c == nil && !s.ClosedTCP && httpOK {
-			return OK, fmt.Sprintf("the client sent nothing back and kept the HTTP connection open (%v), which HTTP allows; %s only forbids a WebSocket here", s.After.Round(time.Millisecond), law)
+			return OK, fmt.Sprintf("the client sent nothing back and kept the HTTP connection open (%v), which HTTP allows; %s only forbids a WebSocket here", s.After.Round(time.Millisecond), law), RuleRef{}
 		}
 		if c == nil && !s.ClosedTCP {
-			return Failed, fmt.Sprintf("the client sent nothing back and held TCP open for %v without closing it; %s requires it to fail the connection (§7.1.7), which closes TCP or starts with a close frame", s.After.Round(time.Millisecond), law)
+			return Failed, fmt.Sprintf("the client sent nothing back and held TCP open for %v without closing it; %s requires it to fail the connection (§7.1.7), which closes TCP or starts with a close frame", s.After.Round(time.Millisecond), law), breaks
 		}
 		after := s.After.Round(time.Millisecond)
 		switch {
 		case c != nil && s.ClosedTCP:
-			return OK, fmt.Sprintf("the client delivered nothing, sent %s and closed TCP after %v: it failed the connection, as %s requires", c, after, law)
+			return OK, fmt.Sprintf("the client delivered nothing, sent %s and closed TCP after %v: it failed the connection, as %s requires", c, after, law), RuleRef{}
 		case c != nil:
-			return OK, fmt.Sprintf("the client delivered nothing and sent %s after %v: it failed the connection, as %s requires; we answered its close and closed TCP (§7.1.1)", c, after, law)
+			return OK, fmt.Sprintf("the client delivered nothing and sent %s after %v: it failed the connection, as %s requires; we answered its close and closed TCP (§7.1.1)", c, after, law), RuleRef{}
 		}
-		return OK, fmt.Sprintf("the client delivered nothing and closed TCP after %v: it failed the connection, as %s requires", after, law)
+		return OK, fmt.Sprintf("the client delivered nothing and closed TCP after %v: it failed the connection, as %s requires", after, law), RuleRef{}
 	}
 }
 
-func judgeRequest(s ClientSeen) (Verdict, string) {
-	verdict, why := OK, "the request meets §4.1"
+func judgeRequest(s ClientSeen) (Verdict, string, RuleRef) {
+	verdict, why, rule := OK, "the request meets §4.1", RuleRef{}
 	for _, v := range s.RequestViolations {
 		if v.Level == handshake.LevelMust {
-			return Failed, fmt.Sprintf("the request breaks %s (%s): %s", v.Section, v.Rule, v.Detail)
+			return Failed, fmt.Sprintf("the request breaks %s (%s): %s", v.Section, v.Rule, v.Detail), RuleRef{v.Rule, v.Section}
 		}
-		verdict, why = NonStrict, fmt.Sprintf("the request misses a SHOULD of %s (%s): %s", v.Section, v.Rule, v.Detail)
+		verdict, why, rule = NonStrict, fmt.Sprintf("the request misses a SHOULD of %s (%s): %s", v.Section, v.Rule, v.Detail), RuleRef{v.Rule, v.Section}
 	}
-	return verdict, why
+	return verdict, why, rule
 }
 
 // rfcSampleKey is the key of RFC 6455's examples (§1.3, §4.2.2), which a
 // client that copied it would send on every connection.
 const rfcSampleKey = "dGhlIHNhbXBsZSBub25jZQ=="
 
-func judgeKeyFresh(s ClientSeen) (Verdict, string) {
+func judgeKeyFresh(s ClientSeen) (Verdict, string, RuleRef) {
 	key, _ := s.Request.Get("Sec-WebSocket-Key")
 	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(key))
 	switch {
 	case err != nil || len(raw) != 16:
-		return Failed, fmt.Sprintf("the Sec-WebSocket-Key %q is not the base64 of 16 octets (§4.1)", key)
+		return Failed, fmt.Sprintf("the Sec-WebSocket-Key %q is not the base64 of 16 octets (§4.1)", key), RuleClientKeyNotFresh
 	case strings.TrimSpace(key) == rfcSampleKey:
-		return Failed, "the Sec-WebSocket-Key is the RFC's sample key \"" + rfcSampleKey + "\"; §4.1 requires a randomly selected nonce for each connection"
+		return Failed, "the Sec-WebSocket-Key is the RFC's sample key \"" + rfcSampleKey + "\"; §4.1 requires a randomly selected nonce for each connection", RuleClientKeyNotFresh
 	case s.KeySeenBefore:
-		return Failed, fmt.Sprintf("the Sec-WebSocket-Key %q was already sent on an earlier connection of this run; §4.1 requires a nonce randomly selected for each connection", key)
+		return Failed, fmt.Sprintf("the Sec-WebSocket-Key %q was already sent on an earlier connection of this run; §4.1 requires a nonce randomly selected for each connection", key), RuleClientKeyNotFresh
 	}
-	return OK, fmt.Sprintf("the Sec-WebSocket-Key %q is 16 octets and new in this run, as §4.1 requires", key)
+	return OK, fmt.Sprintf("the Sec-WebSocket-Key %q is 16 octets and new in this run, as §4.1 requires", key), RuleRef{}
 }
 
-func judgeMaskKeys(s ClientSeen) (Verdict, string) {
+func judgeMaskKeys(s ClientSeen) (Verdict, string, RuleRef) {
 	var keys []uint32
 	for _, f := range s.Frames {
 		if !f.Masked {
-			return Failed, "the client sent " + f.String() + "; §5.3 requires every client frame to be masked"
+			return Failed, "the client sent " + f.String() + "; §5.3 requires every client frame to be masked", ruleUnmaskedClient
 		}
 		keys = append(keys, binary.BigEndian.Uint32(f.Mask[:]))
 	}
 	if len(keys) < 3 {
-		return Failed, fmt.Sprintf("the client sent only %d frames back for 32 messages; the keys cannot be judged", len(keys))
+		return Failed, fmt.Sprintf("the client sent only %d frames back for 32 messages; the keys cannot be judged", len(keys)), RuleEchoMissing
 	}
 	seen := map[uint32]int{}
 	for i, k := range keys {
 		if k == 0 {
-			return Failed, fmt.Sprintf("frame %d of the client is masked with the all-zero key, which leaves the payload in clear; §5.3 and §10.3 require an unpredictable key", i+1)
+			return Failed, fmt.Sprintf("frame %d of the client is masked with the all-zero key, which leaves the payload in clear; §5.3 and §10.3 require an unpredictable key", i+1), RuleClientMaskPredictable
 		}
 		if j, ok := seen[k]; ok {
-			return Failed, fmt.Sprintf("frames %d and %d of the client use the same masking key %08x; §5.3 requires a fresh key for each frame, from a strong source of entropy", j+1, i+1, k)
+			return Failed, fmt.Sprintf("frames %d and %d of the client use the same masking key %08x; §5.3 requires a fresh key for each frame, from a strong source of entropy", j+1, i+1, k), RuleClientMaskPredictable
 		}
 		seen[k] = i
 	}
@@ -368,29 +401,29 @@ func judgeMaskKeys(s ClientSeen) (Verdict, string) {
 		}
 	}
 	if counter {
-		return Failed, fmt.Sprintf("the client's %d masking keys step by %d from %08x, a counter an attacker can predict; §5.3 and §10.3 require keys from a strong source of entropy", len(keys), int32(step), keys[0])
+		return Failed, fmt.Sprintf("the client's %d masking keys step by %d from %08x, a counter an attacker can predict; §5.3 and §10.3 require keys from a strong source of entropy", len(keys), int32(step), keys[0]), RuleClientMaskPredictable
 	}
-	return OK, fmt.Sprintf("the client's %d frames were all masked, with %d distinct non-zero keys in no arithmetic sequence", len(keys), len(keys))
+	return OK, fmt.Sprintf("the client's %d frames were all masked, with %d distinct non-zero keys in no arithmetic sequence", len(keys), len(keys)), RuleRef{}
 }
 
-func judgeClosesAfterDrop(s ClientSeen) (Verdict, string) {
+func judgeClosesAfterDrop(s ClientSeen) (Verdict, string, RuleRef) {
 	if !s.ClosedTCP {
-		return Failed, fmt.Sprintf("we closed our side of TCP without a close frame and the client still held its side open after %v; it must close the connection (§7.1.5: closed abnormally, 1006) and not hang", s.After.Round(time.Millisecond))
+		return Failed, fmt.Sprintf("we closed our side of TCP without a close frame and the client still held its side open after %v; it must close the connection (§7.1.5: closed abnormally, 1006) and not hang", s.After.Round(time.Millisecond)), RuleClientHoldsTCP
 	}
-	return OK, fmt.Sprintf("we closed our side of TCP without a close frame and the client closed its side after %v", s.After.Round(time.Millisecond))
+	return OK, fmt.Sprintf("we closed our side of TCP without a close frame and the client closed its side after %v", s.After.Round(time.Millisecond)), RuleRef{}
 }
 
-func judgeClosesAfterClose(s ClientSeen) (Verdict, string) {
+func judgeClosesAfterClose(s ClientSeen) (Verdict, string, RuleRef) {
 	c := s.closeFrame()
 	switch {
 	case c == nil && !s.ClosedTCP:
-		return Failed, fmt.Sprintf("we sent close 1000 and the client neither answered nor closed TCP in %v; §5.5.1 requires a close frame in answer and §7.1.1 closing TCP", s.After.Round(time.Millisecond))
+		return Failed, fmt.Sprintf("we sent close 1000 and the client neither answered nor closed TCP in %v; §5.5.1 requires a close frame in answer and §7.1.1 closing TCP", s.After.Round(time.Millisecond)), RuleCloseUnanswered
 	case c == nil:
-		return Failed, "we sent close 1000 and the client closed TCP without answering with a close frame; §5.5.1 requires one"
+		return Failed, "we sent close 1000 and the client closed TCP without answering with a close frame; §5.5.1 requires one", RuleCloseUnanswered
 	case !s.ClosedTCP:
-		return Failed, fmt.Sprintf("we sent close 1000 and kept TCP open; the client answered %s but still held TCP open after %v; §7.1.1 lets a client wait a reasonable time for the server to close TCP, not forever", c, s.After.Round(time.Millisecond))
+		return Failed, fmt.Sprintf("we sent close 1000 and kept TCP open; the client answered %s but still held TCP open after %v; §7.1.1 lets a client wait a reasonable time for the server to close TCP, not forever", c, s.After.Round(time.Millisecond)), RuleClientHoldsTCP
 	}
-	return OK, fmt.Sprintf("we sent close 1000 and kept TCP open; the client answered %s and closed TCP after %v", c, s.After.Round(time.Millisecond))
+	return OK, fmt.Sprintf("we sent close 1000 and kept TCP open; the client answered %s and closed TCP after %v", c, s.After.Round(time.Millisecond)), RuleRef{}
 }
 
 // JudgeClientRule is the result of a section 16 case from what the client
@@ -398,8 +431,11 @@ func judgeClosesAfterClose(s ClientSeen) (Verdict, string) {
 func JudgeClientRule(c *Case, s ClientSeen, started time.Time, took time.Duration) Result {
 	r := NewResult(c)
 	r.Started, r.Duration, r.FailFastOffset = started, took, -1
-	verdict, why := c.ClientRule.Judge(s)
+	verdict, why, breaks := c.ClientRule.Judge(s)
 	r.Behavior = verdict
+	if verdict == Failed || verdict == NonStrict {
+		r.Rule, r.RuleSection = breaks.ID, breaks.Section
+	}
 	r.Reason = sentence("we answered the opening handshake with a " + string(c.ClientRule.Answer) + "; " + why + ".")
 	if !s.Answered {
 		r.Reason = "The client could not be tested: " + why + "."
@@ -419,6 +455,9 @@ func JudgeClientRule(c *Case, s ClientSeen, started time.Time, took time.Duratio
 	r.BehaviorClose, r.CloseReason = CloseOK, "Section 16 judges how the client ends the connection in the main verdict."
 	if v, why := judgeClientClose(c.ClientRule.CloseCodes, s.closeFrame()); v != CloseOK {
 		r.BehaviorClose, r.CloseReason = v, why
+		if v == CloseFailed { // only an unmasked close frame fails it
+			name(&r, ruleUnmaskedClient)
+		}
 	}
 	return r
 }

@@ -123,6 +123,40 @@ func WriteFuzzReports(dir string, r FuzzRun) error {
 	return nil
 }
 
+// FuzzKinds says what each finding kind means, in the order the report
+// lists them. A crash and a drop both end connections without a close
+// frame; what tells them apart is the liveness check right after: a
+// crashed target refuses the next connection or completes no handshake on
+// it, a dropping one serves it.
+var FuzzKinds = []struct{ Kind, Means string }{
+	{"crash", "the server process went down (the next connection was refused) or stopped serving (TCP accepted, no opening handshake): every client lost"},
+	{"drop", "the server closed or reset this connection without the close frame it owed, and went on serving others (a handler that panics and is recovered)"},
+	{"hang", "the server owed a close frame or a failed connection and did neither within the deadline"},
+	{"violation", "the server's own answer broke RFC 6455 or RFC 7692"},
+}
+
+type fuzzKindCount struct {
+	Kind, Means string
+	Count       int
+}
+
+// fuzzKinds counts the findings per kind, each kind with its meaning.
+func fuzzKinds(fs []FuzzFinding) []fuzzKindCount {
+	var out []fuzzKindCount
+	for _, k := range FuzzKinds {
+		n := 0
+		for _, f := range fs {
+			if f.Kind == k.Kind {
+				n++
+			}
+		}
+		if n > 0 {
+			out = append(out, fuzzKindCount{k.Kind, k.Means, n})
+		}
+	}
+	return out
+}
+
 // WriteFuzzJSON writes the run as JSON.
 func WriteFuzzJSON(w io.Writer, r FuzzRun) error {
 	enc := json.NewEncoder(w)
@@ -136,7 +170,8 @@ func WriteFuzzHTML(w io.Writer, r FuzzRun) error {
 }
 
 var fuzzTemplate = template.Must(template.New("fuzz").Funcs(template.FuncMap{
-	"dur": roundDuration,
+	"dur":   roundDuration,
+	"kinds": fuzzKinds,
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>wsconform fuzz: {{.Target}}</title>
 <style>
@@ -157,7 +192,9 @@ pre{background:#f6f6f6;padding:.5em;overflow-x:auto;white-space:pre-wrap}
 {{if .Interrupted}}<tr><th>interrupted</th><td>the run was interrupted; this report holds what was done until then</td></tr>{{end}}
 </table>
 <h2>Findings</h2>
-{{if not .Findings}}<p>None.</p>{{end}}
+{{if not .Findings}}<p>None.</p>{{else}}<table><tr><th>kind</th><th>found</th><th>what it means</th></tr>
+{{range kinds .Findings}}<tr><td>{{.Kind}}</td><td>{{.Count}}</td><td>{{.Means}}</td></tr>{{end}}
+</table>{{end}}
 {{range .Findings}}<div class="finding">
 <p><span class="kind">{{.Kind}}</span> <code>{{.Rule}}</code> (session {{.Exec}})</p>
 <p>{{.Detail}}</p>

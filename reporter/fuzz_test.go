@@ -21,7 +21,8 @@ func TestFuzzReports(t *testing.T) {
 	run := FuzzRun{Target: "ws://127.0.0.1:1/", Seed: 7, Parallel: 4, Seeds: 574, Execs: 1000, Corpus: 80, Answers: 77,
 		Elapsed: 3 * time.Second, ExecsPerSec: 333, AnswerShapes: []FuzzAnswer{{"101 | close frame 1002", 12}},
 		Findings: []FuzzFinding{{Kind: "crash", Rule: "target-down", Detail: "after this session <b>", Request: strings.Repeat("X-A: b\r\n", 100000),
-			Steps: steps, FoundOctets: 5000, FoundSteps: 5000, SavedOctets: 10, SavedSteps: 1, Replay: "wsconform fuzz ws://127.0.0.1:1/ --replay f.json"}}}
+			Steps: steps, FoundOctets: 5000, FoundSteps: 5000, SavedOctets: 10, SavedSteps: 1, Replay: "wsconform fuzz ws://127.0.0.1:1/ --replay f.json"},
+			{Kind: "drop", Rule: "close-payload-one-octet", Detail: "reset TCP"}}}
 	dir := t.TempDir()
 	if err := WriteFuzzReports(dir, run); err != nil {
 		t.Fatal(err)
@@ -34,14 +35,16 @@ func TestFuzzReports(t *testing.T) {
 	if err := json.Unmarshal(js, &back); err != nil {
 		t.Fatal(err)
 	}
-	if back.Execs != 1000 || len(back.Findings) != 1 || len(back.Findings[0].Steps) != MaxFuzzSteps+1 || len(back.Findings[0].Request) > MaxText+100 {
+	if back.Execs != 1000 || len(back.Findings) != 2 || len(back.Findings[0].Steps) != MaxFuzzSteps+1 || len(back.Findings[0].Request) > MaxText+100 {
 		t.Fatalf("read back: %d execs, findings %d, steps %d, request %d octets", back.Execs, len(back.Findings), len(back.Findings[0].Steps), len(back.Findings[0].Request))
 	}
 	page, err := os.ReadFile(filepath.Join(dir, FuzzHTMLFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"target-down", "--replay f.json", "5000 octets in 5000 steps as found, 10 octets in 1 steps", "after this session &lt;b&gt;"} {
+	// A crash and a drop are told apart, each kind with its meaning.
+	for _, want := range []string{"<td>crash</td><td>1</td><td>the server process went down", "<td>drop</td><td>1</td><td>the server closed or reset this connection",
+		"target-down", "--replay f.json", "5000 octets in 5000 steps as found, 10 octets in 1 steps", "after this session &lt;b&gt;"} {
 		if !bytes.Contains(page, []byte(want)) {
 			t.Errorf("page lacks %q", want)
 		}

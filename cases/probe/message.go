@@ -126,7 +126,9 @@ func (s *messageSource) Read(p []byte) (int, error) {
 func (s *messageSource) logFrame() {
 	if !s.logged {
 		s.logged = true
-		s.c.Log.Frame(observed.Received, describePreview(s.h, s.preview))
+		if !s.c.Log.bulk() { // describing costs more than logging it when off
+			s.c.Log.Frame(observed.Received, describePreview(s.h, s.preview))
+		}
 	}
 }
 
@@ -274,7 +276,9 @@ func (c *Conn) control(r *frame.Reader, h frame.Header, rc *receive.Receiver) er
 	if _, err := io.ReadFull(r, payload); err != nil {
 		return err
 	}
-	c.Log.Frame(observed.Received, describe(h, payload))
+	if !c.Log.bulk() {
+		c.Log.Frame(observed.Received, describe(h, payload))
+	}
 	c.mu.Lock()
 	p, _ := c.events.keepPayload(payload)
 	c.mu.Unlock()

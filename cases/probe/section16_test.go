@@ -289,6 +289,12 @@ func TestClientRulesBrokenClients(t *testing.T) {
 					t.Errorf("%s: %s / %s, want %s / %s: %s | %s %v", c.ID, r.Behavior, r.BehaviorClose, want, wantClose, r.Reason, r.CloseReason, r.Observed)
 				}
 			}
+			// Every failing verdict names the rule the client broke.
+			for id, r := range results {
+				if (r.Behavior == cases.Failed || r.BehaviorClose == cases.CloseFailed) && (r.Rule == "" || !strings.HasPrefix(r.RuleSection, "RFC ")) {
+					t.Errorf("%s %s/%s names no rule (%q, %q): %s", id, r.Behavior, r.BehaviorClose, r.Rule, r.RuleSection, r.Reason)
+				}
+			}
 		})
 	}
 }

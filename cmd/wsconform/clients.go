@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -226,7 +227,7 @@ func serveClients(f clientsFlags) error {
 		Env:       probe.Env{Timeouts: probe.DefaultTimeouts(), Scale: f.scale},
 		Tool:      "wsconform " + version,
 		Selection: cases.Selection{Cases: include, Exclude: exclude, Strict: f.strict, Parallel: 1, Scale: f.scale},
-		Protocols: protocols, WriteReports: updateReports,
+		Protocols: protocols, WriteReports: updateReports, Options: f.reproduceOptions(),
 		OnResult: func(agent string, r cases.Result) {
 			fmt.Fprintf(os.Stdout, "[%s] %s: %s / %s\n", agent, r.ID, r.Behavior, r.BehaviorClose)
 		},
@@ -284,4 +285,20 @@ func unwrapOp(err error) error {
 		return oe.Err
 	}
 	return err
+}
+
+// reproduceOptions are the options of this run that a reproduce command
+// needs to serve a case the same way: TLS and the timeout scale.
+func (f clientsFlags) reproduceOptions() []string {
+	var out []string
+	switch {
+	case f.selfSigned:
+		out = append(out, "--self-signed")
+	case f.tlsCert != "":
+		out = append(out, "--tls-cert", f.tlsCert, "--tls-key", f.tlsKey)
+	}
+	if f.scale != 1 {
+		out = append(out, "--timeout-scale", strconv.FormatFloat(f.scale, 'g', -1, 64))
+	}
+	return out
 }

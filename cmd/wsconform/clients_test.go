@@ -282,4 +282,9 @@ func TestClientsOverTLS(t *testing.T) {
 			t.Errorf("no OK / OK for %s:\n%s", id, stdout)
 		}
 	}
+	// A case served again is served over TLS too.
+	run := readRun(t, out)
+	if got, want := run.Results[0].Reproduce, "wsconform clients --self-signed --cases "+run.Results[0].ID; got != want {
+		t.Errorf("reproduce %q, want %q", got, want)
+	}
 }

@@ -31,10 +31,12 @@ func fuzzCommand() *cobra.Command {
 		Long: `fuzz starts from the catalogue (every case's traffic is a session), mutates whole
 sessions (frames, lengths, fragmentation, UTF-8 splits, close codes, the opening
 handshake, permessage-deflate streams and bombs) and keeps a mutant when the
-server answers in a way not seen before. It reports crashes (the server stops
-accepting handshakes), hangs (it owed a close or a failed connection and did
-neither), drops (it owed a close frame and dropped TCP without one) and
-violations (its own answer breaks RFC 6455/7692). Each finding is confirmed,
+server answers in a way not seen before. It reports crashes (after the session
+the next connection is refused, or accepted with no opening handshake: the
+process died or stopped serving), drops (it owed a close frame and closed or
+reset that one connection without one, while still serving new ones), hangs
+(it owed a close or a failed connection and did neither) and violations (its
+own answer breaks RFC 6455/7692). Each finding is confirmed,
 minimized and written to --out as a JSON reproducer, with fuzz-report.html and
 fuzz-report.json; --replay sends one again. With no URL it fuzzes the embedded
 reference server (which should find nothing).`,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -39,6 +40,7 @@ func BenchmarkFuzz(b *testing.B) {
 	}{{"all", nil}, {"plain", []string{"1.*", "2.*", "3.*", "4.*", "5.*", "6.*", "7.*"}}} {
 		for _, n := range benchConns {
 			b.Run(fmt.Sprintf("corpus=%s/conns=%d", corpus.name, n), func(b *testing.B) {
+				cpu := cpuTime()
 				rep, err := Run(context.Background(), Config{Target: url, Seed: 1, Execs: b.N, Parallel: n, Cases: corpus.cases})
 				if err != nil {
 					b.Fatal(err)
@@ -48,6 +50,7 @@ func BenchmarkFuzz(b *testing.B) {
 				}
 				b.ReportMetric(float64(rep.Execs)/b.Elapsed().Seconds(), "execs/s")
 				b.ReportMetric(float64(rep.Answers), "answers")
+				b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/float64(rep.Execs), "cpu-µs/op")
 			})
 		}
 	}
@@ -61,6 +64,7 @@ func BenchmarkEcho(b *testing.B) {
 	defer srv.Close()
 	for _, n := range benchConns {
 		b.Run(fmt.Sprintf("conns=%d", n), func(b *testing.B) {
+			cpu := cpuTime()
 			var next atomic.Int64
 			var wg sync.WaitGroup
 			for range n {
@@ -75,8 +79,20 @@ func BenchmarkEcho(b *testing.B) {
 			}
 			wg.Wait()
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "execs/s")
+			b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/float64(b.N), "cpu-µs/op")
 		})
 	}
+}
+
+// cpuTime is the CPU this process has used (user and system), both ends
+// of every connection together: on a machine shared with other work it
+// varies far less than wall time does.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // echoSession is one plain session: handshake, one echo, close.

@@ -3,8 +3,10 @@ package netfuzz
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/wsconform/wsconform/cases/observed"
@@ -37,8 +39,14 @@ const quietWait = 20 * time.Millisecond
 
 // execute sends s in one connection and reads the target's answer. The
 // error is for a session that could not be run at all because ctx ended.
-func execute(ctx context.Context, t probe.Target, deadline time.Duration, s Session) (result, error) {
+// With logged, a finding carries the connection's wire log; the fuzzing
+// loop runs with the log off (describing every frame cost a tenth of a
+// session's CPU), as its findings are replayed, logged, to be confirmed.
+func execute(ctx context.Context, t probe.Target, deadline time.Duration, s Session, logged bool) (result, error) {
 	log := probe.NewWireLog(time.Now())
+	if !logged {
+		log.SetEnabled(false) // frames and octets are counted, not described
+	}
 	slack := s.slack()
 	ictx, cancel := context.WithTimeout(ctx, 4*deadline+slack) // the whole connection, whatever happens
 	defer cancel()
@@ -95,15 +103,21 @@ func execute(ctx context.Context, t probe.Target, deadline time.Duration, s Sess
 
 	st := c.State()
 	r := result{answer: answerOf(hsAnswer, c.Events(), st, end, took, deadline)}
-	r.suspect = end == endTCP
+	// A hang is checked too: a connection that hangs in a process that
+	// still serves others is a hang; a wedged process is a crash.
+	r.suspect = end == endTCP || want.MustEnd && end == endSilent
 	switch {
 	case st.PeerViolation != "":
 		r.finding = &Finding{Kind: KindViolation, Rule: st.PeerRule, Detail: "the server broke " + st.PeerViolation}
 	case want.MustEnd && end == endSilent:
 		r.finding = &Finding{Kind: KindHang, Rule: want.Rule, Detail: fmt.Sprintf("no close frame and no TCP close within %v", deadline+slack)}
 	case want.MustEnd && end == endTCP:
+		how := "closed TCP (EOF)"
+		if st.TCPError != "" {
+			how = "reset TCP (" + st.TCPError + ")"
+		}
 		r.finding = &Finding{Kind: KindDrop, Rule: want.Rule,
-			Detail: "the server closed TCP without a close frame where it owed one (RFC 6455 §7.1.7: it SHOULD send a close frame first); a handler that panics looks like this"}
+			Detail: "the server " + how + " without a close frame where it owed one (RFC 6455 §7.1.7: it SHOULD send a close frame first); a handler that panics looks like this"}
 	}
 	if r.finding != nil {
 		r.finding.Expect = want.Why
@@ -274,16 +288,81 @@ func ended(ctx context.Context) bool {
 	return ctx.Err() != nil || ok && !time.Now().Before(d)
 }
 
-// alive opens a connection and completes the opening handshake.
+// alive opens a connection and completes the opening handshake. Its error
+// wraps errTargetDown.
 func alive(ctx context.Context, t probe.Target, deadline time.Duration) error {
+	if down, err := liveness(ctx, t, deadline); down != "" {
+		return fmt.Errorf("%w (%s): %v", errTargetDown, down, err)
+	}
+	return nil
+}
+
+// Why a target failed the liveness check made after a session that ended
+// the way a dying process ends connections. These are the crash findings'
+// rules.
+const (
+	// RuleTargetDown: nothing accepts connections at the target's address
+	// any more (connection refused): the process is gone, its listener
+	// with it.
+	RuleTargetDown = "target-down"
+	// RuleTargetUnresponsive: TCP is still accepted but no opening
+	// handshake completes within the deadline (a process that is wedged,
+	// or stopped serving).
+	RuleTargetUnresponsive = "target-unresponsive"
+)
+
+// liveness opens a connection and completes the opening handshake: down
+// is "" when it did, else RuleTargetDown or RuleTargetUnresponsive, with
+// the error that showed it.
+func liveness(ctx context.Context, t probe.Target, deadline time.Duration) (down string, err error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*deadline)
 	defer cancel()
 	to := probe.Timeouts{Dial: deadline, Handshake: deadline, CloseWait: deadline, DropWait: deadline}
 	c, _, err := probe.Open(ctx, t, to, probe.NewWireLog(time.Now()), nil)
-	if err != nil {
-		return fmt.Errorf("%w: %v", errTargetDown, err)
+	switch {
+	case err == nil:
+		c.Abort()
+		<-c.Done()
+		return "", nil
+	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ENOENT): // ENOENT: a Unix socket's file is gone
+		return RuleTargetDown, err
 	}
-	c.Abort()
-	<-c.Done()
-	return nil
+	return RuleTargetUnresponsive, err
+}
+
+// checkAfterSuspect runs the liveness check after a session that ended
+// the way a crash ends connections (TCP lost without a close frame, or no
+// answer at all): when the target is down the finding becomes a crash;
+// when it is up, the dropped or hanging connection was the only one
+// affected and the finding says so. It reports whether the target is down.
+func checkAfterSuspect(ctx context.Context, t probe.Target, deadline time.Duration, r *result) bool {
+	down, err := liveness(ctx, t, deadline)
+	if ended(ctx) {
+		return false // a check cut short by the run's end proves nothing
+	}
+	if down != "" {
+		r.finding = crashFinding(down, err)
+		return true
+	}
+	switch {
+	case r.finding == nil:
+	case r.finding.Kind == KindDrop:
+		r.finding.Detail += "; the target still accepted a new connection and completed its opening handshake right after, so only this connection was lost (not a crash)"
+	case r.finding.Kind == KindHang:
+		r.finding.Detail += "; the target still completed an opening handshake on a new connection, so only this connection hangs"
+	}
+	return false
+}
+
+// crashFinding is the finding of a target that failed the liveness check.
+func crashFinding(down string, err error) *Finding {
+	f := &Finding{Kind: KindCrash, Rule: down}
+	switch down {
+	case RuleTargetDown:
+		f.Detail = fmt.Sprintf("after this session nothing accepted connections at the target's address (%v): the server process went down, and every connection with it", err)
+	default:
+		f.Detail = fmt.Sprintf("after this session the target accepted TCP but completed no opening handshake (%v): it stopped serving", err)
+	}
+	f.Expect = "a server must survive any octets a client sends: at most it fails that one connection (RFC 6455 §7.1.7)"
+	return f
 }

@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"unicode/utf8"
+	"sync"
 
 	"github.com/wsconform/wsconform/reference/deflate"
 	"github.com/wsconform/wsconform/reference/frame"
 	"github.com/wsconform/wsconform/reference/receive"
+	"github.com/wsconform/wsconform/reference/utf8stream"
 )
 
 // verdict is what a conforming server must do after reading the octets of
@@ -60,6 +61,7 @@ func judge(wire []byte, compressed bool) verdict {
 	}
 	rc := receive.New(cfg)
 	var deflated []byte // the compressed message so far
+	var inflater *deflate.Decompressor
 	for i := 0; ; i++ {
 		h, err := r.Next()
 		if err == io.EOF {
@@ -90,9 +92,13 @@ func judge(wire []byte, compressed bool) verdict {
 			if !rc.Final() {
 				continue
 			}
-			text := rc.Opcode() == frame.OpText
-			msg, err := deflate.NewDecompressor(true, judgeInflateLimit).Decompress(nil, deflated)
-			deflated = nil
+			if inflater == nil {
+				inflater = inflaters.Get().(*deflate.Decompressor)
+				defer inflaters.Put(inflater)
+			}
+			var sink utf8Sink
+			_, err := inflater.DecompressTo(&sink, bytes.NewReader(deflated))
+			deflated = deflated[:0]
 			var tooBig *deflate.Error
 			switch {
 			case errors.As(err, &tooBig) && tooBig.Rule == deflate.RuleInflatedTooBig:
@@ -100,7 +106,7 @@ func judge(wire []byte, compressed bool) verdict {
 			case err != nil:
 				v := receive.InflateViolation(err)
 				return verdict{MustEnd: true, Rule: v.Rule, Why: fmt.Sprintf("frame %d ends a compressed message that does not inflate (%s): fail with %v", i, v.Section, v.Code)}
-			case text && !utf8.Valid(msg):
+			case rc.Opcode() == frame.OpText && sink.v.Finish() >= 0:
 				return verdict{MustEnd: true, Rule: RuleTextUTF8, Why: fmt.Sprintf("frame %d ends a compressed text message that is not UTF-8 once inflated (RFC 6455 §8.1): fail with 1007", i)}
 			}
 			continue
@@ -113,4 +119,18 @@ func judge(wire []byte, compressed bool) verdict {
 			return verdict{MustEnd: true, Rule: v.Rule, Why: fmt.Sprintf("frame %d ends a text message that is not UTF-8 (%s): fail with %v", i, v.Section, v.Code)}
 		}
 	}
+}
+
+// inflaters are the oracle's decompressors, one per message (no context
+// takeover: the oracle's sessions compress every message on its own), kept
+// because setting one up costs more than inflating most messages.
+var inflaters = sync.Pool{New: func() any { return deflate.NewDecompressor(true, judgeInflateLimit) }}
+
+// utf8Sink validates inflated output as it comes, instead of holding up to
+// judgeInflateLimit octets of it.
+type utf8Sink struct{ v utf8stream.Validator }
+
+func (s *utf8Sink) Write(p []byte) (int, error) {
+	s.v.Write(p)
+	return len(p), nil
 }

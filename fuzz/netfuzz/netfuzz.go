@@ -265,11 +265,21 @@ func (f *fuzzer) halt(why string) {
 // some are left (so mutation starts at once), else a mutated corpus
 // session. ok is false when the run is over.
 func (f *fuzzer) pick(ctx context.Context) (i int, s Session, seed bool, ok bool) {
+	i, s, seed, mutant, ok := f.next1(ctx)
+	if mutant != nil {
+		s = mutant() // outside f.mu: the other connections need not wait for it
+	}
+	return i, s, seed, ok
+}
+
+// next1 is pick's part under f.mu: the session number, and either the
+// session or the function that mutates its parent.
+func (f *fuzzer) next1(ctx context.Context) (i int, s Session, seed bool, mutant func() Session, ok bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.stop != "" || ended(ctx) || (f.cfg.Execs > 0 && f.next >= f.cfg.Execs) ||
 		(f.cfg.Duration > 0 && time.Since(f.start) >= f.cfg.Duration) {
-		return 0, Session{}, false, false
+		return 0, Session{}, false, nil, false
 	}
 	i = f.next
 	f.next++
@@ -277,10 +287,10 @@ func (f *fuzzer) pick(ctx context.Context) (i int, s Session, seed bool, ok bool
 	if len(f.seeds) > 0 && (i%2 == 0 || len(f.corpus) == 0) {
 		s = f.seeds[0]
 		f.seeds = f.seeds[1:]
-		return i, s, true, true
+		return i, s, true, nil, true
 	}
 	if len(f.corpus) == 0 {
-		return i, Session{Request: f.target.NewRequest(), Origin: "empty session"}, false, true
+		return i, Session{Request: f.target.NewRequest(), Origin: "empty session"}, false, nil, true
 	}
 	// Of two corpus sessions, the cheaper (AFL favours fast inputs): a
 	// decompression bomb or a compressed echo costs the target a hundred
@@ -292,14 +302,16 @@ func (f *fuzzer) pick(ctx context.Context) (i int, s Session, seed bool, ok bool
 		parent = other
 	}
 	corpus := f.corpus // append-only: a snapshot stays valid
-	other := func() *Session { return &corpus[rng.IntN(len(corpus))] }
-	s, did := Mutate(rng, parent, other)
-	s.Origin = parent.Origin
-	if len(did) > 0 {
-		s.Steps = slices.Clip(s.Steps)
-		s.Origin = fmt.Sprintf("%s, mutated: %s", originCase(parent.Origin), joinBounded(did, 6))
-	}
-	return i, s, false, true
+	return i, Session{}, false, func() Session {
+		other := func() *Session { return &corpus[rng.IntN(len(corpus))] }
+		s, did := Mutate(rng, parent, other)
+		s.Origin = parent.Origin
+		if len(did) > 0 {
+			s.Steps = slices.Clip(s.Steps)
+			s.Origin = fmt.Sprintf("%s, mutated: %s", originCase(parent.Origin), joinBounded(did, 6))
+		}
+		return s
+	}, true
 }
 
 func (f *fuzzer) work(ctx, timed context.Context) {
@@ -309,9 +321,9 @@ func (f *fuzzer) work(ctx, timed context.Context) {
 			return
 		}
 		f.gate.RLock()
-		r, err := execute(timed, f.target, f.cfg.Deadline, s)
-		if err == nil && r.suspect && alive(timed, f.target, f.cfg.Deadline) != nil && !ended(timed) {
-			r.finding = crashFinding()
+		r, err := execute(timed, f.target, f.cfg.Deadline, s, false)
+		if err == nil && r.suspect {
+			checkAfterSuspect(timed, f.target, f.cfg.Deadline, &r)
 		}
 		f.gate.RUnlock()
 		if err != nil {
@@ -435,13 +447,12 @@ func waitAlive(ctx context.Context, t probe.Target, deadline, wait time.Duration
 // try runs s alone and returns its finding, a crash included (after which
 // it waits for the target to come back).
 func try(ctx context.Context, t probe.Target, deadline, recoverWait time.Duration, s Session) *Finding {
-	r, err := execute(ctx, t, deadline, s)
+	r, err := execute(ctx, t, deadline, s, true)
 	if err != nil {
 		return nil
 	}
-	if r.suspect && alive(ctx, t, deadline) != nil && !ended(ctx) {
+	if r.suspect && checkAfterSuspect(ctx, t, deadline, &r) {
 		waitAlive(ctx, t, deadline, recoverWait)
-		return crashFinding()
 	}
 	return r.finding
 }
@@ -477,11 +488,6 @@ func Replay(ctx context.Context, cfg Config, f Finding) (*Finding, error) {
 		got.Target, got.Seed, got.Exec = cfg.Target, f.Seed, f.Exec
 	}
 	return got, nil
-}
-
-func crashFinding() *Finding {
-	return &Finding{Kind: KindCrash, Rule: "target-down",
-		Detail: "after this session the target no longer completed an opening handshake"}
 }
 
 // mkdirWritable makes dir and checks a file can be created in it, so that

@@ -118,6 +118,12 @@ func TestJudge(t *testing.T) {
 	first.Fin = false
 	deflated := masked(frame.New(frame.OpText, compress([]byte("héllo"))))
 	deflated.Rsv = frame.RSV1
+	deflatedBad := masked(frame.New(frame.OpText, compress([]byte("h\xffllo"))))
+	deflatedBad.Rsv = frame.RSV1
+	deflatedCut := masked(frame.New(frame.OpText, compress([]byte("caf\xc3"))))
+	deflatedCut.Rsv = frame.RSV1
+	bigBomb := masked(frame.New(frame.OpText, bomb(judgeInflateLimit>>20+1)))
+	bigBomb.Rsv = frame.RSV1
 	corrupt := masked(frame.New(frame.OpText, []byte{0xff, 0xff, 0xff}))
 	corrupt.Rsv = frame.RSV1
 	tests := []struct {
@@ -139,6 +145,9 @@ func TestJudge(t *testing.T) {
 		{"one-octet close", []frame.Frame{masked(frame.New(frame.OpClose, []byte{3}))}, false, true, frame.RuleCloseOneOctet},
 		{"compressed text, then close", []frame.Frame{deflated, closeFrame}, true, true, RuleAnswerClose},
 		{"RSV1 without deflate", []frame.Frame{deflated, closeFrame}, false, true, frame.RuleRSVWithoutExtension},
+		{"compressed text not UTF-8 once inflated", []frame.Frame{deflatedBad, closeFrame}, true, true, RuleTextUTF8},
+		{"compressed text ends inside a code point", []frame.Frame{deflatedCut, closeFrame}, true, true, RuleTextUTF8},
+		{"bomb past the oracle's limit: the server may take it", []frame.Frame{bigBomb, closeFrame}, true, true, RuleAnswerClose},
 		{"corrupt compressed stream", []frame.Frame{corrupt, closeFrame}, true, true, "pmd-invalid-compressed-data"},
 	}
 	for _, tt := range tests {

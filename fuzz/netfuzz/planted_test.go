@@ -46,12 +46,19 @@ const (
 	// bombUnlimited: compressed messages are inflated without a limit;
 	// past the process's memory it is killed.
 	bombUnlimited
+	// crashOnOneOctetClose: panicOnOneOctetClose's input, but nothing
+	// recovers the panic: the process dies (its listener with it).
+	crashOnOneOctetClose
+	// wedgeOnOneOctetClose: the same input deadlocks the process: it
+	// still accepts TCP (the kernel does) but never answers again.
+	wedgeOnOneOctetClose
 )
 
 var plantNames = map[plant]string{clean: "clean", panicOnOneOctetClose: "panic on a one-octet close payload",
 	crashOnHugeLength: "crash on a length of 2^32 or more", allocAnnounced: "allocation of the announced length",
 	hangOnEmptyFinalContinuation: "hang on an empty final continuation", crashOnReservedInFragment: "crash on a reserved opcode inside a fragmented message",
-	crashOnLongHeaderLine: "crash on a long header line", bombUnlimited: "decompression bomb accepted without limit"}
+	crashOnLongHeaderLine: "crash on a long header line", bombUnlimited: "decompression bomb accepted without limit",
+	crashOnOneOctetClose: "process dies on a one-octet close payload", wedgeOnOneOctetClose: "process wedged by a one-octet close payload"}
 
 // Limits of the planted server: the memory its process may use (a real
 // allocation or inflation past it is an out-of-memory kill, simulated so
@@ -82,6 +89,7 @@ type plantedServer struct {
 	conns   map[net.Conn]bool
 	crashes int
 	closed  bool
+	wedged  bool
 }
 
 func startPlanted(t *testing.T, p plant) (*plantedServer, string) {
@@ -120,7 +128,9 @@ func (s *plantedServer) close() {
 	if !s.closed {
 		s.closed = true
 		close(s.stop)
-		s.l.Close()
+		if s.l != nil { // nil while a crashed server waits for its restart
+			s.l.Close()
+		}
 		for c := range s.conns {
 			c.Close()
 		}
@@ -142,7 +152,9 @@ func (s *plantedServer) crash() {
 	}
 	clear(s.conns)
 	time.AfterFunc(restartAfter, func() {
-		for range 50 {
+		// Up to 10 s: while it is down, a connection of the fuzzer's may
+		// hold its port number as its own local port, until it closes.
+		for range 500 {
 			s.mu.Lock()
 			closed := s.closed
 			s.mu.Unlock()
@@ -172,6 +184,13 @@ func (s *plantedServer) serve(c net.Conn) {
 		delete(s.conns, c)
 		s.mu.Unlock()
 	}()
+	s.mu.Lock()
+	wedged := s.wedged
+	s.mu.Unlock()
+	if wedged {
+		<-s.stop
+		return
+	}
 	c.SetDeadline(time.Now().Add(time.Minute))
 	br := bufio.NewReader(c)
 	head, ok := s.readHead(c, br)
@@ -289,6 +308,17 @@ func (s *plantedServer) frames(c net.Conn, br *bufio.Reader, agreed *deflate.Par
 			continue
 		case h.Opcode == frame.OpClose:
 			code := frame.CloseNormal
+			switch {
+			case s.plant == crashOnOneOctetClose && len(payload) == 1:
+				s.crash()
+				return
+			case s.plant == wedgeOnOneOctetClose && len(payload) == 1:
+				s.mu.Lock()
+				s.wedged = true
+				s.mu.Unlock()
+				<-s.stop
+				return
+			}
 			if s.plant == panicOnOneOctetClose && len(payload) > 0 {
 				code = frame.CloseCode(payload[0])<<8 | frame.CloseCode(payload[1]) // index out of range on one octet
 			}

@@ -18,9 +18,9 @@ import (
 type Kind string
 
 const (
-	KindCrash     Kind = "crash"     // it stopped completing opening handshakes
+	KindCrash     Kind = "crash"     // the process went down (refused connections) or stopped serving: every connection lost
 	KindHang      Kind = "hang"      // it owed a close frame or TCP close and sent neither
-	KindDrop      Kind = "drop"      // it owed a close frame and dropped TCP without one
+	KindDrop      Kind = "drop"      // it owed a close frame and dropped this connection without one, still serving others
 	KindViolation Kind = "violation" // its own answer broke RFC 6455 / RFC 7692
 )
 

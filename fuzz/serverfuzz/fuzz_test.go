@@ -8,22 +8,16 @@ import "testing"
 // the test build). Run: go test ./fuzz/serverfuzz -run '^$' -fuzz '^FuzzPlantedClose$'
 
 func FuzzReference(f *testing.F) {
-	for _, s := range Seeds() {
-		f.Add(s)
-	}
+	AddSeeds(f, CatalogueDir)
 	f.Fuzz(func(t *testing.T, data []byte) { referenceTarget.Fuzz(data) })
 }
 
 func FuzzPlantedClose(f *testing.F) {
-	for _, s := range Seeds() {
-		f.Add(s)
-	}
+	AddSeeds(f, CatalogueDir)
 	f.Fuzz(func(t *testing.T, data []byte) { plantedTarget.Fuzz(data) })
 }
 
 func FuzzPlantedClean(f *testing.F) {
-	for _, s := range Seeds() {
-		f.Add(s)
-	}
+	AddSeeds(f, CatalogueDir)
 	f.Fuzz(func(t *testing.T, data []byte) { cleanTarget.Fuzz(data) })
 }

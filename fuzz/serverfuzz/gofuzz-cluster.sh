@@ -4,7 +4,7 @@
 # over loopback TCP, exactly as workers on other machines would (README,
 # "Fuzz your own server"). Run by `make gofuzz-cluster GOFUZZ_TARGET=...`.
 #
-# usage: gofuzz-cluster.sh ZIP WORKDIR SEEDDIR DURATION PROCS_PER_WORKER
+# usage: gofuzz-cluster.sh ZIP WORKDIR "SEEDDIR..." DURATION PROCS_PER_WORKER
 # env:   GOFUZZ_PORT (default 18765), GO
 set -euo pipefail
 zip=$1 workdir=$2 seeds=$3 duration=$4 procs=${5:-1}
@@ -22,7 +22,7 @@ cleanup() {
 trap cleanup EXIT
 
 mkdir -p "$workdir/corpus"
-for f in "$seeds"/*; do cp "$f" "$workdir/corpus/seed-${f##*/}"; done
+for d in $seeds; do for f in "$d"/*; do cp "$f" "$workdir/corpus/seed-${f##*/}"; done; done
 
 "$gobin/go-fuzz" -workdir "$workdir" -coordinator "127.0.0.1:$port" >"$logs/coordinator.log" 2>&1 &
 pids+=($!)

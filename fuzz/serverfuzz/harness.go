@@ -1,6 +1,7 @@
 package serverfuzz
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -8,9 +9,14 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"runtime/pprof"
+	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -41,6 +47,12 @@ const (
 	DefaultMessageLimit      = 1 << 20
 )
 
+// Defaults of the goroutine leak check (see Harness.LeakEvery).
+const (
+	DefaultLeakEvery = 16
+	DefaultLeakGrace = 100 * time.Millisecond
+)
+
 // pipeBuffer is each direction's buffer in the in-memory connection.
 const pipeBuffer = 256 << 10
 
@@ -58,8 +70,23 @@ type Harness struct {
 	// Finding.Rule) whose violations are not reported: a server's known
 	// deviation, so that fuzzing goes on past it.
 	Waive func(rule string) bool
+	// LeakEvery: every LeakEvery-th session (the first one included; 0:
+	// DefaultLeakEvery, negative: never) is checked for goroutines the
+	// server started and left running: once the session has ended (both
+	// ends closed, the server function returned) the process's goroutine
+	// count must come back to what it was before, within LeakGrace (0:
+	// DefaultLeakGrace). One still running past that is a "leak", confirmed
+	// by running the session once more (a goroutine a library starts once
+	// for the process is not one per session). Checking costs a few
+	// microseconds when nothing is left; only a session that leaves
+	// goroutines makes the harness wait up to LeakGrace, which is why it is
+	// not done after every session.
+	LeakEvery int
+	LeakGrace time.Duration
 
 	serve func(c *pipeEnd, e *execution) // start serving c
+	start func()                         // starts what serves every session (once)
+	execs int                            // sessions run
 
 	httpOnce sync.Once
 	conns    chan net.Conn // to the http.Server's listener
@@ -70,10 +97,8 @@ type Harness struct {
 // ws.UpgradeHTTP, ...). It is served by net/http, as in production.
 func ForHandler(h http.Handler) *Harness {
 	hs := newHarness()
-	hs.serve = func(c *pipeEnd, e *execution) {
-		hs.httpOnce.Do(func() { hs.startHTTP(h) })
-		hs.conns <- c
-	}
+	hs.start = func() { hs.httpOnce.Do(func() { hs.startHTTP(h) }) }
+	hs.serve = func(c *pipeEnd, e *execution) { hs.conns <- c }
 	return hs
 }
 
@@ -85,6 +110,7 @@ func ForConn(serve func(net.Conn)) *Harness {
 	hs.serve = func(c *pipeEnd, e *execution) {
 		e.serving()
 		go func() {
+			e.label()
 			defer e.served()
 			defer c.Close()
 			defer e.recoverPanic()
@@ -96,7 +122,7 @@ func ForConn(serve func(net.Conn)) *Harness {
 
 func newHarness() *Harness {
 	return &Harness{Timeout: DefaultTimeout, MemoryBase: DefaultMemoryBase, MemoryPerOctet: DefaultMemoryPerOctet,
-		MemoryPerInflated: DefaultMemoryPerInflated, MessageLimit: DefaultMessageLimit}
+		MemoryPerInflated: DefaultMemoryPerInflated, MessageLimit: DefaultMessageLimit, start: func() {}}
 }
 
 type execKey struct{}
@@ -110,6 +136,7 @@ func (hs *Harness) startHTTP(h http.Handler) {
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			e, _ := r.Context().Value(execKey{}).(*execution)
 			if e != nil {
+				e.label()
 				e.serving()
 				defer e.served()
 				defer e.recoverPanic()
@@ -139,10 +166,10 @@ func (l *chanListener) Addr() net.Addr            { return pipeAddr("listener") 
 // Finding is a bug the harness saw: a panic, a hang, memory far beyond what
 // was sent, or a protocol violation in what the server sent back.
 type Finding struct {
-	Kind    string // "panic", "hang", "memory", "violation"
+	Kind    string // "panic", "hang", "memory", "leak", "violation"
 	Rule    string // a violation's rule id (reference/frame, handshake, deflate)
 	Detail  string // one plain sentence
-	Stack   string // a panic's stack
+	Stack   string // a panic's stack; a leak's goroutines, by stack
 	Session *Session
 }
 
@@ -162,7 +189,10 @@ func (f *Finding) String() string {
 		head = f.Detail
 	}
 	s := fmt.Sprintf("wsconform serverfuzz: %s\n%s\nsession:\n%s", head, f.Detail, f.Session)
-	if f.Stack != "" {
+	switch {
+	case f.Stack != "" && f.Kind == "leak":
+		s += "goroutines left running (grouped by stack):\n" + f.Stack
+	case f.Stack != "":
 		s += "server stack:\n" + f.Stack
 	}
 	return s
@@ -190,6 +220,7 @@ func (hs *Harness) Check(data []byte) *Finding {
 
 // execution is the state of one session shared with the server's side.
 type execution struct {
+	id       string // its goroutine label's value (sessionLabel)
 	mu       sync.Mutex
 	panicked *Finding
 	done     chan struct{} // the server closed its end
@@ -205,6 +236,18 @@ var running = struct {
 	sync.Mutex
 	set map[*execution]struct{}
 }{set: make(map[*execution]struct{})}
+
+// sessionLabel is the pprof label every goroutine serving a session
+// carries, and every goroutine those start inherits: a leak check counts
+// the goroutines of one session, whatever else runs in the process.
+const sessionLabel = "wsconform-serverfuzz-session"
+
+var sessionIDs atomic.Int64
+
+// label marks the calling goroutine, and those it starts, as the session's.
+func (e *execution) label() {
+	pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels(sessionLabel, e.id)))
+}
 
 func (e *execution) serving() {
 	running.Lock()
@@ -263,20 +306,105 @@ func (e *execution) recoverPanic() {
 
 // outcome is what one session came to.
 type outcome struct {
+	id       string // the session's goroutine label
 	finding  *Finding
 	status   int // the status of the server's answer, 0 if none
 	received int // messages and control frames the server sent after it
 }
 
 func (hs *Harness) run(s *Session) (*Finding, bool) {
+	hs.execs++
+	every := cmp.Or(hs.LeakEvery, DefaultLeakEvery)
+	if every > 0 && (hs.execs-1)%every == 0 {
+		return hs.runWatchingLeaks(s)
+	}
 	o := hs.runSession(s)
 	return o.finding, o.status == 101
 }
 
+// runWatchingLeaks runs s and checks that the goroutines it started are
+// gone once it has ended; if some are not, it runs s again to confirm.
+func (hs *Harness) runWatchingLeaks(s *Session) (*Finding, bool) {
+	left, o := hs.leftBehind(s)
+	if o.finding != nil || left == 0 {
+		return o.finding, o.status == 101
+	}
+	// Once more: a goroutine a library starts once for the whole process
+	// (from the first session that needs it) is not left again.
+	left, again := hs.leftBehind(s)
+	if again.finding != nil || left == 0 {
+		return again.finding, o.status == 101
+	}
+	_, stacks := labelled(again.id)
+	return &Finding{Kind: "leak", Session: s, Stack: stacks,
+		Detail: fmt.Sprintf("%d goroutine(s) the server started for this session were still running %v after it ended (connection closed, server function returned), and again when it was run a second time",
+			left, cmp.Or(hs.LeakGrace, DefaultLeakGrace))}, o.status == 101
+}
+
+// leftBehind runs s and returns how many goroutines of its server are
+// still running LeakGrace after it ended. The process's goroutine count is
+// watched first (cheap): only when it stays above what it was before the
+// session are the goroutines carrying the session's label counted, so that
+// goroutines of anything else running in the process are never blamed.
+func (hs *Harness) leftBehind(s *Session) (int, outcome) {
+	hs.start()
+	waitStragglers(hs.Timeout)
+	before := runtime.NumGoroutine()
+	o := hs.runSession(s)
+	if o.finding != nil {
+		return 0, o
+	}
+	deadline := time.Now().Add(cmp.Or(hs.LeakGrace, DefaultLeakGrace))
+	for pause := 10 * time.Microsecond; runtime.NumGoroutine() > before; pause = min(2*pause, 5*time.Millisecond) {
+		if time.Now().After(deadline) {
+			n, _ := labelled(o.id)
+			return n, o
+		}
+		time.Sleep(pause)
+	}
+	return 0, o
+}
+
+// labelled counts the goroutines whose sessionLabel is id and returns
+// their stacks (grouped, with counts; at most maxLeakDump octets).
+func labelled(id string) (int, string) {
+	var b strings.Builder
+	pprof.Lookup("goroutine").WriteTo(&b, 1)
+	// debug=1 groups goroutines by stack: "N @ pc…", the group's labels on
+	// a line of their own, then its frames, then a blank line.
+	want := fmt.Sprintf("%q:%q", sessionLabel, id)
+	var stacks strings.Builder
+	n, count, head, keep := 0, 0, "", false
+	for line := range strings.Lines(b.String()) {
+		switch k, rest, ok := strings.Cut(line, " @ "); {
+		case ok && rest != "":
+			count, _ = strconv.Atoi(k)
+			head, keep = line, false
+		case strings.HasPrefix(line, "# labels: "):
+			if keep = strings.Contains(line, want); keep {
+				n += count
+				if stacks.Len() < maxLeakDump {
+					stacks.WriteString(head)
+				}
+			}
+		case keep && stacks.Len() < maxLeakDump:
+			stacks.WriteString(line)
+		}
+	}
+	return n, stacks.String()
+}
+
+// maxLeakDump bounds the goroutine stacks a leak finding carries.
+const maxLeakDump = 16 << 10
+
+// runSession runs s and returns once it has ended: the server closed its
+// end (or a finding stopped it), the judge has read everything, the
+// client's writer has stopped, and both ends are closed.
 func (hs *Harness) runSession(s *Session) outcome {
+	hs.start()
 	client, server := newPipe(pipeBuffer)
 	waitStragglers(hs.Timeout)
-	e := &execution{done: make(chan struct{}), conn: server, returned: make(chan struct{})}
+	e := &execution{id: strconv.FormatInt(sessionIDs.Add(1), 10), done: make(chan struct{}), conn: server, returned: make(chan struct{})}
 	server.exec = e
 	var once sync.Once
 	server.notifyClose(func() { once.Do(func() { close(e.done) }) })
@@ -294,7 +422,11 @@ func (hs *Harness) runSession(s *Session) outcome {
 		defer close(judged)
 		j.run(client, answered)
 	}()
-	go writeSession(client, s, answered, judged)
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		writeSession(client, s, answered, judged)
+	}()
 
 	finding := hs.wait(e, s, alloc0, memCap)
 	if finding == nil {
@@ -314,13 +446,15 @@ func (hs *Harness) runSession(s *Session) outcome {
 	}
 	// The server closed its end: the judge reads what is left and stops.
 	<-judged
+	client.Close()
+	<-written
 	if finding == nil {
 		finding = j.finding
 	}
 	if finding != nil {
 		finding.Session = s
 	}
-	return outcome{finding, j.status, j.received}
+	return outcome{e.id, finding, j.status, j.received}
 }
 
 // wait waits for the server to close its end, watching the time and the

@@ -17,8 +17,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsconform/wsconform/fuzz/serverfuzz/internal/planted"
 	"github.com/wsconform/wsconform/reference/frame"
 	"github.com/wsconform/wsconform/reference/handshake"
+	"github.com/wsconform/wsconform/reference/server"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/seeds from Seeds()")
@@ -377,19 +379,25 @@ func TestGoFuzzPlantedCrasher(t *testing.T) {
 }
 
 // BenchmarkSession: one session per op, the seeds in turn, without a
-// fuzzing engine: the harness's own ceiling for execs/s.
+// fuzzing engine: the harness's own ceiling for execs/s, with the
+// goroutine leak check off, at its default (every 16th session) and after
+// every session.
 func BenchmarkSession(b *testing.B) {
 	seeds := Seeds()
 	for _, tg := range []struct {
-		name string
-		h    *Harness
-	}{{"reference", referenceTarget}, {"planted-clean", cleanTarget}} {
-		b.Run(tg.name, func(b *testing.B) {
-			i := 0
-			for b.Loop() {
-				tg.h.Fuzz(seeds[i%len(seeds)])
-				i++
-			}
-		})
+		name  string
+		serve func(net.Conn)
+	}{{"reference", server.New(server.Config{MaxMessageSize: 1 << 20}).ServeConn}, {"planted-clean", planted.EchoServer(false)}} {
+		for _, every := range []int{-1, DefaultLeakEvery, 1} {
+			b.Run(fmt.Sprintf("%s/leak-every=%d", tg.name, every), func(b *testing.B) {
+				h := ForConn(tg.serve)
+				h.LeakEvery = every
+				i := 0
+				for b.Loop() {
+					h.Fuzz(seeds[i%len(seeds)])
+					i++
+				}
+			})
+		}
 	}
 }

@@ -187,8 +187,7 @@ func TestBrokenClients(t *testing.T) {
 				if !r.Passes(false) && !strings.Contains(r.Reason+r.CloseReason, "the client") {
 					t.Errorf("%s: a failing verdict that does not name the client: %s | %s", r.ID, r.Reason, r.CloseReason)
 				}
-				// (Section 16's own judges name no rule id yet.)
-				if c.ClientRule == nil && (r.Behavior == cases.Failed || r.BehaviorClose == cases.CloseFailed) && (r.Rule == "" || !strings.HasPrefix(r.RuleSection, "RFC ")) {
+				if (r.Behavior == cases.Failed || r.BehaviorClose == cases.CloseFailed) && (r.Rule == "" || !strings.HasPrefix(r.RuleSection, "RFC ")) {
 					t.Errorf("%s %s/%s names no rule (%q, %q): %s | %s", r.ID, r.Behavior, r.BehaviorClose, r.Rule, r.RuleSection, r.Reason, r.CloseReason)
 				}
 			}

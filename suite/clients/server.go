@@ -33,6 +33,7 @@ import (
 	"github.com/wsconform/wsconform/cases/probe"
 	"github.com/wsconform/wsconform/reference/frame"
 	"github.com/wsconform/wsconform/reference/handshake"
+	"github.com/wsconform/wsconform/suite/engine"
 )
 
 // MaxConnections bounds the connections handled at once; more are closed
@@ -60,6 +61,9 @@ type Config struct {
 	WriteReports func(runs []*cases.Run) error
 	// OnResult, if set, hears every finished case.
 	OnResult func(agent string, r cases.Result)
+	// Options are the command-line options every reproduce command
+	// carries (TLS, timeout scale), as arguments.
+	Options []string
 }
 
 // Server is one fuzzingserver: its results accumulate over every agent
@@ -446,7 +450,7 @@ func (s *Server) Runs() []*cases.Run {
 		sort.Slice(extra, func(i, j int) bool { return cases.LessID(extra[i].ID, extra[j].ID) })
 		run.Results = append(run.Results, extra...)
 		for i := range run.Results {
-			run.Results[i].Reproduce = Reproduce(run.Results[i].ID)
+			run.Results[i].Reproduce = Reproduce(run.Results[i].ID, s.cfg.Options...)
 		}
 		for _, r := range a.results {
 			if end := r.Started.Add(r.Duration); end.After(last) {
@@ -480,8 +484,11 @@ func AgentMatch(pattern, agent string) bool {
 	return regexp.MustCompile(re.String()).MatchString(agent)
 }
 
-// Reproduce is the command that serves one case again, for the client's
-// harness to run (/runCase?casetuple=ID&agent=A).
-func Reproduce(id string) string {
-	return "wsconform clients --cases " + id
+// Reproduce is the command that serves one case again, with options,
+// for the client's harness to run (/runCase?casetuple=ID&agent=A).
+func Reproduce(id string, options ...string) string {
+	if len(options) == 0 {
+		return "wsconform clients --cases " + id
+	}
+	return "wsconform clients " + engine.ShellWords(options...) + " --cases " + id
 }

@@ -113,12 +113,17 @@ func FailureText(r cases.Result, reproduce string, strict bool) string {
 // With options (cases.TargetInfo.Options) the target part carries them
 // too, shell-quoted: a reproduce command sends what the run sent.
 func ReproduceURL(t cases.TargetInfo) string {
-	var parts []string
-	if !t.Embedded {
-		parts = append(parts, shellQuote(t.URL))
+	if t.Embedded {
+		return ShellWords(t.Options...)
 	}
-	for _, o := range t.Options {
-		parts = append(parts, shellQuote(o))
+	return ShellWords(append([]string{t.URL}, t.Options...)...)
+}
+
+// ShellWords is args as a POSIX shell command line, each quoted as needed.
+func ShellWords(args ...string) string {
+	parts := make([]string, len(args))
+	for i, a := range args {
+		parts[i] = shellQuote(a)
 	}
 	return strings.Join(parts, " ")
 }
