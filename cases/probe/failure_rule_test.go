@@ -88,10 +88,11 @@ func flipLast(p []byte) []byte {
 
 // Targets that break no frame rule but echo wrongly, answer pings wrongly
 // or close unprompted still get verdicts that name a rule: every FAILED
-// result of the protocol sections against each names one, and the case
+// result of sections 1-5, 6.2 and 7.1 against each names one, and the case
 // that shows the fault plainest names the rule expected.
 func TestEveryFailureNamesARule(t *testing.T) {
-	sel := selectCases(t, []string{"1", "2", "3", "4", "5", "6.2", "7.1", "10"}, nil)
+	// Left out: the cases whose timer waits 10 s for a missing echo.
+	sel := selectCases(t, []string{"1", "2", "3", "4", "5", "6.2", "7.1"}, []string{"1.1.6", "1.1.7", "1.1.8", "1.2.6", "1.2.7", "1.2.8", "7.1.1"})
 	tests := []struct {
 		name     string
 		edit     frameEdit

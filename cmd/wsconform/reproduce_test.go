@@ -93,6 +93,7 @@ func TestConfigTargetsReproduceAsOnTheCommandLine(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			cliOut, cfgOut := t.TempDir(), t.TempDir()
 			r := wsconform(t, append(append([]string{"run", tc.target, "--cases", "3.1", "--out", cliOut}, tc.flags...), tc.cmdLine...)...)
 			if r.code != 1 {
