@@ -186,7 +186,8 @@ func TestUpstreamBadInput(t *testing.T) {
 		{"no target", []string{"run", "--upstream", "127.0.0.1:0"}, "--upstream needs the intermediary's URL"},
 		{"not host:port", []string{"run", url, "--upstream", "origin"}, `bad --upstream "origin"`},
 		{"address in use", []string{"run", url, "--upstream", held.Addr().String()}, "cannot listen there"},
-		{"target does not forward", []string{"run", url, "--upstream", "127.0.0.1:0"}, "never reached --upstream"},
+		// --timeout-scale shortens the wait for the connection that never comes.
+		{"target does not forward", []string{"run", url, "--upstream", "127.0.0.1:0", "--timeout-scale", "0.4"}, "never reached --upstream"},
 		{"section 19 without --upstream", []string{"run", url, "--cases", "19.1"}, "section 19 runs only through an intermediary"},
 		{"with --config", []string{"run", "--config", "x.json", "--upstream", "127.0.0.1:0"}, "not with --config"},
 	}
