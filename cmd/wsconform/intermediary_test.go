@@ -133,9 +133,13 @@ func TestRunBehindDebianProxies(t *testing.T) {
 	for _, p := range reverseProxies {
 		t.Run(p.name, func(t *testing.T) {
 			t.Parallel()
+			// --timeout-scale 2: Autobahn's 1 s timers (5.9 waits for the
+			// target to fail the connection) are short for a proxy hop on a
+			// loaded machine running the -race CLI; seen once through
+			// haproxy at load 10.
 			target := p.start(t, idle)
 			out := t.TempDir()
-			r := wsconform(t, append(append([]string{"run"}, target...), "--cases", "19,1.2.*,2.*,5.*,7.1.*,7.7.*,12.1.1", "--exclude", "19.5.1,19.5.2", "--out", out, "--progress", "none")...)
+			r := wsconform(t, append(append([]string{"run"}, target...), "--cases", "19,1.2.*,2.*,5.*,7.1.*,7.7.*,12.1.1", "--exclude", "19.5.1,19.5.2", "--timeout-scale", "2", "--out", out, "--progress", "none")...)
 			if r.code != 0 {
 				t.Fatalf("exit %d, want 0\n%s\n%s", r.code, r.stdout, r.stderr)
 			}
