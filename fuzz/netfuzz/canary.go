@@ -14,7 +14,7 @@ import (
 const canaryPing = 5 * time.Second
 
 // canary is an idle WebSocket connection to the target, kept open while
-// sessions run. A process that dies takes every connection with it, the
+// sessions run (reopened at the next ping or check when it is gone). A process that dies takes every connection with it, the
 // canary too, even when a supervisor has it back before the liveness check
 // (which then succeeds): a session that lost its connection while the
 // canary was lost as well is a crash, not a drop. The canary is reopened
@@ -88,6 +88,8 @@ func (k *canary) ping() {
 			k.mu.Lock()
 			if c := k.c; c != nil {
 				c.SendFrame(frame.New(frame.OpPing, nil), probe.Piece{})
+			} else {
+				k.reopen() // closed by the server with a close frame, say
 			}
 			k.mu.Unlock()
 		}

@@ -270,16 +270,16 @@ func (f *fuzzer) halt(why string) {
 // some are left (so mutation starts at once), else a mutated corpus
 // session. ok is false when the run is over.
 func (f *fuzzer) pick(ctx context.Context) (i int, s Session, seed bool, ok bool) {
-	i, s, seed, mutant, ok := f.next1(ctx)
+	i, s, seed, mutant, ok := f.draw(ctx)
 	if mutant != nil {
 		s = mutant() // outside f.mu: the other connections need not wait for it
 	}
 	return i, s, seed, ok
 }
 
-// next1 is pick's part under f.mu: the session number, and either the
+// draw is pick's part under f.mu: the session number, and either the
 // session or the function that mutates its parent.
-func (f *fuzzer) next1(ctx context.Context) (i int, s Session, seed bool, mutant func() Session, ok bool) {
+func (f *fuzzer) draw(ctx context.Context) (i int, s Session, seed bool, mutant func() Session, ok bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.stop != "" || ended(ctx) || (f.cfg.Execs > 0 && f.next >= f.cfg.Execs) ||
