@@ -21,6 +21,9 @@ SERVERFUZZ_TARGETS = FuzzRawReference FuzzRawPlantedClose FuzzRawPlantedClean Fu
 $(foreach t,FuzzRawReference FuzzRawPlantedClose FuzzRawPlantedClean,$(eval GOFUZZ_PKG_$(t) = fuzz/serverfuzz))
 $(foreach t,FuzzRawGorilla FuzzRawCoder FuzzRawGobwas,$(eval GOFUZZ_PKG_$(t) = fuzz/adapters))
 $(foreach t,$(SERVERFUZZ_TARGETS),$(eval GOFUZZ_SEEDS_$(t) = $(SERVERFUZZ_SEEDS)))
+# The catalogue holds the planted bug's trigger (a one-octet close body):
+# that target is to show the engine find it.
+GOFUZZ_SEEDS_FuzzRawPlantedClose = fuzz/serverfuzz/testdata/seeds
 # net/http pulls in crypto, whose directives go-fuzz-build's rewriting
 # misplaces; gobwas/ws has assembly stubs with directives (purego avoids them).
 $(foreach t,$(SERVERFUZZ_TARGETS),$(eval GOFUZZ_BUILDFLAGS_$(t) = -tags purego -preserve crypto/internal/fips140/bigmod))

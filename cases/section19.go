@@ -99,7 +99,7 @@ func controlBetweenFragments() []*Case {
 	msg := []RelayMessage{{Binary: true, Size: 90, Frames: []int{30, 30, 30}}}
 	ping := func(id, title string, kind IntermediaryKind, who string) *Case {
 		c := relay(id, title, kind, msg, fmt.Sprintf("A ping (%q) goes between the first and second fragment (RFC 6455 §5.4: control frames MAY be injected in the middle of a fragmented message), and %s", PingPayload, who))
-		c.Description += fmt.Sprintf(" No pong with the ping's payload FAILS (RFC 6455 §5.5.2); a pong that the intermediary made itself, the ping never reaching the other end, is INFORMATIONAL.")
+		c.Description += " No pong with the ping's payload FAILS (RFC 6455 §5.5.2); a pong that the intermediary made itself, the ping never reaching the other end, is INFORMATIONAL."
 		c.Clauses = append(c.Clauses, "RFC 6455 §5.5.2")
 		c.Intermediary.PingAfter = 1
 		return c

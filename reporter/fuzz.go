@@ -129,7 +129,7 @@ func WriteFuzzReports(dir string, r FuzzRun) error {
 // crashed target refuses the next connection or completes no handshake on
 // it, a dropping one serves it.
 var FuzzKinds = []struct{ Kind, Means string }{
-	{"crash", "the server process went down (the next connection was refused) or stopped serving (TCP accepted, no opening handshake): every client lost"},
+	{"crash", "the server process went down (the next connection was refused, or an idle connection opened before the session was lost with it though a restarted process served the next) or stopped serving (TCP accepted, no opening handshake): every client lost"},
 	{"drop", "the server closed or reset this connection without the close frame it owed, and went on serving others (a handler that panics and is recovered)"},
 	{"hang", "the server owed a close frame or a failed connection and did neither within the deadline"},
 	{"violation", "the server's own answer broke RFC 6455 or RFC 7692"},

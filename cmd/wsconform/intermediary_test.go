@@ -25,6 +25,10 @@ var intermediaries = flag.Bool("intermediaries", false, "run TestIntermediariesF
 type reverseProxy struct {
 	name    string
 	forward bool
+	// bulkless: the full run leaves out the bulk sections (9, 12, 13:
+	// thousands of messages, sequential round trips), which take this
+	// proxy far longer than the rest of the catalogue together.
+	bulkless bool
 	// config is the proxy's configuration (listen on port, forward to
 	// upstream, end an idle tunnel after idle; dir is for its files), the
 	// file to write it to and the arguments that run it in the foreground.
@@ -32,7 +36,7 @@ type reverseProxy struct {
 }
 
 var reverseProxies = []reverseProxy{
-	{"nginx", false, func(dir string, port int, upstream string, idle time.Duration) (string, string, []string) {
+	{"nginx", false, false, func(dir string, port int, upstream string, idle time.Duration) (string, string, []string) {
 		for _, d := range []string{"body", "proxy", "fastcgi", "uwsgi", "scgi"} {
 			os.MkdirAll(filepath.Join(dir, d), 0o755)
 		}
@@ -65,7 +69,7 @@ http {
 		file := filepath.Join(dir, "nginx.conf")
 		return conf, file, []string{"-c", file, "-p", dir}
 	}},
-	{"haproxy", false, func(dir string, port int, upstream string, idle time.Duration) (string, string, []string) {
+	{"haproxy", false, false, func(dir string, port int, upstream string, idle time.Duration) (string, string, []string) {
 		conf := fmt.Sprintf(`global
   maxconn 2000
 defaults
@@ -84,7 +88,7 @@ backend origin
 		return conf, file, []string{"-db", "-f", file}
 	}},
 	// A forward proxy: the run targets the origin through a CONNECT tunnel.
-	{"tinyproxy", true, func(dir string, port int, upstream string, idle time.Duration) (string, string, []string) {
+	{"tinyproxy", true, true, func(dir string, port int, upstream string, idle time.Duration) (string, string, []string) {
 		conf := fmt.Sprintf("Port %d\nListen 127.0.0.1\nTimeout %d\nMaxClients 200\nAllow 127.0.0.1\nLogLevel Error\n", port, int(idle.Seconds()))
 		file := filepath.Join(dir, "tinyproxy.conf")
 		return conf, file, []string{"-d", "-c", file}
@@ -129,9 +133,13 @@ func TestRunBehindDebianProxies(t *testing.T) {
 	for _, p := range reverseProxies {
 		t.Run(p.name, func(t *testing.T) {
 			t.Parallel()
+			// --timeout-scale 2: Autobahn's 1 s timers (5.9 waits for the
+			// target to fail the connection) are short for a proxy hop on a
+			// loaded machine running the -race CLI; seen once through
+			// haproxy at load 10.
 			target := p.start(t, idle)
 			out := t.TempDir()
-			r := wsconform(t, append(append([]string{"run"}, target...), "--cases", "19,1.2.*,2.*,5.*,7.1.*,7.7.*,12.1.1", "--exclude", "19.5.1,19.5.2", "--out", out, "--progress", "none")...)
+			r := wsconform(t, append(append([]string{"run"}, target...), "--cases", "19,1.2.*,2.*,5.*,7.1.*,7.7.*,12.1.1", "--exclude", "19.5.1,19.5.2", "--timeout-scale", "2", "--out", out, "--progress", "none")...)
 			if r.code != 0 {
 				t.Fatalf("exit %d, want 0\n%s\n%s", r.code, r.stdout, r.stderr)
 			}
@@ -182,7 +190,8 @@ func TestUpstreamBadInput(t *testing.T) {
 		{"no target", []string{"run", "--upstream", "127.0.0.1:0"}, "--upstream needs the intermediary's URL"},
 		{"not host:port", []string{"run", url, "--upstream", "origin"}, `bad --upstream "origin"`},
 		{"address in use", []string{"run", url, "--upstream", held.Addr().String()}, "cannot listen there"},
-		{"target does not forward", []string{"run", url, "--upstream", "127.0.0.1:0"}, "never reached --upstream"},
+		// --timeout-scale shortens the wait for the connection that never comes.
+		{"target does not forward", []string{"run", url, "--upstream", "127.0.0.1:0", "--timeout-scale", "0.4"}, "never reached --upstream"},
 		{"section 19 without --upstream", []string{"run", url, "--cases", "19.1"}, "section 19 runs only through an intermediary"},
 		{"with --config", []string{"run", "--config", "x.json", "--upstream", "127.0.0.1:0"}, "not with --config"},
 	}
@@ -219,7 +228,11 @@ func TestIntermediariesFullCatalogue(t *testing.T) {
 			target := p.start(t, time.Hour)
 			out := t.TempDir()
 			start := time.Now()
-			r := wsconformWithin(t, plain, 30*time.Minute, append(append([]string{"run"}, target...), "--out", out, "--progress", "none")...)
+			args := append(append([]string{"run"}, target...), "--out", out, "--progress", "none")
+			if p.bulkless {
+				args = append(args, "--exclude", "9.*,12.*,13.*")
+			}
+			r := wsconformWithin(t, plain, 30*time.Minute, args...)
 			run := readRun(t, out)
 			counts := map[string]int{}
 			var notOK []string
@@ -241,6 +254,9 @@ func TestIntermediariesFullCatalogue(t *testing.T) {
 			// Exit 1 is a finding about the proxy (the log lists it), not a
 			// failure of the run; anything else is.
 			all, _ := cases.SelectBehind(nil, nil)
+			if p.bulkless {
+				all, _ = cases.SelectBehind(nil, []string{"9.*", "12.*", "13.*"})
+			}
 			if r.code != 0 && r.code != 1 || len(run.Results) != len(all) {
 				t.Errorf("%s: exit %d, %d results\n%s\n%s", p.name, r.code, len(run.Results), r.stdout, r.stderr)
 			}

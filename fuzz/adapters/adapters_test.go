@@ -20,6 +20,11 @@ const (
 	windowBits9    = 0x18           // server_max_window_bits=9
 	windowBits15   = 0x78           // server_max_window_bits=15
 	unknownParam   = 0x80           // x_unknown=1
+	rawOffer       = 0x18           // an extension offer given as its raw value (length, octets)
+	// catalogue case 17.1.8: RFC 7692 §7.1.2.2 wants no leading zeroes
+	leadingZeroOffer = "permessage-deflate; client_max_window_bits=09"
+	// catalogue case 17.1.3: RFC 7692 §7 declines a repeated parameter
+	repeatedParamOffer = "permessage-deflate; server_no_context_takeover; server_no_context_takeover"
 )
 
 // TestKnownDeviations shows each waived deviation, and gorilla's read limit
@@ -52,6 +57,10 @@ func TestKnownDeviations(t *testing.T) {
 			string([]byte{0x08}) + openCompressed + closeEmpty, "panic", ""},
 		{"gobwas echoes close code 5000", serverfuzz.ForConn(Gobwas()),
 			string([]byte{validRequest}) + closeCode5000, "violation", frame.RuleCloseCodeInvalid},
+		{"coder accepts an offer that repeats a parameter", serverfuzz.ForHandler(Coder()),
+			string([]byte{rawOffer, byte(len(repeatedParamOffer))}) + repeatedParamOffer + textHello, "violation", ruleNotOffered},
+		{"gobwas accepts client_max_window_bits=09", serverfuzz.ForConn(Gobwas()),
+			string([]byte{rawOffer, byte(len(leadingZeroOffer))}) + leadingZeroOffer + textHello, "violation", ruleNotOffered},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

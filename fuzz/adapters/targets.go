@@ -22,11 +22,17 @@ const (
 var (
 	gorillaDeviations = []string{ruleWindowBitsMissing, ruleNotOffered}
 	// RFC 6455 §5.5.1: a close reason is UTF-8; coder echoes a client's
-	// invalid one in its own close frame (found by go-fuzz).
-	coderDeviations = []string{ruleWindowBitsMissing, frame.RuleCloseReasonUTF8}
+	// invalid one in its own close frame (found by go-fuzz). RFC 7692 §7:
+	// it accepts an offer that repeats a parameter
+	// (server_no_context_takeover twice; catalogue case 17.1.3, found at
+	// once when the catalogue seeded FuzzCoder).
+	coderDeviations = []string{ruleWindowBitsMissing, frame.RuleCloseReasonUTF8, ruleNotOffered}
 	// RFC 6455 §7.4: gobwas echoes a close code above 4999 (5000, 65535)
 	// instead of failing the connection; none is valid on the wire.
-	gobwasDeviations = []string{frame.RuleCloseCodeInvalid}
+	// RFC 7692 §7.1.2.2: it accepts client_max_window_bits=09 (a leading
+	// zero) instead of declining the offer (catalogue case 17.1.8, found
+	// at once when the catalogue seeded FuzzGobwas).
+	gobwasDeviations = []string{frame.RuleCloseCodeInvalid, ruleNotOffered}
 )
 
 func waive(rules []string) func(string) bool {

@@ -14,11 +14,13 @@ import (
 )
 
 // TestCrashIsNotADrop sends one input, a close frame with a one-octet
-// payload, to three real servers that each fail on it differently: a
+// payload, to four real servers that each fail on it differently: a
 // handler that panics and loses only that connection (a drop: the
 // listener still accepts), a process that dies with its listener (a crash:
-// the next dial is refused), and a process that wedges (a crash: TCP is
-// accepted, no handshake completes). Each gets its own kind, rule and
+// the next dial is refused), a process that wedges (a crash: TCP is
+// accepted, no handshake completes), and a process that dies and is
+// restarted before the liveness check (a crash: an idle connection opened
+// before the session died with it). Each gets its own kind, rule and
 // reproducer file, so a run de-duplicates them apart.
 func TestCrashIsNotADrop(t *testing.T) {
 	tests := []struct {
@@ -32,12 +34,14 @@ func TestCrashIsNotADrop(t *testing.T) {
 		{panicOnOneOctetClose, KindDrop, frame.RuleCloseOneOctet, "only this connection was lost", 0, "drop-close-payload-one-octet.json"},
 		{crashOnOneOctetClose, KindCrash, RuleTargetDown, "nothing accepted connections at the target's address", 1, "crash-target-down.json"},
 		{wedgeOnOneOctetClose, KindCrash, RuleTargetUnresponsive, "completed no opening handshake", 0, "crash-target-unresponsive.json"},
+		// the canary (an idle connection opened before the session) tells it
+		{crashRestartedAtOnce, KindCrash, RuleTargetRestarted, "was back at once", 1, "crash-target-restarted.json"},
 	}
 	var mu sync.Mutex
 	symptoms := map[string]bool{}
 	t.Cleanup(func() {
 		if len(symptoms) != len(tests) {
-			t.Errorf("symptoms %v: the three must be de-duplicated apart", symptoms)
+			t.Errorf("symptoms %v: each must be de-duplicated apart", symptoms)
 		}
 	})
 	for _, tt := range tests {

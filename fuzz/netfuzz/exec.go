@@ -309,6 +309,10 @@ const (
 	// handshake completes within the deadline (a process that is wedged,
 	// or stopped serving).
 	RuleTargetUnresponsive = "target-unresponsive"
+	// RuleTargetRestarted: a new connection is served, but the canary (an
+	// idle connection opened before the session) was lost too: the
+	// process went down and a supervisor had it back at once.
+	RuleTargetRestarted = "target-restarted"
 )
 
 // liveness opens a connection and completes the opening handshake: down
@@ -335,13 +339,20 @@ func liveness(ctx context.Context, t probe.Target, deadline time.Duration) (down
 // answer at all): when the target is down the finding becomes a crash;
 // when it is up, the dropped or hanging connection was the only one
 // affected and the finding says so. It reports whether the target is down.
-func checkAfterSuspect(ctx context.Context, t probe.Target, deadline time.Duration, r *result) bool {
+//
+// k, if set, is the canary: when it was lost since start (the session's
+// start) the process went down, however soon it was back.
+func checkAfterSuspect(ctx context.Context, t probe.Target, deadline time.Duration, r *result, k *canary, start time.Time) bool {
 	down, err := liveness(ctx, t, deadline)
 	if ended(ctx) {
 		return false // a check cut short by the run's end proves nothing
 	}
 	if down != "" {
 		r.finding = crashFinding(down, err)
+		return true
+	}
+	if k.lostSince(start) {
+		r.finding = crashFinding(RuleTargetRestarted, nil)
 		return true
 	}
 	switch {
@@ -358,6 +369,8 @@ func checkAfterSuspect(ctx context.Context, t probe.Target, deadline time.Durati
 func crashFinding(down string, err error) *Finding {
 	f := &Finding{Kind: KindCrash, Rule: down}
 	switch down {
+	case RuleTargetRestarted:
+		f.Detail = "this session's connection and an idle one opened before it were both lost without a close frame, though a new connection right after was served: the server process went down and was back at once (restarted)"
 	case RuleTargetDown:
 		f.Detail = fmt.Sprintf("after this session nothing accepted connections at the target's address (%v): the server process went down, and every connection with it", err)
 	default:

@@ -171,6 +171,9 @@ type fuzzer struct {
 	// gate: every session holds it shared; confirming and minimizing a
 	// finding holds it alone, so its sessions meet a quiet target.
 	gate sync.RWMutex
+	// canary tells a crashed target that is back at once from one that
+	// dropped a connection (nil when the target takes one connection only).
+	canary *canary
 
 	mu      sync.Mutex
 	next    int       // sessions handed out
@@ -222,6 +225,8 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		timed, cancel = context.WithTimeout(ctx, cfg.Duration)
 		defer cancel()
 	}
+	f.canary = openCanary(ctx, t, cfg.Deadline)
+	defer f.canary.close()
 	var wg sync.WaitGroup
 	for range cfg.Parallel {
 		wg.Go(func() { f.work(ctx, timed) })
@@ -265,16 +270,16 @@ func (f *fuzzer) halt(why string) {
 // some are left (so mutation starts at once), else a mutated corpus
 // session. ok is false when the run is over.
 func (f *fuzzer) pick(ctx context.Context) (i int, s Session, seed bool, ok bool) {
-	i, s, seed, mutant, ok := f.next1(ctx)
+	i, s, seed, mutant, ok := f.draw(ctx)
 	if mutant != nil {
 		s = mutant() // outside f.mu: the other connections need not wait for it
 	}
 	return i, s, seed, ok
 }
 
-// next1 is pick's part under f.mu: the session number, and either the
+// draw is pick's part under f.mu: the session number, and either the
 // session or the function that mutates its parent.
-func (f *fuzzer) next1(ctx context.Context) (i int, s Session, seed bool, mutant func() Session, ok bool) {
+func (f *fuzzer) draw(ctx context.Context) (i int, s Session, seed bool, mutant func() Session, ok bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.stop != "" || ended(ctx) || (f.cfg.Execs > 0 && f.next >= f.cfg.Execs) ||
@@ -321,9 +326,10 @@ func (f *fuzzer) work(ctx, timed context.Context) {
 			return
 		}
 		f.gate.RLock()
+		start := time.Now()
 		r, err := execute(timed, f.target, f.cfg.Deadline, s, false)
 		if err == nil && r.suspect {
-			checkAfterSuspect(timed, f.target, f.cfg.Deadline, &r)
+			checkAfterSuspect(timed, f.target, f.cfg.Deadline, &r, f.canary, start)
 		}
 		f.gate.RUnlock()
 		if err != nil {
@@ -447,11 +453,14 @@ func waitAlive(ctx context.Context, t probe.Target, deadline, wait time.Duration
 // try runs s alone and returns its finding, a crash included (after which
 // it waits for the target to come back).
 func try(ctx context.Context, t probe.Target, deadline, recoverWait time.Duration, s Session) *Finding {
+	k := openCanary(ctx, t, deadline)
+	defer k.close()
+	start := time.Now()
 	r, err := execute(ctx, t, deadline, s, true)
 	if err != nil {
 		return nil
 	}
-	if r.suspect && checkAfterSuspect(ctx, t, deadline, &r) {
+	if r.suspect && checkAfterSuspect(ctx, t, deadline, &r, k, start) {
 		waitAlive(ctx, t, deadline, recoverWait)
 	}
 	return r.finding

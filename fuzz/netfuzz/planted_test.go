@@ -52,13 +52,17 @@ const (
 	// wedgeOnOneOctetClose: the same input deadlocks the process: it
 	// still accepts TCP (the kernel does) but never answers again.
 	wedgeOnOneOctetClose
+	// crashRestartedAtOnce: the same input kills the process, and its
+	// supervisor has a new one listening at once.
+	crashRestartedAtOnce
 )
 
 var plantNames = map[plant]string{clean: "clean", panicOnOneOctetClose: "panic on a one-octet close payload",
 	crashOnHugeLength: "crash on a length of 2^32 or more", allocAnnounced: "allocation of the announced length",
 	hangOnEmptyFinalContinuation: "hang on an empty final continuation", crashOnReservedInFragment: "crash on a reserved opcode inside a fragmented message",
 	crashOnLongHeaderLine: "crash on a long header line", bombUnlimited: "decompression bomb accepted without limit",
-	crashOnOneOctetClose: "process dies on a one-octet close payload", wedgeOnOneOctetClose: "process wedged by a one-octet close payload"}
+	crashOnOneOctetClose: "process dies on a one-octet close payload", wedgeOnOneOctetClose: "process wedged by a one-octet close payload",
+	crashRestartedAtOnce: "process dies on a one-octet close payload and is restarted at once"}
 
 // Limits of the planted server: the memory its process may use (a real
 // allocation or inflation past it is an out-of-memory kill, simulated so
@@ -108,6 +112,10 @@ func (s *plantedServer) serveListener(l net.Listener) {
 	s.mu.Lock()
 	s.l = l
 	s.mu.Unlock()
+	s.accept(l)
+}
+
+func (s *plantedServer) accept(l net.Listener) {
 	go func() {
 		for {
 			c, err := l.Accept()
@@ -147,10 +155,21 @@ func (s *plantedServer) crash() {
 	s.crashes++
 	s.l.Close()
 	s.l = nil
+	if s.plant == crashRestartedAtOnce {
+		// The supervisor has the new process listening before the old
+		// one's connections are gone: no dial is ever refused.
+		if l, err := net.Listen("tcp", s.addr); err == nil {
+			s.l = l
+			s.accept(l)
+		}
+	}
 	for c := range s.conns {
 		c.Close()
 	}
 	clear(s.conns)
+	if s.l != nil {
+		return
+	}
 	time.AfterFunc(restartAfter, func() {
 		// Up to 10 s: while it is down, a connection of the fuzzer's may
 		// hold its port number as its own local port, until it closes.
@@ -309,7 +328,7 @@ func (s *plantedServer) frames(c net.Conn, br *bufio.Reader, agreed *deflate.Par
 		case h.Opcode == frame.OpClose:
 			code := frame.CloseNormal
 			switch {
-			case s.plant == crashOnOneOctetClose && len(payload) == 1:
+			case (s.plant == crashOnOneOctetClose || s.plant == crashRestartedAtOnce) && len(payload) == 1:
 				s.crash()
 				return
 			case s.plant == wedgeOnOneOctetClose && len(payload) == 1:
