@@ -337,9 +337,14 @@ func (c *Conn) finish() {
 	default:
 		s.Clean = true
 	}
-	if s.DroppedByMe {
+	switch {
+	case c.h2 != nil && s.DroppedByMe:
+		c.Log.Note("HTTP/2 stream and connection closed by me (over HTTP/2, \"TCP\" in this case's verdicts is the stream: RFC 8441 §6 maps END_STREAM to FIN, RST_STREAM to RST)")
+	case c.h2 != nil:
+		c.Log.Note("HTTP/2 stream ended by peer (over HTTP/2, \"TCP\" in this case's verdicts is the stream: RFC 8441 §6 maps END_STREAM to FIN, RST_STREAM to RST)")
+	case s.DroppedByMe:
 		c.Log.Note("TCP dropped by me")
-	} else {
+	default:
 		c.Log.Note("TCP dropped by peer")
 	}
 	c.wakeLocked()
