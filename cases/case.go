@@ -45,6 +45,10 @@ type Case struct {
 	// and 18): the plan says what is sent and how long we wait; it
 	// replaces Steps and Expect.
 	Resource *ResourcePlan
+	// H2, when set, makes this a section 20 case (WebSocket over HTTP/2,
+	// RFC 8441): the plan runs on an HTTP/2 connection of its own and
+	// replaces Steps and Expect.
+	H2 *H2Plan
 	// Intermediary, when set, makes this a section 19 case: it runs only
 	// through an intermediary in front of the origin server the suite
 	// controls (run --upstream), and compares what reached each end.

@@ -400,7 +400,8 @@ func JudgeRefusedDeflateAnswer(r *Result, c *Case, hs *observed.Handshake) bool 
 		return false
 	}
 	resp := hs.Answer
-	if resp == nil || resp.Status != 101 {
+	// 101 over HTTP/1.1; 2xx answers an extended CONNECT (RFC 8441 §5).
+	if resp == nil || resp.Status != 101 && (resp.Proto != "HTTP/2" || resp.Status/100 != 2) {
 		return false
 	}
 	v := judgeAnswer(c.DeflateOffers(), resp.Values("Sec-WebSocket-Extensions"))

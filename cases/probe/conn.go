@@ -23,6 +23,7 @@ import (
 
 	"github.com/wsconform/wsconform/cases"
 	"github.com/wsconform/wsconform/cases/observed"
+	"github.com/wsconform/wsconform/reference/h2ws"
 	"github.com/wsconform/wsconform/reference/handshake"
 )
 
@@ -50,6 +51,10 @@ type Target struct {
 	// behind authentication, an Origin check or a required subprotocol
 	// needs before it will talk WebSocket at all.
 	Header []handshake.Field
+	// HTTP2 carries every WebSocket over HTTP/2 (RFC 8441): an extended
+	// CONNECT on a connection of its own, h2 by ALPN for wss://, h2c with
+	// prior knowledge for ws://.
+	HTTP2 bool
 }
 
 // NewRequest is a valid RFC 6455 opening handshake for the target, with a
@@ -133,8 +138,13 @@ const MaxMessage = 64 << 20
 
 // Conn is one connection to the target.
 type Conn struct {
-	nc net.Conn
-	br *bufio.Reader
+	nc  net.Conn // the WebSocket's octets: TCP, TLS, or an HTTP/2 stream
+	raw net.Conn // the transport under it (nc, unless HTTP/2)
+	// h2 is the HTTP/2 connection until the extended CONNECT opens a
+	// stream on it; h2Scheme is its :scheme.
+	h2       *h2ws.Conn
+	h2Scheme string
+	br       *bufio.Reader
 	// server: we play the server (Accept): frames go unmasked, the peer's
 	// must be masked (§5.1), and we close TCP after the closing handshake.
 	server   bool
@@ -179,7 +189,7 @@ func (c *Conn) sent(b []byte) {
 
 // TLS is the negotiated TLS session, or nil for a connection without TLS.
 func (c *Conn) TLS() *cases.TLSInfo {
-	tc, ok := c.nc.(*tls.Conn)
+	tc, ok := c.raw.(*tls.Conn)
 	if !ok {
 		return nil
 	}
@@ -194,7 +204,7 @@ func (c *Conn) TLS() *cases.TLSInfo {
 // handshake, as a TLSError when TLS caused it: the server sent an alert,
 // or it had asked for a client certificate we did not have and hung up.
 func (c *Conn) tlsFailure(err error) error {
-	tc, ok := c.nc.(*tls.Conn)
+	tc, ok := c.raw.(*tls.Conn)
 	if !ok || c.tlsx == nil {
 		return err
 	}
@@ -234,6 +244,11 @@ func Dial(ctx context.Context, t Target, to Timeouts, log *WireLog) (*Conn, erro
 		cancel()
 		if err != nil {
 			nc.Close()
+			if t.HTTP2 && strings.Contains(err.Error(), "no application protocol") {
+				// RFC 7301 §3.2: the server's alert for an ALPN offer
+				// (ours: h2 only) it has nothing in common with.
+				return nil, fmt.Errorf("%w: its TLS refused our ALPN offer h2 (%v)", ErrNoH2, err)
+			}
 			return nil, &TLSError{Err: err, ServerName: cfg.ServerName, CertRequested: x.requested, CertSent: x.sent}
 		}
 		nc, tlsx = tc, x
@@ -241,6 +256,18 @@ func Dial(ctx context.Context, t Target, to Timeouts, log *WireLog) (*Conn, erro
 	c := newConn(ctx, nc, to, log)
 	c.tlsx = tlsx
 	log.Note("TCP connected to " + nc.RemoteAddr().String())
+	if t.HTTP2 {
+		h, err := startH2(nc, log)
+		if err != nil {
+			c.Abort()
+			<-c.finishNoReader()
+			return nil, err
+		}
+		c.h2, c.h2Scheme = h, "http"
+		if t.URL.Scheme == "wss" {
+			c.h2Scheme = "https"
+		}
+	}
 	return c, nil
 }
 
@@ -248,6 +275,7 @@ func Dial(ctx context.Context, t Target, to Timeouts, log *WireLog) (*Conn, erro
 func newConn(ctx context.Context, nc net.Conn, to Timeouts, log *WireLog) *Conn {
 	c := &Conn{
 		nc:       nc,
+		raw:      nc,
 		Log:      log,
 		timeouts: to,
 		pongs:    make(chan []byte, 64),

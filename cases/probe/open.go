@@ -71,6 +71,9 @@ func open(ctx context.Context, t Target, to Timeouts, log *WireLog, edit func(*h
 
 // observed.Handshake sends req and reads the response, with the handshake timeout.
 func (c *Conn) Handshake(req *handshake.Request) (*observed.Handshake, error) {
+	if c.h2 != nil {
+		return c.handshakeH2(req)
+	}
 	start := time.Now()
 	raw := req.Bytes()
 	hs := &observed.Handshake{Request: string(raw), Sent: req}

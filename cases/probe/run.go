@@ -48,6 +48,10 @@ func Run(ctx context.Context, c *cases.Case, env Env) cases.Result {
 	switch {
 	case c.API != nil || c.ClientRule != nil: // cases.Select never picks them
 		r = cases.NotRunResult(c, "a case that tests clients: only `wsconform clients` plays it")
+	case env.Target.HTTP2 && c.NotOverHTTP2() != "":
+		r = cases.NotRunResult(c, "not run over HTTP/2: "+c.NotOverHTTP2())
+	case c.H2 != nil:
+		r = runH2(ctx, c, env, start)
 	case c.Handshake != nil:
 		r = runHandshake(ctx, c, env)
 	case c.Compression != nil:

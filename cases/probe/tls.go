@@ -36,6 +36,9 @@ func clientTLS(t Target) (*tls.Config, *certExchange) {
 	// negotiates ALPN pick it (and one that cannot, say so).
 	if len(cfg.NextProtos) == 0 {
 		cfg.NextProtos = []string{"http/1.1"}
+		if t.HTTP2 {
+			cfg.NextProtos = []string{"h2"} // RFC 8441 runs over h2 only
+		}
 	}
 	x := &certExchange{serverName: cfg.ServerName}
 	own := cfg.Certificates

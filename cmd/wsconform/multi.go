@@ -70,6 +70,12 @@ func runConfigFile(f runFlags, g reporter.Gate, baselines []*cases.Run) error {
 		if err := conn.apply(&pt); err != nil {
 			return err
 		}
+		targetCases := selected
+		if pt.HTTP2 {
+			if targetCases, _ = cases.OverHTTP2(selected); len(targetCases) == 0 {
+				return badInput("--http2: none of the selected cases runs over HTTP/2")
+			}
+		}
 		parallel := firstPositive(t.Parallel, cfg.Parallel, f.parallel)
 		env := probe.Env{Target: pt, Timeouts: probe.DefaultTimeouts(), Scale: scale}
 		tlsInfo, err := preflight(env, fmt.Sprintf("target %q (%s)", t.Agent, t.URL))
@@ -77,11 +83,11 @@ func runConfigFile(f runFlags, g reporter.Gate, baselines []*cases.Run) error {
 			return usageError{err}
 		}
 		plan = append(plan, suite.Target{
-			Info: cases.TargetInfo{URL: t.URL, Agent: t.Agent, Options: reproduceOptions(conn, scale), TLS: tlsInfo}, Env: env, Parallel: parallel, Cases: selected,
+			Info: cases.TargetInfo{URL: t.URL, Agent: t.Agent, Options: reproduceOptions(conn, scale), TLS: tlsInfo}, Env: env, Parallel: parallel, Cases: targetCases,
 			Selection: cases.Selection{Cases: include, Exclude: exclude, LabelFilter: f.labelFilter, Strict: *cfg.Strict,
 				Parallel: parallel, Scale: scale},
 		})
-		fmt.Fprintf(os.Stderr, "wsconform %s: %d cases against %s (%s), %d at a time\n", version, len(selected), t.Agent, t.URL, parallel)
+		fmt.Fprintf(os.Stderr, "wsconform %s: %d cases against %s (%s), %d at a time\n", version, len(targetCases), t.Agent, t.URL, parallel)
 	}
 
 	runs := runTargets(f, g, plan, *cfg.Strict)

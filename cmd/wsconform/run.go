@@ -165,6 +165,15 @@ func runSuite(f runFlags, rawURL string) error {
 	if target.Agent == "" {
 		target.Agent = agentOf(t, target.URL)
 	}
+	if t.HTTP2 {
+		var left []*cases.Case
+		if selected, left = cases.OverHTTP2(selected); len(selected) == 0 {
+			return badInput("--http2: none of the selected cases runs over HTTP/2 (%s)", left[0].NotOverHTTP2())
+		}
+		if len(left) > 0 {
+			fmt.Fprintf(os.Stderr, "--http2: left out %d cases that need the HTTP/1.1 opening handshake or test clients (e.g. %s)\n", len(left), left[0].ID)
+		}
+	}
 	target.Options = reproduceOptions(f.conn, f.scale)
 	env := probe.Env{Target: t, Timeouts: probe.DefaultTimeouts(), Scale: f.scale}
 	if f.upstream != "" {

@@ -87,6 +87,8 @@ func serve(f serveFlags) error {
 		return badInput("cannot listen on %s: %v", addr, err)
 	}
 	if tlsCfg != nil {
+		// h2 for WebSockets over HTTP/2 (RFC 8441), http/1.1 for RFC 6455.
+		tlsCfg.NextProtos = []string{"h2", "http/1.1"}
 		ln = tls.NewListener(ln, tlsCfg)
 	}
 	srv := server.New(server.Config{MaxMessageSize: f.maxMessage})

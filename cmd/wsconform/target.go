@@ -29,6 +29,7 @@ type connection struct {
 	headers    []string // "Name: value", sent in every opening handshake
 	origin     string
 	protocols  []string // offered in Sec-WebSocket-Protocol
+	http2      bool     // every WebSocket over HTTP/2 (RFC 8441)
 }
 
 // bind registers the flags that fill c.
@@ -41,6 +42,7 @@ func (c *connection) bind(fl *pflag.FlagSet) {
 	fl.StringSliceVar(&c.protocols, "protocol", nil, "subprotocols to offer in every opening handshake (Sec-WebSocket-Protocol)")
 	fl.StringVar(&c.clientCert, "client-cert", "", "wss: present this client certificate (PEM file; with --client-key)")
 	fl.StringVar(&c.clientKey, "client-key", "", "wss: the private key of --client-cert (PEM file)")
+	fl.BoolVar(&c.http2, "http2", false, "carry every WebSocket over HTTP/2 (RFC 8441 extended CONNECT): h2 by ALPN for wss://, h2c with prior knowledge for ws://; cases that need the HTTP/1.1 handshake are left out")
 	fl.StringVar(&c.proxy, "proxy", "", "connect through this proxy: http://[user:pass@]host:port (CONNECT), https://... (CONNECT inside TLS to the proxy, trusted as the target is), socks5://[user:pass@]host:port, or none (default: from HTTPS_PROXY/HTTP_PROXY/NO_PROXY; none ignores them)")
 }
 
@@ -75,6 +77,9 @@ func (c connection) options() []string {
 	}
 	if len(c.protocols) > 0 {
 		out = append(out, "--protocol", strings.Join(c.protocols, ","))
+	}
+	if c.http2 {
+		out = append(out, "--http2")
 	}
 	if c.proxy != "" {
 		p := c.proxy
@@ -145,6 +150,7 @@ func (c connection) apply(t *probe.Target) error {
 	if len(c.protocols) > 0 {
 		t.Header = append(t.Header, handshake.Field{Name: "Sec-WebSocket-Protocol", Value: strings.Join(c.protocols, ", ")})
 	}
+	t.HTTP2 = c.http2
 	return c.applyProxy(t)
 }
 

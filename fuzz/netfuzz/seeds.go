@@ -64,10 +64,11 @@ func Seeds(cs []*cases.Case, base *handshake.Request) []Session {
 }
 
 // forServers reports whether c sends traffic to a server on its own
-// (section 16's client rules and browser API checks do not, and section
-// 19 runs only through an intermediary in front of an origin of ours).
+// (section 16's client rules and browser API checks do not, section 19
+// runs only through an intermediary in front of an origin of ours, and
+// section 20 speaks HTTP/2, not the HTTP/1.1 sessions fuzzed here).
 func forServers(c *cases.Case) bool {
-	return c.ClientRule == nil && c.API == nil && c.Intermediary == nil
+	return c.ClientRule == nil && c.API == nil && c.Intermediary == nil && c.H2 == nil
 }
 
 func offerHeader(offers []deflate.Params) string {

@@ -135,3 +135,17 @@ func checkResponseProtocol(req *Request, resp *Response) []Violation {
 	return []Violation{must(secClientRequirements, "response-protocol-not-offered",
 		"server selected subprotocol %q; offered %q", fields[0], offered)}
 }
+
+// ValidateH2Response judges a server's answer to an extended CONNECT
+// carrying req's fields (RFC 8441 §5): a 2xx status accepts, and the
+// subprotocol and extension answers follow RFC 6455 §4.1 as over HTTP/1.1.
+// There is no Upgrade, Connection or Sec-WebSocket-Accept to check.
+func ValidateH2Response(req *Request, resp *Response) []Violation {
+	if resp.Status/100 != 2 {
+		return []Violation{must(secH2Handshake, "h2-response-status-not-2xx",
+			"status is %d, want 2xx", resp.Status)}
+	}
+	return append(checkResponseExtensions(req, resp), checkResponseProtocol(req, resp)...)
+}
+
+const secH2Handshake = "RFC 8441 §5"

@@ -44,6 +44,14 @@ type Config struct {
 	// agreed (what the server receives is inflated whatever the client's
 	// method).
 	EchoDeflate EchoDeflate
+	// DisableHTTP2 makes the server speak HTTP/1.1 only: a connection
+	// opening with the HTTP/2 preface gets the RFC 6455 handshake's 400.
+	DisableHTTP2 bool
+	// H2WithoutConnectProtocol makes the server speak HTTP/2 without
+	// advertising SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441 §3), as a
+	// server without WebSockets over HTTP/2 does; it then refuses
+	// extended CONNECTs.
+	H2WithoutConnectProtocol bool
 	// Faults disables single checks, for tests only.
 	Faults Faults
 }
@@ -98,6 +106,10 @@ type Faults struct {
 	LimitFramesOnly            bool // MaxMessageSize bounds each frame, not the reassembled message (18.2.2-3)
 	InflateUnlimited           bool // inflated messages are not bounded (17.5.1, 18.2.4)
 	HandshakeDeadlinePerRead   bool // the handshake timeout restarts with every octet read (18.3.2)
+	// Section 20's planted bug.
+	H2AcceptMalformed bool // extended CONNECTs RFC 8441 / RFC 9113 make malformed are accepted (20.2.x)
+	H2WithholdWindow  bool // no WINDOW_UPDATE for streams: a message past the initial window stalls (20.4.1)
+	H2ResetOnClose    bool // a WebSocket's stream ends with RST_STREAM instead of END_STREAM (20.3.1)
 }
 
 // waived reports whether a fault switches off the rule a violation names.

@@ -81,7 +81,7 @@ func (s *Server) Serve(l net.Listener) error {
 		go func() {
 			defer s.wg.Done()
 			defer s.untrackConn(c)
-			newSession(c, s.cfg).run()
+			s.serveConn(c)
 		}()
 	}
 }
@@ -95,7 +95,7 @@ func (s *Server) ServeConn(c net.Conn) {
 	}
 	defer s.wg.Done()
 	defer s.untrackConn(c)
-	newSession(c, s.cfg).run()
+	s.serveConn(c)
 }
 
 // Close stops every listener, drops every connection and waits until all

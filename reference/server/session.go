@@ -45,6 +45,18 @@ func (s *session) run() {
 	if !s.openingHandshake() {
 		return
 	}
+	s.serve()
+}
+
+// runUpgraded serves a connection whose opening handshake happened
+// elsewhere (an HTTP/2 stream accepted by an extended CONNECT).
+func (s *session) runUpgraded() {
+	defer s.conn.Close()
+	s.serve()
+}
+
+// serve runs the WebSocket once the opening handshake is done.
+func (s *session) serve() {
 	s.in.idle = s.cfg.IdleTimeout
 	err := s.serveFrames()
 	var v *frame.Violation
