@@ -236,6 +236,9 @@ func TestCompressionRepeatsTheWalk(t *testing.T) {
 	}{
 		{"client_no_context_takeover", deflate.Params{ClientNoContextTakeover: true}, "permessage-deflate; client_no_context_takeover", true, true},
 		{"context takeover", deflate.Params{}, "permessage-deflate", false, false},
+		// RFC 7692 §7.1.1.2: the hint in our offer is a promise even when
+		// the answer leaves it out; this server relies on it.
+		{"client_no_context_takeover offered, not answered", deflate.Params{ClientNoContextTakeover: true}, "permessage-deflate", true, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c := *base

@@ -47,8 +47,10 @@ func open(ctx context.Context, t Target, to Timeouts, log *WireLog, edit func(*h
 	}
 	ext := frame.Extensions{}
 	if err == nil && accepted != nil {
+		ours := *accepted
+		ours.ClientNoContextTakeover = ours.ClientNoContextTakeover || deflate.PromisedNoClientContext(offers, *accepted)
 		var codec *deflate.Codec
-		if codec, err = deflate.NewCodec(*accepted, deflate.ClientRole, deflateLevel, MaxMessage); err == nil {
+		if codec, err = deflate.NewCodec(ours, deflate.ClientRole, deflateLevel, MaxMessage); err == nil {
 			if checkReach {
 				codec.In.CheckReach(accepted.ServerMaxWindowBits)
 			}

@@ -83,9 +83,11 @@ func intermediaryRun(ctx context.Context, p *cases.IntermediaryPlan, env Env, lo
 		// extension we did not offer): that is the case's finding.
 		run.HandshakeError = err.Error()
 		run.ClientAnswer = answerField(hs.Answer, p)
+		abortOrigin(oconn)
 		return run
 	case err != nil:
 		run.NoConnection = err.Error()
+		abortOrigin(oconn)
 		var op *net.OpError
 		if hs == nil && errors.As(err, &op) && op.Op == "dial" {
 			r.MarkUnreachable(err)
@@ -149,6 +151,14 @@ func intermediaryRun(ctx context.Context, p *cases.IntermediaryPlan, env Env, lo
 		}
 	}
 	return run
+}
+
+// abortOrigin drops the origin's end of a connection ours never became:
+// the intermediary may hold it open.
+func abortOrigin(oconn *Conn) {
+	if oconn != nil {
+		oconn.Abort()
+	}
 }
 
 // offeredField is the request field a handshake case compares.

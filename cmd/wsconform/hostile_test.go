@@ -35,7 +35,7 @@ func TestHostileCLI(t *testing.T) {
 		name string
 		args []string
 	}{
-		{"sections 1-8, 10-15", []string{"--exclude", "9.*"}},
+		{"every section but 9", []string{"--exclude", "9.*"}},
 		{"section 9 at 1/20 of its timers", []string{"--cases", "9.*", "--timeout-scale", "0.05"}},
 	}
 	for _, b := range hostiletest.Behaviors {

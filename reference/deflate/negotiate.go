@@ -28,6 +28,21 @@ func ValidateResponse(offers []Params, resp Params) error {
 	return errors.Join(errs...)
 }
 
+// PromisedNoClientContext reports whether an offer that resp answers
+// carried client_no_context_takeover. RFC 7692 §7.1.1.2 makes that hint a
+// promise: the client does not use context takeover even when the response
+// leaves the parameter out, so a server may drop its inflater's window
+// after every message. Compressing without context is safe whatever the
+// server does; keeping it after such an offer is not.
+func PromisedNoClientContext(offers []Params, resp Params) bool {
+	for _, offer := range offers {
+		if offer.ClientNoContextTakeover && answers(offer, resp) == nil {
+			return true
+		}
+	}
+	return false
+}
+
 // answers reports why resp is not an acceptable response to offer, or nil.
 func answers(offer, resp Params) *Error {
 	// §7.1.1.1: "A server accepts an extension negotiation offer that

@@ -99,3 +99,28 @@ func TestAccept(t *testing.T) {
 		})
 	}
 }
+
+func TestPromisedNoClientContext(t *testing.T) {
+	hint := Params{ClientNoContextTakeover: true}
+	tests := []struct {
+		name   string
+		offers []Params
+		resp   Params
+		want   bool
+	}{
+		{"no hint offered", []Params{{}}, Params{}, false},
+		{"hint offered, answer echoes it", []Params{hint}, hint, true},
+		{"hint offered, answer leaves it out", []Params{hint}, Params{}, true},
+		{"the answer fits two offers, one with the hint", []Params{{ServerNoContextTakeover: true}, hint},
+			Params{ServerNoContextTakeover: true, ServerMaxWindowBits: 9}, true},
+		{"only an offer the answer cannot answer has the hint",
+			[]Params{{ServerNoContextTakeover: true, ClientNoContextTakeover: true}, {}}, Params{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := PromisedNoClientContext(tt.offers, tt.resp); got != tt.want {
+				t.Errorf("PromisedNoClientContext(%v, %v) = %t, want %t", tt.offers, tt.resp, got, tt.want)
+			}
+		})
+	}
+}
