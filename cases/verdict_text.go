@@ -26,10 +26,11 @@ func weSent(c *Case) string {
 	return "we sent " + lowerFirst(c.Title) + "; "
 }
 
-// firstClause is s up to its first sentence or clause break.
+// firstClause is s up to its first sentence or clause break, or up to
+// where a description turns from what is sent to what is expected.
 func firstClause(s string) string {
 	end := len(s)
-	for _, sep := range []string{". ", "; "} {
+	for _, sep := range []string{". ", "; ", " and expects "} {
 		if i := strings.Index(s, sep); i >= 0 && i < end {
 			end = i
 		}
