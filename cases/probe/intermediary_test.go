@@ -33,25 +33,7 @@ type fakeProxy struct {
 
 func (p *fakeProxy) start(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { l.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() { defer wg.Done(); p.serve(c) }()
-		}
-	}()
-	return "ws://" + l.Addr().String() + "/"
+	return serveWS(t, p.serve)
 }
 
 func (p *fakeProxy) serve(client net.Conn) {

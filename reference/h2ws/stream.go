@@ -335,25 +335,20 @@ func (s *Stream) Conn() *Conn { return s.c }
 func (s *Stream) LocalAddr() net.Addr  { return s.c.nc.LocalAddr() }
 func (s *Stream) RemoteAddr() net.Addr { return s.c.nc.RemoteAddr() }
 
-func (s *Stream) SetDeadline(t time.Time) error {
-	s.c.mu.Lock()
-	s.readDL, s.writeDL = t, t
-	s.c.changed()
-	s.c.mu.Unlock()
-	return nil
-}
+func (s *Stream) SetDeadline(t time.Time) error      { return s.setDeadlines(t, true, true) }
+func (s *Stream) SetReadDeadline(t time.Time) error  { return s.setDeadlines(t, true, false) }
+func (s *Stream) SetWriteDeadline(t time.Time) error { return s.setDeadlines(t, false, true) }
 
-func (s *Stream) SetReadDeadline(t time.Time) error {
+// setDeadlines sets the read and/or write deadline and wakes the waiters,
+// which recompute their timers.
+func (s *Stream) setDeadlines(t time.Time, read, write bool) error {
 	s.c.mu.Lock()
-	s.readDL = t
-	s.c.changed()
-	s.c.mu.Unlock()
-	return nil
-}
-
-func (s *Stream) SetWriteDeadline(t time.Time) error {
-	s.c.mu.Lock()
-	s.writeDL = t
+	if read {
+		s.readDL = t
+	}
+	if write {
+		s.writeDL = t
+	}
 	s.c.changed()
 	s.c.mu.Unlock()
 	return nil
